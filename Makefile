@@ -1,0 +1,108 @@
+# cinit and cspawn. `make` builds build/cinit (static) and build/cspawn;
+# `make check` runs every test through prove; `make demo` shows cinit at work.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# ASan cannot be linked statically; the sanitizer build of cinit is dynamic.
+STATIC =
+OPT = -O1
+else
+BUILD ?= build
+SAN_FLAGS =
+STATIC = -static
+OPT = -O2
+endif
+
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(SAN_FLAGS) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+CONF_SRC = $(wildcard conf/*.c)
+SUPERVISE_SRC = $(wildcard supervise/*.c)
+INIT_SRC = $(filter-out init/main.c,$(wildcard init/*.c))
+SPAWN_SRC = $(filter-out spawn/main.c,$(wildcard spawn/*.c))
+UNIT_SRC = $(wildcard tests/unit/*.c)
+TEST_HELPER_SRC = $(wildcard tests/helpers/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCONF = $(BUILD)/libconf.a
+LIBSUPERVISE = $(BUILD)/libsupervise.a
+LIBINIT = $(BUILD)/libinit.a
+LIBSPAWN = $(BUILD)/libspawn.a
+
+CINIT_LIBS = -lev -linih -lm
+CSPAWN_LIBS = -lseccomp
+
+UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
+HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
+
+.PHONY: all check check-sanitize demo deps install clean format fuzz bench tests
+all: $(BUILD)/cinit $(BUILD)/cspawn
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+$(LIBCONF): $(call obj,$(CONF_SRC))
+$(LIBSUPERVISE): $(call obj,$(SUPERVISE_SRC))
+$(LIBINIT): $(call obj,$(INIT_SRC))
+$(LIBSPAWN): $(call obj,$(SPAWN_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cinit: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF)
+	$(CC) $(ALL_LDFLAGS) $(STATIC) -o $@ $^ $(CINIT_LIBS)
+
+$(BUILD)/cspawn: $(call obj,spawn/main.c) $(LIBSPAWN) $(LIBCONF)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
+
+$(BUILD)/tests/unit/%.t: tests/unit/%.c $(LIBSPAWN) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF) tests/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBSPAWN) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF) \
+		$(CINIT_LIBS) $(CSPAWN_LIBS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
+
+tests: all $(UNIT_BINS) $(HELPER_BINS)
+
+deps:
+	@sh tests/lib/deps.sh
+
+# The test command the README names. System tests find the binaries through
+# CINIT_BUILD; prove runs the C unit tests as executables.
+check: deps
+	$(MAKE) tests
+	CINIT_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
+
+check-sanitize: deps
+	$(MAKE) check SANITIZE=1
+
+demo: deps all
+	@sh examples/demo.sh $(abspath $(BUILD))
+
+install: $(BUILD)/cinit $(BUILD)/cspawn
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/cinit $(DESTDIR)$(PREFIX)/sbin/cinit
+	install -m 0755 $(BUILD)/cspawn $(DESTDIR)$(PREFIX)/sbin/cspawn
+	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
+	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

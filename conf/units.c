@@ -1,0 +1,343 @@
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int conf_parse_duration_ms(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *suffix;
+		double factor;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suffix) == 0) {
+			double r = v * units[i].factor;
+			/* a week is more than any timeout cinit has a use for */
+			if (r > 7.0 * 24 * 3600 * 1000)
+				return -1;
+			*ms = (int64_t)(r + 0.5);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int conf_parse_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	case 'T':
+		mult = 1ull << 40;
+		end++;
+		break;
+	}
+	if (mult > 1 && (*end == 'i' || *end == 'I'))
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},	      {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"IOT", SIGIOT},	 {"BUS", SIGBUS},
+    {"FPE", SIGFPE},   {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
+    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH}, {"IO", SIGIO},	      {"POLL", SIGPOLL}, {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
+};
+
+static int parse_rt_signal(const char *s, int *sig)
+{
+	int base, off = 0;
+	const char *rest;
+	char *end;
+
+	if (strncasecmp(s, "RTMIN", 5) == 0) {
+		base = SIGRTMIN;
+		rest = s + 5;
+	} else if (strncasecmp(s, "RTMAX", 5) == 0) {
+		base = SIGRTMAX;
+		rest = s + 5;
+	} else {
+		return -1;
+	}
+	if (*rest) {
+		if (*rest != '+' && *rest != '-')
+			return -1;
+		errno = 0;
+		long v = strtol(rest, &end, 10);
+		if (errno || *end || end == rest + 1)
+			return -1;
+		off = (int)v;
+	}
+	if (base + off < SIGRTMIN || base + off > SIGRTMAX)
+		return -1;
+	*sig = base + off;
+	return 0;
+}
+
+int conf_parse_signal(const char *s, int *sig)
+{
+	if (!s || !*s)
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		int v;
+		if (conf_parse_uint(s, &v) < 0 || v < 1 || v >= NSIG)
+			return -1;
+		*sig = v;
+		return 0;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
+		if (strcasecmp(s, signal_names[i].name) == 0) {
+			*sig = signal_names[i].sig;
+			return 0;
+		}
+	}
+	return parse_rt_signal(s, sig);
+}
+
+const char *conf_signal_name(int sig, char *buf, unsigned len)
+{
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (signal_names[i].sig == sig)
+			return signal_names[i].name;
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, len, "RTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+int conf_parse_bool(const char *s, bool *b)
+{
+	static const char *yes[] = {"true", "yes", "on", "1"};
+	static const char *no[] = {"false", "no", "off", "0"};
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*b = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*b = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int conf_parse_uint(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int conf_parse_umask(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '7')
+			return -1;
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+struct word_buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int word_putc(struct word_buf *w, char c)
+{
+	if (w->len + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 32;
+		char *d = realloc(w->data, cap);
+		if (!d)
+			return -1;
+		w->data = d;
+		w->cap = cap;
+	}
+	w->data[w->len++] = c;
+	w->data[w->len] = '\0';
+	return 0;
+}
+
+static int argv_push(char ***argv, size_t *n, char *word)
+{
+	char **a = realloc(*argv, (*n + 2) * sizeof(char *));
+	if (!a)
+		return -1;
+	a[(*n)++] = word;
+	a[*n] = NULL;
+	*argv = a;
+	return 0;
+}
+
+/* Reads one word starting at *pp; sets *pp past it. Returns 1 when a word
+ * was read, 0 at the end of input, -1 on error. */
+static int next_word(const char **pp, struct word_buf *w, const char **err)
+{
+	const char *p = *pp;
+	bool have = false;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (!*p) {
+		*pp = p;
+		return 0;
+	}
+	w->len = 0;
+	if (word_putc(w, '\0') < 0)
+		goto oom;
+	w->len = 0;
+	while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+		have = true;
+		if (*p == '\'') {
+			const char *q = strchr(p + 1, '\'');
+			if (!q) {
+				*err = "unterminated single quote";
+				return -1;
+			}
+			for (p++; p < q; p++)
+				if (word_putc(w, *p) < 0)
+					goto oom;
+			p++;
+		} else if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1] && strchr("\\\"$`", p[1]))
+					p++;
+				if (word_putc(w, *p) < 0)
+					goto oom;
+			}
+			if (*p != '"') {
+				*err = "unterminated double quote";
+				return -1;
+			}
+			p++;
+		} else if (*p == '\\') {
+			if (!p[1]) {
+				*err = "backslash at the end of the command";
+				return -1;
+			}
+			if (word_putc(w, p[1]) < 0)
+				goto oom;
+			p += 2;
+		} else {
+			if (word_putc(w, *p++) < 0)
+				goto oom;
+		}
+	}
+	*pp = p;
+	return have;
+oom:
+	*err = "out of memory";
+	return -1;
+}
+
+int conf_split_command(const char *s, char ***argv, const char **err)
+{
+	struct word_buf w = {0};
+	char **out = NULL;
+	size_t n = 0;
+	int r;
+
+	if (argv_push(&out, &n, NULL) < 0) {
+		*err = "out of memory";
+		return -1;
+	}
+	n = 0;
+	while ((r = next_word(&s, &w, err)) > 0) {
+		char *word = strdup(w.data ? w.data : "");
+		if (!word || argv_push(&out, &n, word) < 0) {
+			free(word);
+			*err = "out of memory";
+			r = -1;
+			break;
+		}
+	}
+	free(w.data);
+	if (r < 0) {
+		conf_free_argv(out);
+		return -1;
+	}
+	*argv = out;
+	return 0;
+}
+
+void conf_free_argv(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs the Debian packages a target needs when they are missing, and
+# says which. Usage: deps.sh [build] [test] [bench] [fuzz]  (default: build test)
+set -eu
+
+groups=${*:-build test}
+want=""
+for g in $groups; do
+	case $g in
+	build) want="$want make gcc libc6-dev libev-dev libinih-dev libseccomp-dev pkg-config" ;;
+	test) want="$want perl util-linux procps iproute2 busybox-static python3 file" ;;
+	bench) want="$want tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3" ;;
+	fuzz) want="$want clang libclang-rt-14-dev" ;;
+	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,111 @@
+# TAP helpers for the shell system tests. Source it, call plan N, then ok/is.
+# Every wait is bounded: wait_until polls a condition until a deadline.
+
+: "${CINIT_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
+CINIT="$CINIT_BUILD/cinit"
+CSPAWN="$CINIT_BUILD/cspawn"
+HELPERS="$CINIT_BUILD/tests/helpers"
+export CINIT_BUILD CINIT CSPAWN HELPERS
+
+_tap_n=0
+_tap_failed=0
+_tap_planned=0
+_tap_cleanups=""
+
+plan() {
+	_tap_planned=$1
+	echo "1..$1"
+}
+
+ok() { # ok COND-EXIT-STATUS NAME...   usage: cmd; ok $? "name"
+	_tap_n=$((_tap_n + 1))
+	_st=$1
+	shift
+	if [ "$_st" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	return "$_st"
+}
+
+is() { # is GOT WANT NAME...
+	_got=$1
+	_want=$2
+	shift 2
+	if [ "$_got" = "$_want" ]; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		echo "#   got:  '$_got'"
+		echo "#   want: '$_want'"
+	fi
+}
+
+like() { # like TEXT REGEX NAME...
+	_text=$1
+	_re=$2
+	shift 2
+	if printf '%s' "$_text" | grep -Eq -- "$_re"; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		printf '%s\n' "$_text" | sed 's/^/#   got: /' | head -20
+		echo "#   want match: $_re"
+	fi
+}
+
+diag() { echo "# $*"; }
+
+# wait_until SECONDS CMD...: runs CMD every 20 ms until it succeeds or the
+# deadline passes; returns CMD's last status.
+wait_until() {
+	_deadline=$1
+	shift
+	_end=$(($(date +%s%N) / 1000000 + _deadline * 1000))
+	while :; do
+		if "$@"; then return 0; fi
+		[ $(($(date +%s%N) / 1000000)) -ge "$_end" ] && return 1
+		sleep 0.02
+	done
+}
+
+# Registers a shell command to run at exit, most recent first.
+on_exit() { _tap_cleanups="$*; $_tap_cleanups"; }
+
+_tap_finish() {
+
+	eval "$_tap_cleanups" >/dev/null 2>&1 || true
+	if [ "$_tap_n" -ne "$_tap_planned" ]; then
+		echo "# planned $_tap_planned tests but ran $_tap_n"
+		exit 1
+	fi
+	[ "$_tap_failed" -eq 0 ] || exit 1
+	exit 0
+}
+trap _tap_finish EXIT
+trap 'exit 130' INT TERM
+
+# A scratch directory removed at exit.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cinit-test.XXXXXX")
+on_exit "rm -rf '$TMP'"
+
+# Kills a process we started (by PID) and its process group if it leads one.
+kill_pid() {
+	[ -n "${1:-}" ] || return 0
+	kill -KILL "$1" 2>/dev/null || true
+}
+
+# Runs its arguments as PID 1 of a fresh pid namespace with its own /proc.
+in_pidns() { unshare --pid --fork --mount-proc --kill-child "$@"; }
+
+# Lists zombies (state Z) in the current /proc.
+count_zombies() {
+	_z=0
+	for _s in /proc/[0-9]*/stat; do
+		_st=$(sed 's/^.*) //' "$_s" 2>/dev/null | cut -d' ' -f1)
+		[ "$_st" = Z ] && _z=$((_z + 1))
+	done
+	echo "$_z"
+}
