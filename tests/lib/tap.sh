@@ -109,3 +109,42 @@ count_zombies() {
 	done
 	echo "$_z"
 }
+
+# start_in_pidns OUT ERR CMD...: starts CMD in the background as PID 1 of a
+# new pid namespace (with its own /proc); sets NS_WRAPPER (the unshare
+# process, whose exit status is CMD's) and NS_INIT (PID 1's pid on the host).
+start_in_pidns() {
+	_o=$1
+	_e=$2
+	shift 2
+	unshare --pid --fork --mount-proc --kill-child "$@" >"$_o" 2>"$_e" &
+	NS_WRAPPER=$!
+	on_exit "kill -KILL $NS_WRAPPER"
+	NS_INIT=
+	wait_until 10 _ns_init_known
+}
+_ns_init_known() {
+	NS_INIT=$(awk '{print $1}' "/proc/$NS_WRAPPER/task/$NS_WRAPPER/children" 2>/dev/null)
+	[ -n "$NS_INIT" ] && [ "$(readlink "/proc/$NS_INIT/exe" 2>/dev/null)" != "$(readlink "/proc/$NS_WRAPPER/exe")" ]
+}
+
+# Runs CMD inside the pid and mount namespaces of NS_INIT.
+ns_exec() { nsenter --target "$NS_INIT" --pid --mount "$@"; }
+
+# ns_wait SECONDS: waits for the namespace's PID 1 to end; sets NS_STATUS.
+ns_wait() {
+	if wait_until "$1" _gone "$NS_WRAPPER"; then
+		wait "$NS_WRAPPER"
+		NS_STATUS=$?
+		return 0
+	fi
+	NS_STATUS=timeout
+	return 1
+}
+_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# file_has FILE REGEX: true when FILE has a line matching REGEX.
+file_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# Milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -1,0 +1,197 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/units.h"
+
+void options_usage(FILE *f)
+{
+	fputs("usage: cinit [options] [--] COMMAND [ARG...]\n"
+	      "       cinit [options] -c FILE\n"
+	      "       cinit --check -c FILE\n"
+	      "\n"
+	      "A tiny init for containers: runs COMMAND (or the services of FILE),\n"
+	      "forwards signals, reaps zombies and exits with the command's code.\n"
+	      "\n"
+	      "  -c, --config FILE    run the services of FILE (also CINIT_CONFIG;\n"
+	      "                       /etc/cinit.ini when it exists and no COMMAND)\n"
+	      "      --check          validate FILE, print the effective config, exit\n"
+	      "  -e, --expect CODE    exit with 0 when COMMAND exits with CODE (repeatable)\n"
+	      "  -g, --group          send forwarded signals to COMMAND's process group\n"
+	      "  -w, --warn-orphans   log every orphaned process that is reaped\n"
+	      "  -p, --pdeathsig SIG  act on SIG when cinit's parent dies\n"
+	      "      --grace DURATION TERM..KILL grace for leftover processes (default 5s,\n"
+	      "                       0 to skip)\n"
+	      "  -s, --subreaper      accepted for tini compatibility (always on)\n"
+	      "  -v, --verbose        say more (repeatable)\n"
+	      "  -h, --help           this text\n"
+	      "      --version        print the version\n"
+	      "\n"
+	      "Environment: CINIT_CONFIG, CINIT_GROUP=1, CINIT_VERBOSITY=N, CINIT_GRACE=DUR,\n"
+	      "CINIT_WARN_ORPHANS=1, CINIT_PDEATHSIG=SIG, CINIT_EXPECT=CODE[,CODE...].\n"
+	      "Exit: COMMAND's code, 128+N when signal N killed it, 2 for usage and\n"
+	      "config errors, 126 when COMMAND cannot run, 127 when it is not found.\n",
+	      f);
+}
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	bool b = false;
+
+	return v && conf_parse_bool(v, &b) == 0 && b;
+}
+
+static int add_expect(struct cinit_options *o, const char *v, FILE *err)
+{
+	int code;
+
+	if (conf_parse_uint(v, &code) < 0 || code > 255) {
+		fprintf(err, "cinit: -e: expected an exit code from 0 to 255, got '%s'\n", v);
+		return -1;
+	}
+	if (o->n_expect == MAX_EXPECT) {
+		fprintf(err, "cinit: -e: at most %d codes\n", MAX_EXPECT);
+		return -1;
+	}
+	o->expect[o->n_expect++] = code;
+	return 0;
+}
+
+static int set_pdeathsig(struct cinit_options *o, const char *v, FILE *err)
+{
+	if (conf_parse_signal(v, &o->pdeathsig) < 0) {
+		fprintf(err, "cinit: -p: expected a signal name or number, got '%s'\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_grace(struct cinit_options *o, const char *v, FILE *err)
+{
+	if (conf_parse_duration_ms(v, &o->grace_ms) < 0) {
+		fprintf(err, "cinit: --grace: expected a duration like 5s or 500ms, got '%s'\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_verbosity(struct cinit_options *o, const char *v, FILE *err)
+{
+	if (conf_parse_uint(v, &o->verbosity) < 0 || o->verbosity > 3) {
+		fprintf(err, "cinit: CINIT_VERBOSITY: expected 0 to 3, got '%s'\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_environment(struct cinit_options *o, FILE *err)
+{
+	const char *v;
+
+	o->config = getenv("CINIT_CONFIG");
+	o->group = env_flag("CINIT_GROUP") || env_flag("TINI_KILL_PROCESS_GROUP");
+	o->warn_orphans = env_flag("CINIT_WARN_ORPHANS");
+	if ((v = getenv("CINIT_VERBOSITY")) && set_verbosity(o, v, err) < 0)
+		return -1;
+	if ((v = getenv("CINIT_GRACE")) && set_grace(o, v, err) < 0)
+		return -1;
+	if ((v = getenv("CINIT_PDEATHSIG")) && set_pdeathsig(o, v, err) < 0)
+		return -1;
+	if ((v = getenv("CINIT_EXPECT"))) {
+		char *copy = strdup(v), *save = NULL;
+		int r = copy ? 0 : -1;
+		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
+		     t = strtok_r(NULL, ",", &save))
+			r = add_expect(o, t, err);
+		free(copy);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+enum { OPT_CHECK = 256, OPT_GRACE, OPT_VERSION };
+
+static const struct option long_options[] = {
+    {"config", required_argument, NULL, 'c'},	   {"check", no_argument, NULL, OPT_CHECK},
+    {"expect", required_argument, NULL, 'e'},	   {"group", no_argument, NULL, 'g'},
+    {"warn-orphans", no_argument, NULL, 'w'},	   {"pdeathsig", required_argument, NULL, 'p'},
+    {"grace", required_argument, NULL, OPT_GRACE}, {"subreaper", no_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},	   {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},   {NULL, 0, NULL, 0},
+};
+
+static enum options_result parse_one(struct cinit_options *o, int c, FILE *err)
+{
+	switch (c) {
+	case 'c':
+		o->config = optarg;
+		break;
+	case OPT_CHECK:
+		o->check = true;
+		break;
+	case 'e':
+		return add_expect(o, optarg, err) < 0 ? OPTIONS_USAGE : OPTIONS_RUN;
+	case 'g':
+		o->group = true;
+		break;
+	case 'w':
+		o->warn_orphans = true;
+		break;
+	case 'p':
+		return set_pdeathsig(o, optarg, err) < 0 ? OPTIONS_USAGE : OPTIONS_RUN;
+	case OPT_GRACE:
+		return set_grace(o, optarg, err) < 0 ? OPTIONS_USAGE : OPTIONS_RUN;
+	case 's':
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'h':
+		options_usage(stdout);
+		return OPTIONS_EXIT_OK;
+	case OPT_VERSION:
+		printf("cinit %s\n", CINIT_VERSION);
+		return OPTIONS_EXIT_OK;
+	default:
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_RUN;
+}
+
+enum options_result options_parse(struct cinit_options *o, int argc, char **argv, FILE *err)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->verbosity = -1;
+	o->grace_ms = -1;
+	if (read_environment(o, err) < 0)
+		return OPTIONS_USAGE;
+	optind = 1;
+	opterr = 0;
+	/* "+": stop at the first non-option, so `cinit cmd -x` runs cmd -x */
+	while ((c = getopt_long(argc, argv, "+c:e:gwp:svh", long_options, NULL)) != -1) {
+		enum options_result r;
+		if (c == '?' || c == ':') {
+			if (optopt && optopt < 256)
+				fprintf(err, "cinit: unknown or incomplete option '-%c'\n", optopt);
+			else
+				fprintf(err, "cinit: unknown or incomplete option '%s'\n",
+					argv[optind - 1]);
+			return OPTIONS_USAGE;
+		}
+		r = parse_one(o, c, err);
+		if (r != OPTIONS_RUN)
+			return r;
+	}
+	o->command = optind < argc ? argv + optind : NULL;
+	if (o->check && !o->config) {
+		fprintf(err, "cinit: --check needs -c FILE\n");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_RUN;
+}

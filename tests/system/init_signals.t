@@ -1,0 +1,55 @@
+#!/bin/bash
+# Signal forwarding (issue 2, item 2): every catchable signal but SIGCHLD,
+# the synchronous faults and SIGTTIN/SIGTTOU reaches the child.
+. "$(dirname "$0")/../lib/tap.sh"
+
+SIGNALS="HUP INT QUIT USR1 USR2 PIPE ALRM TERM STKFLT CONT TSTP URG XCPU XFSZ VTALRM PROF WINCH IO PWR"
+RT="34 40 50 64"
+plan $(($(echo $SIGNALS $RT | wc -w) + 8))
+
+start_in_pidns "$TMP/out" "$TMP/err" "$CINIT" -- "$HELPERS/sigrecv" "$TMP/sigs"
+wait_until 10 test -e "$TMP/sigs.ready"
+for name in $SIGNALS $RT; do
+	num=$(kill -l "$name" 2>/dev/null || echo "$name")
+	case $name in [0-9]*) num=$name ;; esac
+	kill -s "$name" "$NS_INIT" 2>/dev/null || kill -"$num" "$NS_INIT"
+	wait_until 5 file_has "$TMP/sigs" "^$num\$"
+	ok $? "SIG$name ($num) is forwarded to the child"
+done
+kill -0 "$NS_INIT"
+ok $? "cinit is still running after every signal"
+kill -KILL "$NS_WRAPPER"
+wait "$NS_WRAPPER" 2>/dev/null
+
+# As PID 1, a signal sent from inside the namespace must not be dropped.
+rm -f "$TMP/sigs" "$TMP/sigs.ready"
+start_in_pidns "$TMP/out" "$TMP/err" "$CINIT" -- "$HELPERS/sigrecv" "$TMP/sigs" 15
+wait_until 10 test -e "$TMP/sigs.ready"
+ns_exec kill -TERM 1
+ok $? "kill -TERM 1 inside the namespace is allowed"
+ns_wait 10
+is "$NS_STATUS" 0 "the child got TERM from kill 1 and cinit exited with its code"
+file_has "$TMP/sigs" '^15$'
+ok $? "the child recorded SIGTERM"
+
+# -g: the whole process group of the child gets the signal.
+group_test() { # group_test FLAG-OR-EMPTY
+	rm -f "$TMP"/a "$TMP"/b "$TMP"/*.ready
+	start_in_pidns "$TMP/out" "$TMP/err" env ${2:-} "$CINIT" $1 -- sh -c \
+		"'$HELPERS/sigrecv' '$TMP/a' 12 & exec '$HELPERS/sigrecv' '$TMP/b' 12"
+	wait_until 10 test -e "$TMP/a.ready" -a -e "$TMP/b.ready"
+	kill -USR2 "$NS_INIT"
+	wait_until 5 file_has "$TMP/b" '^12$'
+}
+group_test -g
+wait_until 5 file_has "$TMP/a" '^12$'
+ok $? "-g: a second process in the child's group gets the signal"
+ns_wait 10
+is "$NS_STATUS" 0 "-g: cinit exits with the child's code"
+group_test "" CINIT_GROUP=1
+wait_until 5 file_has "$TMP/a" '^12$'
+ok $? "CINIT_GROUP=1 does the same as -g"
+group_test ""
+file_has "$TMP/b" '^12$' && ! file_has "$TMP/a" '^12$'
+ok $? "without -g only the child itself gets the signal"
+kill -KILL "$NS_WRAPPER"
