@@ -176,6 +176,16 @@ static struct log_sink *sink_new(struct ev_loop *loop, int fd, enum sink_mode mo
 
 /* A private handle on cinit's stdout or stderr. O_NONBLOCK is set on a new
  * open file description, never on the one the services share. */
+/* cinit's own messages share the stderr sink with the services' stderr, so
+ * they keep their order and never block either. */
+void log_sink_write_message(struct log_sink *s, const char *msg, size_t len)
+{
+	const char *parts[1] = {msg};
+	size_t lens[1] = {len};
+
+	sink_write_record(s, parts, lens, 1);
+}
+
 struct log_sink *log_sink_for_fd(struct ev_loop *loop, int fd)
 {
 	struct stat st;

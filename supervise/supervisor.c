@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* cinit's one piece of process-wide state besides the loop: how much it says. */
+/* cinit's process-wide state besides the loop: how much it says, and where
+ * (the non-blocking stderr sink once the supervisor exists). */
 static int log_verbosity = 1;
+static struct log_sink *message_sink;
 
 void cinit_log_set_verbosity(int level)
 {
@@ -39,8 +42,11 @@ void cinit_log(int level, const char *fmt, ...)
 	if (n > (int)sizeof(msg) - 2)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
-	/* one write per message; a full stderr loses the message, never blocks
-	 * for long: stderr is the container's log pipe, read by its runtime */
+	if (message_sink) {
+		log_sink_write_message(message_sink, msg, (size_t)n);
+		return;
+	}
+	/* before the loop runs: set-up messages, written once */
 	if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
 		/* nothing else to tell it to */
 	}
@@ -169,6 +175,7 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 	sup->is_pid1 = getpid() == 1;
 	sup->stdout_sink = log_sink_for_fd(loop, STDOUT_FILENO);
 	sup->stderr_sink = log_sink_for_fd(loop, STDERR_FILENO);
+	message_sink = sup->stderr_sink;
 	sup->notify_dir = notify_dir_path();
 	ev_timer_init(&sup->sweep_timer, sweep_cb, 0., 0.);
 	sup->sweep_timer.data = sup;
@@ -188,6 +195,7 @@ void supervisor_free(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->shutdown_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->sweep_timer);
+	message_sink = NULL;
 	log_sink_free(sup->stdout_sink);
 	log_sink_free(sup->stderr_sink);
 	if (sup->notify_dir) {
@@ -317,24 +325,28 @@ static bool is_descendant(pid_t pid, pid_t root, const pid_t *ppid_of, int max)
 	return false;
 }
 
+/* The parent pid from /proc/PID/stat: the fourth field, after the command
+ * name in parentheses (which may itself hold spaces and parentheses). */
 static pid_t read_ppid(const char *pid)
 {
 	char path[64], buf[512];
-	FILE *f;
-	pid_t ppid = 0;
+	ssize_t n;
+	int fd;
+	char *p;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		char *p = strrchr(buf, ')');
-		int v;
-		if (p && sscanf(p + 2, "%*c %d", &v) == 1)
-			ppid = v;
-	}
-	fclose(f);
-	return ppid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || !p[1] || !p[2] || !p[3])
+		return 0;
+	return (pid_t)strtol(p + 4, NULL, 10);
 }
 
 /* Outside a pid namespace kill(-1) would reach the whole host; signal only

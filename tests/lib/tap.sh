@@ -148,3 +148,15 @@ file_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 
 # Milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# run_conf NAME [CINIT-ARGS...]: starts cinit -c $TMP/NAME.ini as PID 1 of a
+# new pid and network namespace (loopback up), output in $TMP/NAME.out/.err.
+run_conf() {
+	_n=$1
+	shift
+	start_in_pidns "$TMP/$_n.out" "$TMP/$_n.err" --net sh -c \
+		'ip link set lo up && exec "$0" "$@"' "$CINIT" -c "$TMP/$_n.ini" "$@"
+}
+
+# cpu_ticks PID: user+system clock ticks the process has used.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

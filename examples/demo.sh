@@ -1,0 +1,47 @@
+#!/bin/sh
+# make demo: cinit doing its job as PID 1 of a fresh pid namespace.
+set -eu
+BUILD=${1:-build}
+CINIT="$BUILD/cinit"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. zombies are reaped: the child leaves 1000 orphans behind"
+unshare --pid --fork --mount-proc "$CINIT" -- sh -c '
+	i=0; while [ $i -lt 1000 ]; do (sleep 0.01 &) ; i=$((i+1)); done
+	sleep 0.5
+	z=0; for s in /proc/[0-9]*/stat; do case "$(cut -d" " -f3 "$s" 2>/dev/null)" in Z) z=$((z+1));; esac; done
+	echo "   zombies left in the namespace: $z"'
+
+step "2. a signal is forwarded: SIGTERM to PID 1 reaches the child"
+unshare --pid --fork --mount-proc "$CINIT" -- sh -c '
+	trap "echo \"   child: got SIGTERM, exiting with 42\"; exit 42" TERM
+	echo "   child: waiting; sending SIGTERM to PID 1 from inside"
+	kill -TERM 1
+	i=0; while [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done' || echo "   cinit exited with $?"
+
+step "3. the exit code is passed through; 128+N for a signal"
+unshare --pid --fork --mount-proc "$CINIT" -- sh -c 'exit 3' || echo "   exit 3       -> cinit exited with $?"
+unshare --pid --fork --mount-proc "$CINIT" -- sh -c 'kill -KILL $$' || echo "   SIGKILL      -> cinit exited with $?"
+unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>&1 || true
+
+step "4. supervision: two services from an INI file, one restarted on failure"
+cat >"$T/demo.ini" <<INI
+[service:web]
+command = sh -c 'echo serving; n=\$(cat $T/n 2>/dev/null || echo 0); echo \$((n+1)) > $T/n; [ \$n -ge 2 ] && exec sleep 600; exit 1'
+restart = on-failure
+start_secs = 0
+[service:worker]
+command = sh -c 'echo working; exec sleep 600'
+depends = web
+INI
+unshare --pid --fork --mount-proc "$CINIT" -c "$T/demo.ini" &
+ns=$!
+i=0
+while [ $i -lt 100 ] && ! [ "$(cat "$T/n" 2>/dev/null)" = 3 ]; do sleep 0.05; i=$((i+1)); done
+sleep 0.2
+init=$(cat /proc/$ns/task/$ns/children)
+kill -TERM "$init"
+wait "$ns" && echo "   SIGTERM: services stopped in order, cinit exited with 0"

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
+# null, rotated files, and a reader too slow to keep up.
+. "$(dirname "$0")/../lib/tap.sh"
+plan 12
+
+cat >"$TMP/log.ini" <<EOF
+[service:web]
+command = sh -c 'echo "GET / 200"; echo oops >&2; printf "a partial line"; touch $TMP/web.done; exec sleep 600'
+[service:raw]
+command = sh -c 'echo raw-line; exec sleep 600'
+stdout = inherit
+[service:quiet]
+command = sh -c 'echo should-not-appear; echo nor-this >&2; exec sleep 600'
+stdout = null
+stderr = null
+[service:rot]
+command = sh -c 'i=0; while [ \$i -lt 300 ]; do echo "rotating line number \$i"; i=\$((i+1)); done; touch $TMP/rot.done; exec sleep 600'
+stdout = $TMP/rot.log
+stdout_max_bytes = 1K
+stdout_backups = 2
+[service:both]
+command = sh -c 'echo to-out; echo to-err >&2; exec sleep 600'
+redirect_stderr = yes
+EOF
+run_conf log
+wait_until 10 file_has "$TMP/log.out" '^web \| GET / 200$'
+ok $? "stdout lines are prefixed with the service name on cinit's stdout"
+wait_until 10 file_has "$TMP/log.err" '^web \| oops$'
+ok $? "stderr lines go to cinit's stderr, prefixed"
+! file_has "$TMP/log.out" 'a partial line'
+ok $? "a partial line is held back while the service runs"
+wait_until 10 file_has "$TMP/log.out" '^raw-line$'
+ok $? "stdout = inherit writes straight to cinit's stdout, no prefix"
+wait_until 10 file_has "$TMP/log.out" '^both \| to-err$'
+ok $? "redirect_stderr sends stderr where stdout goes"
+wait_until 10 test -e "$TMP/rot.done"
+wait_until 10 test -e "$TMP/rot.log.2"
+ok $? "a log file rotates by size and keeps its backups"
+! test -e "$TMP/rot.log.3"
+ok $? "no more backups than asked for"
+sz=$(stat -c %s "$TMP/rot.log.1")
+[ "$sz" -le 1024 ]
+ok $? "rotated files stay within max_bytes ($sz bytes)"
+kill -TERM "$NS_INIT"
+ns_wait 20
+file_has "$TMP/log.out" '^web \| a partial line$'
+ok $? "the partial line is written out when the service ends"
+! grep -q -e should-not-appear -e nor-this "$TMP/log.out" "$TMP/log.err"
+ok $? "null discards output"
+
+# A reader that does not read: cinit must drop, not block.
+mkfifo "$TMP/fifo"
+exec 9<>"$TMP/fifo"
+cat >"$TMP/flood.ini" <<EOF
+[service:flood]
+command = python3 -c "import sys; [sys.stdout.write('flood line %d\n' % i) for i in range(400000)]; sys.stdout.flush(); open('$TMP/flood.done', 'w')"
+EOF
+start_in_pidns /dev/null "$TMP/flood.err" sh -c "exec '$CINIT' -c '$TMP/flood.ini' >'$TMP/fifo'"
+wait_until 60 test -e "$TMP/flood.done"
+ok $? "a service can write 5 MB while nobody reads cinit's stdout"
+cat "$TMP/fifo" >"$TMP/flood.out" &
+reader=$!
+on_exit "kill -KILL $reader"
+wait_until 20 file_has "$TMP/flood.out" 'cinit: dropped [0-9]+ lines of output: reader too slow'
+ok $? "the dropped lines are counted and reported in one line"
+kill -TERM "$NS_INIT"
+ns_wait 20
+exec 9>&-

@@ -1,0 +1,146 @@
+#!/bin/bash
+# Stopping and shutdown: stop_signal, stop_timeout, kill_group, reverse
+# dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
+# (issue 4, items 6 and 7).
+. "$(dirname "$0")/../lib/tap.sh"
+plan 18
+
+# Each service records when it got its stop signal, then takes a moment.
+svc() { # svc NAME SIGNAL
+	echo "command = sh -c 'trap \"echo $1 >> $TMP/stops; sleep 0.2; exit 0\" $2; echo \$\$ > $TMP/$1.pid; while :; do sleep 0.05; done'"
+}
+cat >"$TMP/order.ini" <<EOF
+[service:db]
+$(svc db TERM)
+[service:web]
+$(svc web QUIT)
+depends = db
+stop_signal = QUIT
+[service:worker]
+$(svc worker INT)
+depends = web
+stop_signal = SIGINT
+EOF
+run_conf order
+wait_until 10 test -e "$TMP/worker.pid"
+ok $? "three dependent services are up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "SIGTERM: clean shutdown, exit 0"
+is "$(tr '\n' ' ' <"$TMP/stops")" "worker web db " \
+	"services stop in reverse dependency order, each with its own stop_signal"
+
+# stop_timeout: a service that ignores its stop signal is killed after it.
+cat >"$TMP/stubborn.ini" <<EOF
+[service:stubborn]
+command = sh -c 'trap "" TERM; touch $TMP/stubborn.up; while :; do sleep 0.05; done'
+stop_timeout = 500ms
+EOF
+run_conf stubborn
+wait_until 10 test -e "$TMP/stubborn.up"
+t0=$(now_ms)
+kill -INT "$NS_INIT"
+ns_wait 20
+t1=$(now_ms)
+is "$NS_STATUS" 0 "SIGINT shuts down too"
+like "$(cat "$TMP/stubborn.err")" "stubborn: still running after 500ms, sending KILL" \
+	"a service that ignores its stop signal gets KILL after stop_timeout"
+[ $((t1 - t0)) -ge 450 ]
+ok $? "the stop timeout was waited for ($((t1 - t0)) ms)"
+
+# kill_group: the stop signal reaches the service's children too. The
+# service's shell ignores TERM; only its child, which exits on TERM, can end
+# it without the stop timeout.
+cat >"$TMP/group.ini" <<EOF
+[service:parent]
+command = sh -c 'trap "" TERM; $HELPERS/sigrecv $TMP/gc.sigs 15 & wait'
+kill_group = yes
+stop_timeout = 60s
+EOF
+run_conf group
+wait_until 10 test -e "$TMP/gc.sigs.ready"
+ok $? "a service with a child is up"
+kill -TERM "$NS_INIT"
+ns_wait 10
+is "$NS_STATUS" 0 "kill_group = yes: the group got TERM and the service ended well before stop_timeout"
+file_has "$TMP/gc.sigs" '^15$'
+ok $? "the child in the service's group received the stop signal"
+
+cat >"$TMP/nogroup.ini" <<EOF
+[service:parent]
+command = sh -c 'trap "" TERM; $HELPERS/sigrecv $TMP/gc2.sigs 15 & wait'
+kill_group = no
+stop_timeout = 300ms
+EOF
+run_conf nogroup
+wait_until 10 test -e "$TMP/gc2.sigs.ready"
+kill -TERM "$NS_INIT"
+ns_wait 10
+like "$(cat "$TMP/nogroup.err")" "parent: still running after 300ms, sending KILL" \
+	"kill_group = no: only the service's own process got the stop signal"
+
+# shutdown_timeout bounds the whole stop.
+cat >"$TMP/bound.ini" <<EOF
+[cinit]
+shutdown_timeout = 500ms
+[service:slow]
+command = sh -c 'trap "" TERM; touch $TMP/slow.up; while :; do sleep 0.05; done'
+stop_timeout = 60s
+EOF
+run_conf bound
+wait_until 10 test -e "$TMP/slow.up"
+kill -TERM "$NS_INIT"
+ns_wait 10
+ok $? "shutdown_timeout ends a stop that stop_timeout would let run for a minute"
+like "$(cat "$TMP/bound.err")" "still running after shutdown_timeout" "and says so"
+
+# Other signals go to the main service, or to every service without one.
+cat >"$TMP/fwd.ini" <<EOF
+[service:one]
+command = $HELPERS/sigrecv $TMP/one.sigs
+[service:two]
+command = $HELPERS/sigrecv $TMP/two.sigs
+EOF
+run_conf fwd
+wait_until 10 test -e "$TMP/one.sigs.ready" -a -e "$TMP/two.sigs.ready"
+kill -USR1 "$NS_INIT"
+wait_until 10 file_has "$TMP/one.sigs" '^10$'
+ok $? "without a main service, USR1 goes to every service (one)"
+wait_until 10 file_has "$TMP/two.sigs" '^10$'
+ok $? "without a main service, USR1 goes to every service (two)"
+kill -TERM "$NS_INIT"
+ns_wait 20
+
+# SIGHUP reloads: added starts, removed stops, changed restarts, the rest
+# is untouched; an invalid file keeps the running set.
+cat >"$TMP/rl.ini" <<EOF
+[service:keep]
+command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
+[service:change]
+command = sh -c 'echo v1 >> $TMP/change.log; exec sleep 600'
+[service:drop]
+command = sh -c 'trap "echo dropped >> $TMP/drop.log; exit 0" TERM; while :; do sleep 0.05; done'
+EOF
+run_conf rl
+wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log"
+cat >"$TMP/rl.ini" <<EOF
+[service:keep]
+command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
+[service:change]
+command = sh -c 'echo v2 >> $TMP/change.log; exec sleep 600'
+[service:new]
+command = sh -c 'echo new >> $TMP/new.log; exec sleep 600'
+EOF
+kill -HUP "$NS_INIT"
+wait_until 10 file_has "$TMP/new.log" new && wait_until 10 file_has "$TMP/change.log" v2 &&
+	wait_until 10 file_has "$TMP/drop.log" dropped
+ok $? "reload: the new service started, the changed one restarted, the removed one stopped"
+is "$(wc -l <"$TMP/keep.pids")" 1 "reload: the unchanged service was not touched"
+echo "[service:broken" >"$TMP/rl.ini"
+kill -HUP "$NS_INIT"
+wait_until 10 file_has "$TMP/rl.err" "reload failed, keeping the running configuration"
+ok $? "an invalid file on reload is reported and the running set is kept"
+kill -0 "$NS_INIT"
+ok $? "cinit still runs"
+kill -TERM "$NS_INIT"
+ns_wait 20
