@@ -1,5 +1,5 @@
-/* cinit: PID 1 for containers. One libev loop: signal watchers forward or
- * act on signals, one child watcher reaps every child, and the supervisor
+/* cinit: PID 1 for containers. One libev loop: a signalfd watcher forwards
+ * or acts on signals and reaps every child on SIGCHLD, and the supervisor
  * runs the services. `cinit -- cmd` is the supervisor with one main service. */
 #include <errno.h>
 #include <ev.h>
@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,31 +47,61 @@ static bool is_forwarded(int sig)
 	return sig < 32 || (sig >= SIGRTMIN && sig <= SIGRTMAX);
 }
 
+/* Children reaped per loop iteration at most, so that a storm of exits
+ * cannot starve timers and signals; the rest are reaped on the next one. */
+#define REAP_BATCH 1024
+
 struct cinit {
 	struct ev_loop *loop;
 	struct supervisor *sup;
-	ev_signal signals[_NSIG];
-	ev_child child;
+	ev_io signals; /* the signalfd */
 };
 
-static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+static void reap_children(struct cinit *ci)
 {
-	struct cinit *ci = w->data;
-
-	(void)loop;
-	(void)revents;
-	cinit_log(3, "received signal %d", w->signum);
-	supervisor_signal(ci->sup, w->signum);
+	for (int n = 0; n < REAP_BATCH; n++) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0) {
+			if (pid < 0 && errno != ECHILD && errno != EINTR)
+				cinit_log(0, "waitpid: %s", strerror(errno));
+			return;
+		}
+		supervisor_child_exited(ci->sup, pid, status);
+		if (supervisor_finished(ci->sup))
+			return;
+	}
+	/* more may be waiting: come back after the loop has looked around */
+	ev_feed_event(ci->loop, &ci->signals, EV_CUSTOM);
 }
 
-static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
+/* One signalfd carries every signal cinit handles, SIGCHLD included: a
+ * single descriptor, a single mask, and no handler that could interrupt. */
+static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct cinit *ci = w->data;
+	struct signalfd_siginfo si[32];
+	bool child = (revents & EV_CUSTOM) != 0;
 
 	(void)loop;
-	(void)revents;
-	if (WIFEXITED(w->rstatus) || WIFSIGNALED(w->rstatus))
-		supervisor_child_exited(ci->sup, w->rpid, w->rstatus);
+	for (int round = 0; round < 8 && !supervisor_finished(ci->sup); round++) {
+		ssize_t r = read(w->fd, si, sizeof(si));
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				cinit_log(0, "read(signalfd): %s", strerror(errno));
+			break;
+		}
+		for (size_t i = 0; i < (size_t)r / sizeof(si[0]); i++) {
+			if (si[i].ssi_signo == SIGCHLD) {
+				child = true;
+				continue;
+			}
+			cinit_log(3, "received signal %u", si[i].ssi_signo);
+			supervisor_signal(ci->sup, (int)si[i].ssi_signo);
+		}
+	}
+	if (child && !supervisor_finished(ci->sup))
+		reap_children(ci);
 }
 
 /* A closed 0, 1 or 2 would be taken by the next descriptor cinit opens and
@@ -92,30 +124,60 @@ static int ensure_stdio(void)
 	return 0;
 }
 
-/* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
- * must not decide what cinit hears. Blocked first, so nothing is lost or
- * acted on by default between here and the loop. */
-static int prepare_signals(void)
+static void handled_signals(sigset_t *set)
 {
-	sigset_t all;
-	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
-
-	sigemptyset(&all);
+	sigemptyset(set);
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (is_forwarded(sig) || sig == SIGCHLD)
-			sigaddset(&all, sig);
-	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) {
+			sigaddset(set, sig);
+}
+
+/* The signals the process ignores now, from /proc/self/status (one read
+ * instead of a sigaction call per signal); all of them when /proc is absent. */
+static uint64_t ignored_signals(void)
+{
+	char buf[2048];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	char *p;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return ~0ull;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSigIgn:");
+	return p ? strtoull(p + 8, NULL, 16) : ~0ull;
+}
+
+/* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
+ * must decide neither what cinit hears nor what its children start with.
+ * Signals are blocked first, so nothing is lost or acted on by default
+ * before the signalfd exists. Returns the signalfd. */
+static int prepare_signals(void)
+{
+	sigset_t handled;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
+	uint64_t ignored;
+	int fd;
+
+	handled_signals(&handled);
+	if (sigprocmask(SIG_BLOCK, &handled, NULL) < 0) {
 		fprintf(stderr, "cinit: sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (is_forwarded(sig) || sig == SIGCHLD)
-			sigaction(sig, &dfl, NULL);
+	ignored = ignored_signals();
+	for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
+		if ((ignored >> (sig - 1)) & 1 && sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL); /* 32, 33: EINVAL, harmless */
 	if (sigaction(SIGTTIN, &ign, NULL) < 0 || sigaction(SIGTTOU, &ign, NULL) < 0) {
 		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
 		return -1;
 	}
-	return 0;
+	fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "cinit: signalfd: %s\n", strerror(errno));
+	return fd;
 }
 
 static int become_reaper(const struct cinit_options *o, pid_t parent)
@@ -210,21 +272,6 @@ static int load_config(const struct cinit_options *o, const char *path, struct c
 	return conf_validate(c, stderr) == 0 ? 0 : -1;
 }
 
-static int start_watchers(struct cinit *ci)
-{
-	for (int sig = 1; sig < _NSIG; sig++) {
-		if (!is_forwarded(sig))
-			continue;
-		ev_signal_init(&ci->signals[sig], signal_cb, sig);
-		ci->signals[sig].data = ci;
-		ev_signal_start(ci->loop, &ci->signals[sig]);
-	}
-	ev_child_init(&ci->child, child_cb, 0, 0);
-	ci->child.data = ci;
-	ev_child_start(ci->loop, &ci->child);
-	return 0;
-}
-
 static int check_config(const char *path)
 {
 	struct cinit_conf c;
@@ -236,7 +283,7 @@ static int check_config(const char *path)
 	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 }
 
-static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path)
+static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd)
 {
 	static struct cinit ci; /* the one instance; lives as long as cinit */
 	struct supervisor_options so = {
@@ -250,9 +297,9 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 
 	if (o->grace_ms >= 0)
 		conf->grace_ms = o->grace_ms;
-	/* signalfd: signals are taken from a descriptor, so a blocked signal is
-	 * queued even for PID 1, whose default dispositions the kernel drops */
-	ci.loop = ev_default_loop(EVFLAG_SIGNALFD | EVFLAG_NOENV);
+	/* a loop of our own: the default loop would install a SIGCHLD watcher,
+	 * and cinit reaps through its signalfd */
+	ci.loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
 	if (!ci.loop) {
 		fprintf(stderr, "cinit: cannot create the event loop\n");
 		return EXIT_SETUP;
@@ -262,15 +309,18 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 		fprintf(stderr, "cinit: out of memory\n");
 		return EXIT_SETUP;
 	}
-	start_watchers(&ci);
+	ev_io_init(&ci.signals, signals_cb, sigfd, EV_READ);
+	ci.signals.data = &ci;
+	ev_io_start(ci.loop, &ci.signals);
 	supervisor_start(ci.sup);
 	/* zombies inherited from whoever exec'd cinit sent their SIGCHLD before
-	 * cinit listened; reap them now */
-	ev_feed_signal_event(ci.loop, SIGCHLD);
+	 * cinit listened; reap them on the first iteration */
+	ev_feed_event(ci.loop, &ci.signals, EV_CUSTOM);
 	if (!supervisor_finished(ci.sup))
 		ev_run(ci.loop, 0);
 	code = supervisor_exit_code(ci.sup);
 	supervisor_free(ci.sup);
+	ev_loop_destroy(ci.loop);
 	return code;
 }
 
@@ -280,6 +330,7 @@ int main(int argc, char **argv)
 	struct cinit_conf conf;
 	pid_t parent = getppid();
 	const char *path;
+	int sigfd;
 
 	if (ensure_stdio() < 0)
 		return EXIT_SETUP;
@@ -296,9 +347,10 @@ int main(int argc, char **argv)
 		return check_config(o.config);
 	path = default_config(&o);
 	cinit_log_set_verbosity((o.verbosity >= 0 ? o.verbosity : path ? 1 : 0) + o.verbose);
-	if (prepare_signals() < 0 || become_reaper(&o, parent) < 0)
+	sigfd = prepare_signals();
+	if (sigfd < 0 || become_reaper(&o, parent) < 0)
 		return EXIT_SETUP;
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
-	return run(&o, &conf, path);
+	return run(&o, &conf, path, sigfd);
 }

@@ -41,6 +41,9 @@ child_fail(int report_fd, int code, const char *fmt, ...)
 	_exit(code);
 }
 
+/* cinit installs no handlers (it reads signals from a signalfd) and resets
+ * inherited SIG_IGN at start, so only its own two ignored signals differ
+ * from the defaults here. */
 static void reset_signals(void)
 {
 	struct sigaction sa;
@@ -48,12 +51,8 @@ static void reset_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		/* glibc reserves 32 and 33; EINVAL there is expected */
-		(void)sigaction(sig, &sa, NULL);
-	}
+	(void)sigaction(SIGTTIN, &sa, NULL);
+	(void)sigaction(SIGTTOU, &sa, NULL);
 }
 
 static void take_terminal(void)
@@ -102,8 +101,10 @@ static void setup_stdio(const struct service *svc, int report_fd, int out_fd, in
 		out_fd = open_null(report_fd, O_WRONLY);
 	if (err_fd == -2)
 		err_fd = open_null(report_fd, O_WRONLY);
-	place_fd(report_fd, out_fd, STDOUT_FILENO);
-	place_fd(report_fd, err_fd, STDERR_FILENO);
+	if (out_fd != -3)
+		place_fd(report_fd, out_fd, STDOUT_FILENO);
+	if (err_fd != -3)
+		place_fd(report_fd, err_fd, STDERR_FILENO);
 }
 
 static void apply_limits(const struct service *svc, int report_fd)

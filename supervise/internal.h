@@ -132,5 +132,7 @@ bool ready_probe_exited(struct supervisor *sup, pid_t pid, int status);
 /* supervisor.c: what the state machine tells the supervisor */
 void supervisor_service_changed(struct supervisor *sup, struct service *svc);
 struct service *supervisor_find(struct supervisor *sup, const char *name);
+struct log_sink *supervisor_sink(struct supervisor *sup, bool err);
+const char *supervisor_notify_dir(struct supervisor *sup);
 
 #endif

@@ -74,6 +74,8 @@ static bool sink_drain(struct log_sink *s)
 {
 	size_t off = 0;
 
+	if (!s->len)
+		return true;
 	while (off < s->len) {
 		ssize_t w = sink_try_write(s, s->buf + off, s->len - off);
 		if (w < 0) {
@@ -95,7 +97,7 @@ static void sink_report_drops(struct log_sink *s)
 	char msg[128];
 	int n;
 
-	if (!s->dropped || s->len)
+	if (!s->dropped || s->len || !s->buf)
 		return;
 	n = snprintf(msg, sizeof(msg), "cinit: dropped %lu lines of output: reader too slow\n",
 		     s->dropped);
@@ -138,6 +140,10 @@ static void sink_write_record(struct log_sink *s, const char *const *parts, cons
 		total += lens[i];
 	if (s->mode == SINK_FILE && s->max_bytes && s->size + total > s->max_bytes && s->size)
 		rotate_file(s);
+	if (!s->buf && !(s->buf = malloc(SINK_BUFFER))) {
+		s->dropped++;
+		return;
+	}
 	if (s->len + total > SINK_BUFFER) {
 		sink_drain(s);
 		if (s->len + total > SINK_BUFFER) {
@@ -161,11 +167,6 @@ static struct log_sink *sink_new(struct ev_loop *loop, int fd, enum sink_mode mo
 
 	if (!s)
 		return NULL;
-	s->buf = malloc(SINK_BUFFER);
-	if (!s->buf) {
-		free(s);
-		return NULL;
-	}
 	s->loop = loop;
 	s->fd = fd;
 	s->mode = mode;
@@ -376,7 +377,7 @@ int log_stream_open(struct service *svc, struct log_stream *ls, bool is_err)
 	if (lc->kind == LOG_FILE)
 		ls->sink = log_sink_for_file(sup->loop, lc, svc->conf.name);
 	else
-		ls->sink = is_err ? sup->stderr_sink : sup->stdout_sink;
+		ls->sink = supervisor_sink(sup, is_err);
 	if (!ls->sink)
 		return -1;
 	ls->partial = malloc(MAX_LINE + 1);

@@ -198,15 +198,16 @@ static int open_notify_socket(struct service *svc)
 {
 	struct supervisor *sup = svc->sup;
 	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	const char *dir = supervisor_notify_dir(sup);
 	int fd;
 
-	if (snprintf(un.sun_path, sizeof(un.sun_path), "%s/%s.sock", sup->notify_dir,
-		     svc->conf.name) >= (int)sizeof(un.sun_path)) {
+	if (!dir || snprintf(un.sun_path, sizeof(un.sun_path), "%s/%s.sock", dir, svc->conf.name) >=
+			(int)sizeof(un.sun_path)) {
 		cinit_log(0, "%s: notify socket path too long", svc->conf.name);
 		return -1;
 	}
-	if (mkdir(sup->notify_dir, 0755) < 0 && errno != EEXIST) {
-		cinit_log(0, "%s: mkdir %s: %s", svc->conf.name, sup->notify_dir, strerror(errno));
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		cinit_log(0, "%s: mkdir %s: %s", svc->conf.name, dir, strerror(errno));
 		return -1;
 	}
 	unlink(un.sun_path);

@@ -147,7 +147,8 @@ static int open_stream_fd(struct service *svc, struct log_stream *ls, const stru
 {
 	switch (lc->kind) {
 	case LOG_INHERIT:
-		return inherit_fd;
+		(void)inherit_fd;
+		return -3; /* exec.c leaves the descriptor as cinit has it */
 	case LOG_NULL:
 		return -2; /* exec.c opens /dev/null in the child */
 	case LOG_PREFIX:
@@ -164,7 +165,7 @@ static void spawn(struct service *svc)
 
 	out_fd = open_stream_fd(svc, &svc->out, &svc->conf.out, STDOUT_FILENO, false);
 	if (svc->conf.redirect_stderr)
-		err_fd = out_fd;
+		err_fd = out_fd == -3 ? STDOUT_FILENO : out_fd;
 	else
 		err_fd = open_stream_fd(svc, &svc->err, &svc->conf.err, STDERR_FILENO, true);
 	if (out_fd == -1 || err_fd == -1 || ready_prepare(svc) < 0)

@@ -17,7 +17,7 @@
 /* cinit's process-wide state besides the loop: how much it says, and where
  * (the non-blocking stderr sink once the supervisor exists). */
 static int log_verbosity = 1;
-static struct log_sink *message_sink;
+static struct supervisor *message_owner;
 
 void cinit_log_set_verbosity(int level)
 {
@@ -42,8 +42,9 @@ void cinit_log(int level, const char *fmt, ...)
 	if (n > (int)sizeof(msg) - 2)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
-	if (message_sink) {
-		log_sink_write_message(message_sink, msg, (size_t)n);
+	struct log_sink *sink = message_owner ? supervisor_sink(message_owner, true) : NULL;
+	if (sink) {
+		log_sink_write_message(sink, msg, (size_t)n);
 		return;
 	}
 	/* before the loop runs: set-up messages, written once */
@@ -110,14 +111,27 @@ static void take_services(struct supervisor *sup, struct cinit_conf *conf)
 	sort_services(sup);
 }
 
-static char *notify_dir_path(void)
+/* Sinks for cinit's stdout and stderr are made on first use: cinit -- cmd
+ * inherits its output and never needs them. */
+struct log_sink *supervisor_sink(struct supervisor *sup, bool err)
 {
-	const char *base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
-	char *p;
+	struct log_sink **s = err ? &sup->stderr_sink : &sup->stdout_sink;
 
-	if (asprintf(&p, "%s/cinit-%d", base, (int)getpid()) < 0)
-		return NULL;
-	return p;
+	if (!*s)
+		*s = log_sink_for_fd(sup->loop, err ? STDERR_FILENO : STDOUT_FILENO);
+	return *s;
+}
+
+const char *supervisor_notify_dir(struct supervisor *sup)
+{
+	const char *base;
+
+	if (sup->notify_dir)
+		return sup->notify_dir;
+	base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
+	if (asprintf(&sup->notify_dir, "%s/cinit-%d", base, (int)getpid()) < 0)
+		sup->notify_dir = NULL;
+	return sup->notify_dir;
 }
 
 static void start_eligible(struct supervisor *sup);
@@ -173,10 +187,7 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 	sup->loop = loop;
 	sup->opts = *opts;
 	sup->is_pid1 = getpid() == 1;
-	sup->stdout_sink = log_sink_for_fd(loop, STDOUT_FILENO);
-	sup->stderr_sink = log_sink_for_fd(loop, STDERR_FILENO);
-	message_sink = sup->stderr_sink;
-	sup->notify_dir = notify_dir_path();
+	message_owner = sup;
 	ev_timer_init(&sup->sweep_timer, sweep_cb, 0., 0.);
 	sup->sweep_timer.data = sup;
 	take_services(sup, conf);
@@ -195,7 +206,7 @@ void supervisor_free(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->shutdown_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->sweep_timer);
-	message_sink = NULL;
+	message_owner = NULL;
 	log_sink_free(sup->stdout_sink);
 	log_sink_free(sup->stderr_sink);
 	if (sup->notify_dir) {
