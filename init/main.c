@@ -54,7 +54,8 @@ static bool is_forwarded(int sig)
 struct cinit {
 	struct ev_loop *loop;
 	struct supervisor *sup;
-	ev_io signals; /* the signalfd */
+	ev_io signals;		/* the signalfd */
+	ev_periodic no_wakeups; /* see quiet_idle_loop */
 };
 
 static void reap_children(struct cinit *ci)
@@ -102,6 +103,23 @@ static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (child && !supervisor_finished(ci->sup))
 		reap_children(ci);
+}
+
+static void never_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* Without a timerfd libev wakes every 60 s to notice clock jumps; it opens
+ * one for periodic watchers, and then sleeps as long as nothing is due. A
+ * periodic that never fires buys an idle loop with no wakeups at all. */
+static void quiet_idle_loop(struct cinit *ci)
+{
+	ev_periodic_init(&ci->no_wakeups, never_cb, 1e11, 0., 0);
+	ev_periodic_start(ci->loop, &ci->no_wakeups);
+	ev_unref(ci->loop);
 }
 
 /* A closed 0, 1 or 2 would be taken by the next descriptor cinit opens and
@@ -312,6 +330,7 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 	ev_io_init(&ci.signals, signals_cb, sigfd, EV_READ);
 	ci.signals.data = &ci;
 	ev_io_start(ci.loop, &ci.signals);
+	quiet_idle_loop(&ci);
 	supervisor_start(ci.sup);
 	/* zombies inherited from whoever exec'd cinit sent their SIGCHLD before
 	 * cinit listened; reap them on the first iteration */
