@@ -5,7 +5,7 @@
 
 SIGNALS="HUP INT QUIT USR1 USR2 PIPE ALRM TERM STKFLT CONT TSTP URG XCPU XFSZ VTALRM PROF WINCH IO PWR"
 RT="34 40 50 64"
-plan $(($(echo $SIGNALS $RT | wc -w) + 8))
+plan $(($(echo $SIGNALS $RT | wc -w) + 7))
 
 start_in_pidns "$TMP/out" "$TMP/err" "$CINIT" -- "$HELPERS/sigrecv" "$TMP/sigs"
 wait_until 10 test -e "$TMP/sigs.ready"
@@ -25,8 +25,9 @@ wait "$NS_WRAPPER" 2>/dev/null
 rm -f "$TMP/sigs" "$TMP/sigs.ready"
 start_in_pidns "$TMP/out" "$TMP/err" "$CINIT" -- "$HELPERS/sigrecv" "$TMP/sigs" 15
 wait_until 10 test -e "$TMP/sigs.ready"
-ns_exec kill -TERM 1
-ok $? "kill -TERM 1 inside the namespace is allowed"
+# the namespace may end (and take the kill command with it) as soon as the
+# signal lands, so its own status says nothing
+ns_exec kill -TERM 1 || true
 ns_wait 10
 is "$NS_STATUS" 0 "the child got TERM from kill 1 and cinit exited with its code"
 file_has "$TMP/sigs" '^15$'
