@@ -69,35 +69,35 @@ static ssize_t sink_try_write(struct log_sink *s, const char *p, size_t n)
 
 static void rotate_file(struct log_sink *s);
 
-/* Writes what it can from the buffer; returns false on a hard error. */
-static bool sink_drain(struct log_sink *s)
+/* Writes what the reader takes now. */
+static void sink_write_buffer(struct log_sink *s)
 {
 	size_t off = 0;
 
-	if (!s->len)
-		return true;
 	while (off < s->len) {
 		ssize_t w = sink_try_write(s, s->buf + off, s->len - off);
 		if (w < 0) {
-			if (errno == EAGAIN)
-				break;
-			/* a reader that went away: output is lost, cinit goes on */
-			off = s->len;
+			if (errno != EAGAIN)
+				off = s->len; /* a reader that went away: output is lost */
 			break;
 		}
 		off += (size_t)w;
 	}
 	memmove(s->buf, s->buf + off, s->len - off);
 	s->len -= off;
-	return true;
 }
 
-static void sink_report_drops(struct log_sink *s)
+/* Drains the buffer; once it is empty after drops, says how many were lost,
+ * in one line, and drains that too. */
+static void sink_drain(struct log_sink *s)
 {
 	char msg[128];
 	int n;
 
-	if (!s->dropped || s->len || !s->buf)
+	if (!s->len)
+		return;
+	sink_write_buffer(s);
+	if (s->len || !s->dropped)
 		return;
 	n = snprintf(msg, sizeof(msg), "cinit: dropped %lu lines of output: reader too slow\n",
 		     s->dropped);
@@ -105,6 +105,7 @@ static void sink_report_drops(struct log_sink *s)
 	if (n > 0 && (size_t)n < SINK_BUFFER) {
 		memcpy(s->buf, msg, (size_t)n);
 		s->len = (size_t)n;
+		sink_write_buffer(s);
 	}
 }
 
@@ -125,8 +126,6 @@ static void sink_writable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	sink_drain(s);
-	sink_report_drops(s);
-	sink_drain(s);
 	sink_update_watcher(s);
 }
 
@@ -134,6 +133,8 @@ static void sink_writable_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void sink_write_record(struct log_sink *s, const char *const *parts, const size_t *lens,
 			      int n_parts)
 {
+	/* while waiting for the reader, writing again would only fail again */
+	bool reader_busy = ev_is_active(&s->io);
 	size_t total = 0;
 
 	for (int i = 0; i < n_parts; i++)
@@ -144,20 +145,20 @@ static void sink_write_record(struct log_sink *s, const char *const *parts, cons
 		s->dropped++;
 		return;
 	}
-	if (s->len + total > SINK_BUFFER) {
+	if (s->len + total > SINK_BUFFER && !reader_busy)
 		sink_drain(s);
-		if (s->len + total > SINK_BUFFER) {
-			s->dropped++;
-			sink_update_watcher(s);
-			return;
-		}
+	if (s->len + total > SINK_BUFFER) {
+		s->dropped++;
+		sink_update_watcher(s);
+		return;
 	}
 	for (int i = 0; i < n_parts; i++) {
 		memcpy(s->buf + s->len, parts[i], lens[i]);
 		s->len += lens[i];
 	}
 	s->size += total;
-	sink_drain(s);
+	if (!reader_busy)
+		sink_drain(s);
 	sink_update_watcher(s);
 }
 

@@ -63,7 +63,7 @@ cat "$TMP/fifo" >"$TMP/flood.out" &
 reader=$!
 on_exit "kill -KILL $reader"
 wait_until 20 file_has "$TMP/flood.out" 'cinit: dropped [0-9]+ lines of output: reader too slow'
-ok $? "the dropped lines are counted and reported in one line"
+ok $? "the dropped lines are counted and reported in one line" || diag "$(tail -c 300 "$TMP/flood.out")"
 kill -TERM "$NS_INIT"
 ns_wait 20
 exec 9>&-
