@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,9 @@ static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 			cinit_log(3, "received signal %u", si[i].ssi_signo);
 			supervisor_signal(ci->sup, (int)si[i].ssi_signo);
 		}
+		/* a short read emptied the queue; another would only say EAGAIN */
+		if ((size_t)r < sizeof(si))
+			break;
 	}
 	if (child && !supervisor_finished(ci->sup))
 		reap_children(ci);
@@ -126,16 +130,20 @@ static void quiet_idle_loop(struct cinit *ci)
  * handed to services as their stdio. */
 static int ensure_stdio(void)
 {
+	struct pollfd fds[3] = {{.fd = 0}, {.fd = 1}, {.fd = 2}};
+
+	/* one poll tells which of the three are closed (POLLNVAL) */
+	if (poll(fds, 3, 0) < 0) {
+		fprintf(stderr, "cinit: poll: %s\n", strerror(errno));
+		return -1;
+	}
 	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		if (!(fds[fd].revents & POLLNVAL))
 			continue;
 		int n = open("/dev/null", O_RDWR);
-		if (n < 0) {
-			fprintf(stderr, "cinit: open /dev/null: %s\n", strerror(errno));
-			return -1;
-		}
 		if (n != fd) {
-			close(n);
+			if (n >= 0)
+				close(n);
 			return -1;
 		}
 	}
@@ -150,22 +158,18 @@ static void handled_signals(sigset_t *set)
 			sigaddset(set, sig);
 }
 
-/* The signals the process ignores now, from /proc/self/status (one read
- * instead of a sigaction call per signal); all of them when /proc is absent. */
-static uint64_t ignored_signals(void)
+/* Resets every signal the process was left ignoring to its default. A
+ * query per signal is cheaper than formatting /proc/self/status. */
+static void reset_ignored_signals(void)
 {
-	char buf[2048];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	char *p;
+	struct sigaction old, dfl = {.sa_handler = SIG_DFL};
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return ~0ull;
-	buf[n] = '\0';
-	p = strstr(buf, "\nSigIgn:");
-	return p ? strtoull(p + 8, NULL, 16) : ~0ull;
+	for (int sig = 1; sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
+			continue; /* 32 and 33 belong to the C library */
+		if (old.sa_handler == SIG_IGN)
+			(void)sigaction(sig, &dfl, NULL);
+	}
 }
 
 /* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
@@ -175,8 +179,7 @@ static uint64_t ignored_signals(void)
 static int prepare_signals(void)
 {
 	sigset_t handled;
-	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
-	uint64_t ignored;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
 	int fd;
 
 	handled_signals(&handled);
@@ -184,10 +187,7 @@ static int prepare_signals(void)
 		fprintf(stderr, "cinit: sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
-	ignored = ignored_signals();
-	for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
-		if ((ignored >> (sig - 1)) & 1 && sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &dfl, NULL); /* 32, 33: EINVAL, harmless */
+	reset_ignored_signals();
 	if (sigaction(SIGTTIN, &ign, NULL) < 0 || sigaction(SIGTTOU, &ign, NULL) < 0) {
 		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
 		return -1;

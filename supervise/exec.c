@@ -216,7 +216,10 @@ exec_command(const struct service *svc, char **argv, int report_fd)
 
 pid_t exec_service(struct service *svc, int out_fd, int err_fd)
 {
-	int report_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	/* a private copy of stderr is needed only when the child's stderr
+	 * will be something else by the time it could fail */
+	bool own_stderr = err_fd == -3;
+	int report_fd = own_stderr ? STDERR_FILENO : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	pid_t pid;
 
 	if (report_fd < 0) {
@@ -226,11 +229,13 @@ pid_t exec_service(struct service *svc, int out_fd, int err_fd)
 	pid = fork();
 	if (pid < 0) {
 		cinit_log(0, "%s: fork: %s", svc->conf.name, strerror(errno));
-		close(report_fd);
+		if (!own_stderr)
+			close(report_fd);
 		return -1;
 	}
 	if (pid > 0) {
-		close(report_fd);
+		if (!own_stderr)
+			close(report_fd);
 		return pid;
 	}
 	if (setpgid(0, 0) < 0)
