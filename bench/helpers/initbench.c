@@ -89,7 +89,8 @@ static void parse_inits(int argc, char **argv)
 		}
 		*eq = 0;
 		in->name = argv[i];
-		for (char *t = strtok(eq + 1, " "); t && in->argc < MAX_ARGS - 8; t = strtok(NULL, " "))
+		for (char *t = strtok(eq + 1, " "); t && in->argc < MAX_ARGS - 8;
+		     t = strtok(NULL, " "))
 			in->argv[in->argc++] = t;
 		in->pid = -1;
 		in->pidfd = -1;
@@ -156,8 +157,8 @@ static int finish(pid_t pid, int pidfd, int timeout_ms, struct rusage *ru)
 	while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
 		;
 	if (r == 0) {
-		fprintf(stderr, "initbench: pid %d still running after %d ms; killing it\n", (int)pid,
-			timeout_ms);
+		fprintf(stderr, "initbench: pid %d still running after %d ms; killing it\n",
+			(int)pid, timeout_ms);
 		kill(pid, SIGKILL);
 	}
 	while (wait4(pid, &st, 0, ru) < 0)
@@ -248,7 +249,8 @@ static int mode_true(int argc, char **argv)
 			st = finish(pid, pidfd, 10000, &ru);
 			uint64_t t1 = now_ns();
 			printf("sample true%s %s wall_ns=%llu minflt=%ld cpu_us=%ld code=%d\n",
-			       newns ? "_ns" : "", in->name, (unsigned long long)(t1 - t0), ru.ru_minflt,
+			       newns ? "_ns" : "", in->name, (unsigned long long)(t1 - t0),
+			       ru.ru_minflt,
 			       (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
 				   ru.ru_utime.tv_usec + ru.ru_stime.tv_usec,
 			       exit_code(st));
@@ -325,10 +327,11 @@ static int mode_orphans(int argc, char **argv)
 			}
 			st = finish(pid, pidfd, pr > 0 ? 30000 : 1, NULL);
 			uint64_t t1 = now_ns();
-			printf("sample orphans_%s %s wall_ns=%llu init_cpu_ns=%lld vcsw=%ld ivcsw=%ld "
-			       "code=%d\n",
-			       how, in->name, (unsigned long long)(t1 - t0), cpu, vcs, ivcs,
-			       exit_code(st));
+			printf(
+			    "sample orphans_%s %s wall_ns=%llu init_cpu_ns=%lld vcsw=%ld ivcsw=%ld "
+			    "code=%d\n",
+			    how, in->name, (unsigned long long)(t1 - t0), cpu, vcs, ivcs,
+			    exit_code(st));
 			fflush(stdout);
 		}
 	}
@@ -372,7 +375,8 @@ static int mode_phases(int argc, char **argv)
 				printf("sample phases%s %s start_ns=%lld exit_ns=%lld wall_ns=%lld "
 				       "code=%d\n",
 				       newns ? "_ns" : "", in->name, (long long)(ts[0] - t0),
-				       (long long)(t1 - ts[1]), (long long)(t1 - t0), exit_code(st));
+				       (long long)(t1 - ts[1]), (long long)(t1 - t0),
+				       exit_code(st));
 		}
 	}
 	close(fd);
@@ -456,7 +460,8 @@ static int mode_signals(int argc, char **argv)
 				failed = 1;
 				break;
 			}
-			printf("sample signal %s latency_ns=%lld\n", in->name, (long long)(t1 - t0));
+			printf("sample signal %s latency_ns=%lld\n", in->name,
+			       (long long)(t1 - t0));
 		}
 	}
 	stop_all();
@@ -478,6 +483,7 @@ int main(int argc, char **argv)
 	else if (argc > 1 && strcmp(argv[1], "signals") == 0)
 		r = mode_signals(argc - 2, argv + 2);
 	if (r == 2)
-		fprintf(stderr, "usage: initbench true|phases|orphans|signals ... (see the source)\n");
+		fprintf(stderr,
+			"usage: initbench true|phases|orphans|signals ... (see the source)\n");
 	return r;
 }

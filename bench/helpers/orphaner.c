@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 	deadline = now() + 30;
 	for (int i = 0; i < n; i++)
 		if (wait_reaped(pids[i], deadline) < 0) {
-			fprintf(stderr, "orphaner: %d of %d orphans not reaped after 30 s\n", n - i, n);
+			fprintf(stderr, "orphaner: %d of %d orphans not reaped after 30 s\n", n - i,
+				n);
 			return 3;
 		}
 	if (fifo) {
