@@ -1,0 +1,470 @@
+#include "spawn/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "spawn/devfilter.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices"};
+
+/* Device nodes a container may open: the ones cspawn puts in /dev and the
+ * pseudo-terminals; any node may be created, as in docker. */
+static const char *const v1_device_rules[] = {
+    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+    "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+};
+
+void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
+{
+	memset(l, 0, sizeof(*l));
+	l->version = CGROUP_V2;
+	snprintf(l->v2_root, sizeof(l->v2_root), "%s", root);
+}
+
+static bool list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, item, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* The path of cspawn's own cgroup in the v1 tree that holds ctl, from
+ * lines such as "4:memory:/a/b" or "1:cpu,cpuacct:/". */
+static bool own_v1_path(const char *self_cgroup, const char *ctl, char *out, size_t len)
+{
+	for (const char *line = self_cgroup; line && *line;) {
+		const char *end = strchrnul(line, '\n');
+		char buf[PATH_MAX + 128];
+		char *c1, *c2;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)(end - line), line);
+		line = *end ? end + 1 : end;
+		c1 = strchr(buf, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		if (list_has(c1 + 1, ctl)) {
+			snprintf(out, len, "%s", c2 + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* From one mountinfo line, the mount point and root of a v1 tree holding
+ * ctl: "ID PARENT M:N ROOT MOUNTPOINT OPTS... - cgroup SRC rw,memory". */
+static bool v1_mount_of(const char *line, const char *ctl, char *root, char *mnt)
+{
+	char fstype[32], super[512];
+	const char *dash = strstr(line, " - ");
+
+	if (!dash || sscanf(dash, " - %31s %*s %511s", fstype, super) != 2)
+		return false;
+	if (strcmp(fstype, "cgroup") != 0 || !list_has(super, ctl))
+		return false;
+	return sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2;
+}
+
+void cgroup_layout_v1_parse(struct cgroup_layout *l, const char *mountinfo, const char *self_cgroup)
+{
+	memset(l, 0, sizeof(*l));
+	l->version = CGROUP_V1;
+	for (int c = 0; c < CG_NCTL; c++) {
+		char own[PATH_MAX], root[PATH_MAX], mnt[PATH_MAX];
+		const char *rel;
+
+		if (!own_v1_path(self_cgroup, ctl_names[c], own, sizeof(own)))
+			continue;
+		for (const char *line = mountinfo; line && *line;) {
+			const char *end = strchrnul(line, '\n');
+			char buf[2 * PATH_MAX];
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)(end - line), line);
+			line = *end ? end + 1 : end;
+			if (!v1_mount_of(buf, ctl_names[c], root, mnt))
+				continue;
+			/* A tree mounted from a subdirectory shows our path
+			 * relative to that subdirectory. */
+			rel = own;
+			if (strcmp(root, "/") != 0 && strncmp(own, root, strlen(root)) == 0)
+				rel = own + strlen(root);
+			if (format_path(l->v1_parent[c], sizeof(l->v1_parent[c]), "%s%s", mnt,
+					strcmp(rel, "/") == 0 ? "" : rel) < 0)
+				l->v1_parent[c][0] = '\0';
+			break;
+		}
+	}
+}
+
+static char *slurp(const char *path, struct spawn_error *e)
+{
+	size_t cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf) {
+		spawn_fail_errno(e, "malloc");
+		return NULL;
+	}
+	n = read_file(path, buf, cap);
+	if (n < 0) {
+		spawn_fail_errno(e, "reading %s", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int cgroup_detect(struct cgroup_layout *l, struct spawn_error *e)
+{
+	struct statfs sfs;
+	char *mountinfo, *self;
+
+	if (statfs("/sys/fs/cgroup", &sfs) < 0)
+		return spawn_fail_errno(e, "statfs /sys/fs/cgroup");
+	if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		cgroup_layout_v2(l, "/sys/fs/cgroup");
+		return 0;
+	}
+	mountinfo = slurp("/proc/self/mountinfo", e);
+	if (!mountinfo)
+		return -1;
+	self = slurp("/proc/self/cgroup", e);
+	if (!self) {
+		free(mountinfo);
+		return -1;
+	}
+	cgroup_layout_v1_parse(l, mountinfo, self);
+	free(mountinfo);
+	free(self);
+	return 0;
+}
+
+static int write_limit(const char *dir, const char *file, const char *value, bool optional,
+		       struct spawn_error *e)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (write_file(path, value) == 0 || (optional && errno == ENOENT))
+		return 0;
+	return spawn_fail_errno(e, "writing '%s' to %s", value, path);
+}
+
+static int make_dir(const char *path, struct spawn_error *e)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "creating cgroup %s", path);
+	return 0;
+}
+
+/* "+memory +pids" for the controllers the limits need, checked against
+ * what the tree offers. */
+static int v2_controllers(const char *root, const struct cgroup_limits *lim, char *out, size_t len,
+			  struct spawn_error *e)
+{
+	const char *need[3];
+	char path[PATH_MAX + 32], avail[512];
+	int n = 0;
+
+	if (lim->memory_bytes)
+		need[n++] = "memory";
+	if (lim->pids)
+		need[n++] = "pids";
+	if (lim->cpu_quota_us)
+		need[n++] = "cpu";
+	out[0] = '\0';
+	if (n == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	if (read_file(path, avail, sizeof(avail)) < 0)
+		return spawn_fail_errno(e, "reading %s", path);
+	avail[strcspn(avail, "\n")] = '\0';
+	for (int i = 0; i < n; i++) {
+		char spaced[520], word[32];
+
+		snprintf(spaced, sizeof(spaced), " %s ", avail);
+		snprintf(word, sizeof(word), " %s ", need[i]);
+		if (!strstr(spaced, word))
+			return spawn_fail(e,
+					  "cgroup v2 controller '%s' is not available in %s "
+					  "(it offers: %s)",
+					  need[i], root, avail[0] ? avail : "nothing");
+		snprintf(out + strlen(out), len - strlen(out), "%s+%s", i ? " " : "", need[i]);
+	}
+	return 0;
+}
+
+static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	char v[64];
+
+	if (lim->memory_bytes) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
+		if (write_limit(dir, "memory.max", v, false, e) < 0 ||
+		    write_limit(dir, "memory.swap.max", "0", true, e) < 0)
+			return -1;
+	}
+	if (lim->pids) {
+		snprintf(v, sizeof(v), "%d", lim->pids);
+		if (write_limit(dir, "pids.max", v, false, e) < 0)
+			return -1;
+	}
+	if (lim->cpu_quota_us) {
+		snprintf(v, sizeof(v), "%llu %llu", (unsigned long long)lim->cpu_quota_us,
+			 (unsigned long long)lim->cpu_period_us);
+		if (write_limit(dir, "cpu.max", v, false, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int v2_create(const struct cgroup_layout *l, const char *name,
+		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
+{
+	char parent[PATH_MAX], ctl[64];
+
+	if (v2_controllers(l->v2_root, lim, ctl, sizeof(ctl), e) < 0)
+		return -1;
+	if (format_path(parent, sizeof(parent), "%s/cspawn", l->v2_root) < 0 ||
+	    format_path(cg->dir[0], sizeof(cg->dir[0]), "%s/%s", parent, name) < 0)
+		return spawn_fail_errno(e, "cgroup path under %s", l->v2_root);
+	if (make_dir(parent, e) < 0)
+		return -1;
+	if (ctl[0] && (write_limit(l->v2_root, "cgroup.subtree_control", ctl, false, e) < 0 ||
+		       write_limit(parent, "cgroup.subtree_control", ctl, false, e) < 0))
+		return -1;
+	if (make_dir(cg->dir[0], e) < 0)
+		return -1;
+	if (v2_write_limits(cg->dir[0], lim, e) < 0)
+		return -1;
+	return devfilter_attach(cg->dir[0], e);
+}
+
+static bool v1_needed(int c, const struct cgroup_limits *lim)
+{
+	switch (c) {
+	case CG_MEMORY:
+		return lim->memory_bytes != 0;
+	case CG_PIDS:
+		return lim->pids != 0;
+	case CG_CPU:
+		return lim->cpu_quota_us != 0;
+	}
+	return false;
+}
+
+static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *lim,
+			   struct spawn_error *e)
+{
+	char v[64];
+
+	switch (c) {
+	case CG_MEMORY:
+		if (!lim->memory_bytes)
+			return 0;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
+		/* memsw (memory + swap) equal to the limit: no swapping past it. */
+		if (write_limit(dir, "memory.limit_in_bytes", v, false, e) < 0 ||
+		    write_limit(dir, "memory.memsw.limit_in_bytes", v, true, e) < 0)
+			return -1;
+		return 0;
+	case CG_PIDS:
+		if (!lim->pids)
+			return 0;
+		snprintf(v, sizeof(v), "%d", lim->pids);
+		return write_limit(dir, "pids.max", v, false, e);
+	case CG_CPU:
+		if (!lim->cpu_quota_us)
+			return 0;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_period_us);
+		if (write_limit(dir, "cpu.cfs_period_us", v, false, e) < 0)
+			return -1;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_quota_us);
+		return write_limit(dir, "cpu.cfs_quota_us", v, false, e);
+	case CG_DEVICES:
+		if (write_limit(dir, "devices.deny", "a", false, e) < 0)
+			return -1;
+		for (size_t i = 0; i < sizeof(v1_device_rules) / sizeof(v1_device_rules[0]); i++)
+			if (write_limit(dir, "devices.allow", v1_device_rules[i], false, e) < 0)
+				return -1;
+		return 0;
+	}
+	return 0;
+}
+
+static int v1_create(const struct cgroup_layout *l, const char *name,
+		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
+{
+	for (int c = 0; c < CG_NCTL; c++) {
+		char parent[PATH_MAX];
+
+		if (!l->v1_parent[c][0]) {
+			if (v1_needed(c, lim))
+				return spawn_fail(e,
+						  "no cgroup v1 hierarchy has the '%s' "
+						  "controller mounted",
+						  ctl_names[c]);
+			continue;
+		}
+		/* The cpu tree only matters for a cpu limit; the others give
+		 * the OOM report, the pids cleanup and the device policy. */
+		if (c == CG_CPU && !lim->cpu_quota_us)
+			continue;
+		if (format_path(parent, sizeof(parent), "%s/cspawn", l->v1_parent[c]) < 0 ||
+		    format_path(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, name) < 0)
+			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
+		if (make_dir(parent, e) < 0)
+			return -1;
+		if (make_dir(cg->dir[c], e) < 0 || v1_write_limits(c, cg->dir[c], lim, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cgroup_create(const struct cgroup_layout *l, const char *name, const struct cgroup_limits *lim,
+		  struct cgroup *cg, struct spawn_error *e)
+{
+	int rc;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->version = l->version;
+	cg->memory_limit = lim->memory_bytes;
+	rc = l->version == CGROUP_V2 ? v2_create(l, name, lim, cg, e)
+				     : v1_create(l, name, lim, cg, e);
+	if (rc < 0) {
+		struct spawn_error ignored;
+
+		cgroup_destroy(cg, 1000, &ignored);
+	}
+	return rc;
+}
+
+int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (int c = 0; c < CG_NCTL; c++)
+		if (cg->dir[c][0] && write_limit(cg->dir[c], "cgroup.procs", v, false, e) < 0)
+			return -1;
+	return 0;
+}
+
+bool cgroup_oom_killed(const struct cgroup *cg)
+{
+	const char *dir = cg->version == CGROUP_V2 ? cg->dir[0] : cg->dir[CG_MEMORY];
+	const char *file = cg->version == CGROUP_V2 ? "memory.events" : "memory.oom_control";
+	char path[PATH_MAX + 32], buf[1024];
+	const char *p;
+
+	if (!dir[0])
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, "oom_kill ");
+	return p && strtoull(p + 9, NULL, 10) > 0;
+}
+
+/* SIGKILLs whatever cgroup.procs still lists: processes of this container
+ * that outlived its first process (normally none: the pid namespace takes
+ * them down with it). */
+static void kill_members(const char *dir)
+{
+	char path[PATH_MAX + 32], buf[4096];
+	char *p, *end;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		/* ESRCH: it died meanwhile, which is what we want. */
+		if (pid > 0 && kill((pid_t)pid, SIGKILL) < 0 && errno != ESRCH)
+			fprintf(stderr, "cspawn: killing %ld left in %s: %s\n", pid, dir,
+				strerror(errno));
+	}
+}
+
+static int remove_dir(const char *dir, int64_t deadline, struct spawn_error *e)
+{
+	int64_t pause = 1;
+
+	for (;;) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || monotonic_ms() >= deadline)
+			return spawn_fail_errno(e, "removing cgroup %s", dir);
+		kill_members(dir);
+		sleep_ms(pause);
+		if (pause < 16)
+			pause *= 2;
+	}
+}
+
+/* The shared parent goes when the last container leaves it; another
+ * cspawn still using it makes rmdir fail, which is fine. */
+static void remove_parent(const char *dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	if (rmdir(parent) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+		fprintf(stderr, "cspawn: removing cgroup %s: %s\n", parent, strerror(errno));
+}
+
+int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *e)
+{
+	int64_t deadline = monotonic_ms() + timeout_ms;
+	int rc = 0;
+
+	for (int c = 0; c < CG_NCTL; c++) {
+		if (!cg->dir[c][0])
+			continue;
+		if (remove_dir(cg->dir[c], deadline, e) < 0)
+			rc = -1;
+		else
+			remove_parent(cg->dir[c]);
+	}
+	return rc;
+}
+
+int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e)
+{
+	struct cgroup cg = {.version = l->version};
+
+	if (l->version == CGROUP_V2 &&
+	    format_path(cg.dir[0], sizeof(cg.dir[0]), "%s/cspawn/%s", l->v2_root, name) < 0)
+		return spawn_fail_errno(e, "cgroup path under %s", l->v2_root);
+	for (int c = 0; l->version == CGROUP_V1 && c < CG_NCTL; c++)
+		if (l->v1_parent[c][0] && format_path(cg.dir[c], sizeof(cg.dir[c]), "%s/cspawn/%s",
+						      l->v1_parent[c], name) < 0)
+			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
+	return cgroup_destroy(&cg, 5000, e);
+}

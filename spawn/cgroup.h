@@ -1,0 +1,68 @@
+/* The container's cgroup: created fresh for every start, limits written,
+ * the container's first process moved in before it runs anything, removed
+ * when it ends. Works on cgroup v2 (one unified tree) and on v1 (one tree
+ * per controller), including hybrid hosts where the v1 trees hold the
+ * controllers and a v2 mount holds little or nothing. */
+#ifndef CSPAWN_CGROUP_H
+#define CSPAWN_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spawn/util.h"
+
+enum cgroup_version { CGROUP_V1 = 1, CGROUP_V2 = 2 };
+
+/* The v1 controllers cspawn uses, in the order of cgroup_layout.v1_parent. */
+enum cgroup_ctl { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_NCTL };
+
+struct cgroup_limits {
+	uint64_t memory_bytes; /* 0: none */
+	uint64_t cpu_quota_us; /* 0: none */
+	uint64_t cpu_period_us;
+	int pids; /* 0: none */
+};
+
+/* Where containers' cgroups go. On v2: <v2_root>/cspawn/NAME (the top of
+ * the tree, because a cgroup that holds processes, like cspawn's own, may
+ * not hand controllers to children). On v1: <cspawn's own cgroup in each
+ * controller's tree>/cspawn/NAME, so the container stays inside whatever
+ * limits its launcher is under. An empty v1_parent: controller not mounted. */
+struct cgroup_layout {
+	enum cgroup_version version;
+	char v2_root[PATH_MAX];
+	char v1_parent[CG_NCTL][PATH_MAX];
+};
+
+struct cgroup {
+	enum cgroup_version version;
+	char dir[CG_NCTL][PATH_MAX]; /* v2: dir[0] only; v1: per controller, "" if unused */
+	uint64_t memory_limit;
+};
+
+/* Reads the host's layout: /sys/fs/cgroup on cgroup2fs means v2, anything
+ * else means v1 trees found in /proc/self/mountinfo. */
+int cgroup_detect(struct cgroup_layout *l, struct spawn_error *e);
+/* A v2 layout at root (tests point it at a directory shaped like one). */
+void cgroup_layout_v2(struct cgroup_layout *l, const char *root);
+/* Fills the v1 parents from the text of /proc/self/mountinfo and
+ * /proc/self/cgroup. Exposed for tests. */
+void cgroup_layout_v1_parse(struct cgroup_layout *l, const char *mountinfo,
+			    const char *self_cgroup);
+
+/* Creates the cgroup (reusing one left from a killed cspawn), enables the
+ * controllers the limits need and writes the limits. */
+int cgroup_create(const struct cgroup_layout *l, const char *name, const struct cgroup_limits *lim,
+		  struct cgroup *cg, struct spawn_error *e);
+int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e);
+/* True when the kernel's OOM killer killed a process of this cgroup. */
+bool cgroup_oom_killed(const struct cgroup *cg);
+/* Kills what is left inside, waits up to timeout_ms for the kernel to
+ * release it, and removes it (and the shared "cspawn" parent when empty). */
+int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *e);
+/* Removes the cgroup a previous run of this name left behind, if any. */
+int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e);
+
+#endif

@@ -1,0 +1,121 @@
+#include "spawn/command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spawn/rootfs.h"
+
+#define IMAGE_CONFIG "/etc/cinit.ini"
+
+static int build_argv(const struct spawn_opts *o, bool image_has_config, struct spawn_command *c,
+		      struct spawn_error *e)
+{
+	static char sh[] = "/bin/sh";
+	char **argv = calloc((size_t)o->ncmd + 5, sizeof(*argv));
+	int n = 0;
+
+	if (!argv)
+		return spawn_fail_errno(e, "calloc");
+	c->argv = argv;
+	if (o->no_init) {
+		if (o->ncmd == 0)
+			argv[n++] = sh;
+		for (int i = 0; i < o->ncmd; i++)
+			argv[n++] = o->cmd[i];
+		c->path = argv[0];
+		c->search_path = strchr(argv[0], '/') == NULL;
+		return 0;
+	}
+	/* argv[0] "cinit", not the mount point, so ps inside reads well. */
+	c->path = ROOTFS_INIT_PATH;
+	argv[n++] = (char *)"cinit";
+	if (o->config || (o->ncmd == 0 && image_has_config)) {
+		argv[n++] = (char *)"-c";
+		argv[n++] = (char *)(o->config ? ROOTFS_CONFIG_PATH : IMAGE_CONFIG);
+		return 0;
+	}
+	argv[n++] = (char *)"--";
+	if (o->ncmd == 0)
+		argv[n++] = sh;
+	for (int i = 0; i < o->ncmd; i++)
+		argv[n++] = o->cmd[i];
+	return 0;
+}
+
+static int find_var(char *const *envp, size_t n, const char *entry)
+{
+	size_t key = strcspn(entry, "=");
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], entry, key) == 0 && envp[i][key] == '=')
+			return (int)i;
+	return -1;
+}
+
+/* Adds or replaces KEY=VAL; envp has room for every entry. */
+static void set_var(char **envp, size_t *n, char *entry)
+{
+	int at = find_var(envp, *n, entry);
+
+	if (at >= 0)
+		envp[at] = entry;
+	else
+		envp[(*n)++] = entry;
+}
+
+static int build_envp(const struct spawn_opts *o, const char *hostname,
+		      const struct spawn_user *user, struct spawn_command *c, struct spawn_error *e)
+{
+	/* The defaults live in one buffer after the pointer array. */
+	size_t slots = o->nenv + 4, n = 0;
+	size_t need = slots * sizeof(char *) + strlen(COMMAND_DEFAULT_PATH) + strlen(hostname) +
+		      strlen(user->home) + 32;
+	char **envp = calloc(1, need);
+	char *text;
+
+	if (!envp)
+		return spawn_fail_errno(e, "calloc");
+	text = (char *)(envp + slots);
+	envp[n++] = text;
+	text += sprintf(text, "PATH=%s", COMMAND_DEFAULT_PATH) + 1;
+	envp[n++] = text;
+	text += sprintf(text, "HOSTNAME=%s", hostname) + 1;
+	envp[n++] = text;
+	sprintf(text, "HOME=%s", user->home);
+	for (size_t i = 0; i < o->nenv; i++)
+		set_var(envp, &n, o->env[i]);
+	envp[n] = NULL;
+	c->envp = envp;
+	return 0;
+}
+
+int command_build(const struct spawn_opts *o, bool image_has_config, const char *hostname,
+		  const struct spawn_user *user, struct spawn_command *c, struct spawn_error *e)
+{
+	memset(c, 0, sizeof(*c));
+	if (build_argv(o, image_has_config, c, e) < 0)
+		return -1;
+	if (build_envp(o, hostname, user, c, e) < 0) {
+		command_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void command_free(struct spawn_command *c)
+{
+	free(c->argv);
+	free(c->envp);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *command_getenv(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}

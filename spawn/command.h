@@ -1,0 +1,29 @@
+/* What the container's first process executes: cinit with the command (or
+ * with a config), or with --no-init the command itself; and its
+ * environment, docker's defaults overridden by -e. */
+#ifndef CSPAWN_COMMAND_H
+#define CSPAWN_COMMAND_H
+
+#include <stdbool.h>
+
+#include "spawn/options.h"
+#include "spawn/users.h"
+
+#define COMMAND_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct spawn_command {
+	const char *path; /* for execve; with search_path, a name to look up in PATH */
+	bool search_path;
+	char **argv; /* NULL-terminated, allocated */
+	char **envp; /* NULL-terminated, allocated */
+};
+
+/* image_has_config: the root has /etc/cinit.ini, which cinit then runs
+ * when no COMMAND was given. hostname and user feed HOSTNAME and HOME. */
+int command_build(const struct spawn_opts *o, bool image_has_config, const char *hostname,
+		  const struct spawn_user *user, struct spawn_command *c, struct spawn_error *e);
+void command_free(struct spawn_command *c);
+/* The value of name in envp, or NULL. */
+const char *command_getenv(char *const *envp, const char *name);
+
+#endif

@@ -1,0 +1,28 @@
+/* Which device nodes a container may open, on cgroup v2. v1 has a devices
+ * controller with allow/deny files; v2 has none and asks for a small BPF
+ * program attached to the cgroup instead. Without one, a container with
+ * CAP_MKNOD could create and open the host's disks. */
+#ifndef CSPAWN_DEVFILTER_H
+#define CSPAWN_DEVFILTER_H
+
+#include <stddef.h>
+
+#include "spawn/util.h"
+
+struct devfilter_rule {
+	char type;	 /* 'c', 'b' or 'a' (either) */
+	int major;	 /* -1: any */
+	int minor;	 /* -1: any */
+	unsigned access; /* BPF_DEVCG_ACC_* bits */
+};
+
+/* The policy: create any node; open only null, zero, full, random,
+ * urandom, tty, console, ptmx, the pts and tun. */
+const struct devfilter_rule *devfilter_default_rules(size_t *n);
+
+/* Loads the policy as a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches
+ * it to the cgroup v2 directory dir. A directory that is not on cgroup2fs
+ * (a test tree) is left alone. */
+int devfilter_attach(const char *dir, struct spawn_error *e);
+
+#endif

@@ -1,0 +1,135 @@
+/* cspawn: runs a root filesystem as a container, with cinit as PID 1. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spawn/monitor.h"
+#include "spawn/options.h"
+
+/* Absolute copies of the paths the container is built from, freed at exit. */
+struct host_paths {
+	char *rootfs;
+	char **layers;
+	size_t nlayers;
+	char *init;
+	char *config;
+};
+
+static int fail(const char *fmt, const char *arg, const char *why)
+{
+	fprintf(stderr, "cspawn: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, ": %s\n", why);
+	return -1;
+}
+
+static int absolute_dir(const char *what, const char *path, char **out)
+{
+	struct stat st;
+
+	*out = realpath(path, NULL);
+	if (!*out)
+		return fail(what, path, strerror(errno));
+	if (stat(*out, &st) < 0)
+		return fail(what, path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(what, path, "not a directory");
+	return 0;
+}
+
+/* The cinit installed beside cspawn, or --init PATH. */
+static int find_init(const struct spawn_opts *o, char **out)
+{
+	char self[PATH_MAX], path[PATH_MAX + 8];
+	ssize_t n;
+
+	if (o->init_path) {
+		snprintf(path, sizeof(path), "%s", o->init_path);
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return fail("%s", "readlink /proc/self/exe", strerror(errno));
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(path, sizeof(path), "%s/cinit", self);
+	}
+	*out = realpath(path, NULL);
+	if (!*out || access(*out, X_OK) < 0)
+		return fail("cinit %s (give --init PATH, or --no-init)", path, strerror(errno));
+	return 0;
+}
+
+static int resolve_paths(struct spawn_opts *o, struct host_paths *h)
+{
+	struct stat st;
+
+	if (absolute_dir("ROOTFS %s", o->rootfs, &h->rootfs) < 0)
+		return -1;
+	o->rootfs = h->rootfs;
+	h->layers = calloc(o->nlayers + 1, sizeof(*h->layers));
+	if (!h->layers)
+		return fail("%s", "calloc", strerror(errno));
+	for (size_t i = 0; i < o->nlayers; i++, h->nlayers++) {
+		if (absolute_dir("--layer %s", o->layers[i], &h->layers[i]) < 0)
+			return -1;
+		o->layers[i] = h->layers[i];
+	}
+	if (!o->no_init && find_init(o, &h->init) < 0)
+		return -1;
+	if (o->config) {
+		h->config = realpath(o->config, NULL);
+		if (!h->config || stat(h->config, &st) < 0)
+			return fail("-c %s", o->config, strerror(errno));
+		o->config = h->config;
+	}
+	return 0;
+}
+
+static void free_paths(struct host_paths *h)
+{
+	free(h->rootfs);
+	for (size_t i = 0; i < h->nlayers; i++)
+		free(h->layers[i]);
+	free(h->layers);
+	free(h->init);
+	free(h->config);
+}
+
+int main(int argc, char **argv)
+{
+	struct host_paths paths = {0};
+	struct spawn_opts o;
+	struct spawn_error e;
+	int rc;
+
+	rc = spawn_parse_args(argc, argv, &o, &e);
+	if (rc != 0) {
+		if (rc < 0) {
+			fprintf(stderr, "cspawn: %s\n", e.msg);
+			spawn_usage(stderr);
+		}
+		spawn_opts_free(&o);
+		return rc < 0 ? 125 : 0;
+	}
+	/* A child that dies early closes its pipes: cspawn must see EPIPE,
+	 * not die of SIGPIPE (the child resets it for the container). */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		perror("cspawn: signal(SIGPIPE)");
+		rc = 125;
+	} else if (geteuid() != 0) {
+		fprintf(stderr, "cspawn: must run as root (namespaces, mounts and cgroups)\n");
+		rc = 125;
+	} else if (resolve_paths(&o, &paths) < 0) {
+		rc = 125;
+	} else {
+		rc = monitor_run(&o, paths.init);
+	}
+	free_paths(&paths);
+	spawn_opts_free(&o);
+	return rc;
+}

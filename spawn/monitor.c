@@ -1,0 +1,266 @@
+#include "spawn/monitor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "spawn/cgroup.h"
+#include "spawn/container.h"
+#include "spawn/restart.h"
+#include "spawn/rootfs.h"
+#include "spawn/state.h"
+#include "spawn/userns.h"
+
+/* Signals cspawn passes on to the container's PID 1. */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+struct run_env {
+	const struct spawn_opts *o;
+	const char *init_path;
+	struct spawn_state state;
+	struct cgroup_layout layout;
+	struct userns_map map;
+	sigset_t signals; /* blocked, taken with sigwaitinfo */
+};
+
+static int warn(const struct spawn_opts *o, const struct spawn_error *e)
+{
+	fprintf(stderr, "cspawn: %s: %s\n", o->name, e->msg);
+	return -1;
+}
+
+/* Blocked rather than handled: the monitor takes them one at a time with
+ * sigwaitinfo, so no handler and no global state is needed. */
+static int block_signals(sigset_t *set, struct spawn_error *e)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+	sigaddset(set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
+		return spawn_fail_errno(e, "sigprocmask");
+	return 0;
+}
+
+static int exit_code_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}
+
+/* A signal the terminal sent (Ctrl-C, a resize) already reached the
+ * container, which shares cspawn's process group; passing it on again
+ * would deliver it twice. Only signals from a process are forwarded. */
+static bool sent_by_a_process(const siginfo_t *si)
+{
+	return si->si_code <= 0;
+}
+
+/* Waits for the container's PID 1 to end, forwarding signals meanwhile. */
+static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si), ws;
+
+		if (sig < 0)
+			continue; /* EINTR: nothing else can fail with a valid set */
+		if (sig == SIGCHLD) {
+			pid_t r = waitpid(pid, &ws, WNOHANG);
+			if (r == pid)
+				return exit_code_of(ws);
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			*stop_requested = true;
+		/* pid is our unreaped child, so kill cannot miss it. */
+		if (sent_by_a_process(&si) && kill(pid, sig) < 0)
+			fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
+	}
+}
+
+/* Sleeps through a restart delay; true when SIGTERM or SIGINT asked cspawn
+ * to stop meanwhile. */
+static bool stopped_during(const sigset_t *set, int64_t ms)
+{
+	int64_t deadline = monotonic_ms() + ms;
+
+	for (;;) {
+		int64_t left = deadline - monotonic_ms();
+		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
+		int sig;
+
+		if (left <= 0)
+			return false;
+		sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return true;
+		if (sig < 0 && errno == EAGAIN)
+			return false;
+	}
+}
+
+static struct cgroup_limits limits_of(const struct spawn_opts *o)
+{
+	struct cgroup_limits lim = {
+	    .memory_bytes = o->memory_bytes,
+	    .cpu_quota_us = o->cpu_quota_us,
+	    .cpu_period_us = o->cpu_period_us,
+	    .pids = o->pids_limit,
+	};
+	return lim;
+}
+
+static struct rootfs_plan plan_of(const struct run_env *env)
+{
+	const struct spawn_opts *o = env->o;
+	struct rootfs_plan p = {
+	    .rootfs = o->rootfs,
+	    .layers = o->layers,
+	    .nlayers = o->nlayers,
+	    .upper = env->state.upper,
+	    .work = env->state.work,
+	    .merged = env->state.merged,
+	    .read_only = o->read_only,
+	    .binds = o->binds,
+	    .nbinds = o->nbinds,
+	    .tmpfs = o->tmpfs,
+	    .ntmpfs = o->ntmpfs,
+	    .init_path = env->init_path,
+	    .config_path = o->config,
+	    .userns = o->userns,
+	};
+	return p;
+}
+
+static void report_oom(const struct spawn_opts *o, const struct cgroup *cg)
+{
+	char size[32];
+
+	if (cgroup_oom_killed(cg))
+		fprintf(stderr, "cspawn: %s: out of memory (limit %s)\n", o->name,
+			cg->memory_limit ? format_size(cg->memory_limit, size, sizeof(size))
+					 : "none");
+}
+
+/* Removes what one run made; failures are reported, not fatal. */
+static void clean_run(struct run_env *env, struct cgroup *cg)
+{
+	struct spawn_error e;
+
+	if (cgroup_destroy(cg, 5000, &e) < 0)
+		warn(env->o, &e);
+	if (env->o->nlayers && state_remove_layer(&env->state, &e) < 0)
+		warn(env->o, &e);
+}
+
+/* One start: a fresh writable layer and cgroup, the container, its end.
+ * Returns its exit code, or -1 with *status set when it never started. */
+static int run_once(struct run_env *env, bool *stop_requested, int *status)
+{
+	const struct spawn_opts *o = env->o;
+	struct cgroup_limits lim = limits_of(o);
+	struct rootfs_plan plan = plan_of(env);
+	struct container_spec spec = {.o = o, .plan = &plan, .map = o->userns ? &env->map : NULL};
+	struct spawn_error e;
+	struct cgroup cg;
+	pid_t pid;
+	int code;
+
+	*status = 125;
+	if (o->nlayers && state_fresh_layer(&env->state, o->userns ? env->map.uid_base : 0,
+					    o->userns ? env->map.gid_base : 0, &e) < 0)
+		return warn(o, &e);
+	if (cgroup_create(&env->layout, o->name, &lim, &cg, &e) < 0) {
+		warn(o, &e);
+		if (o->nlayers && state_remove_layer(&env->state, &e) < 0)
+			warn(o, &e);
+		return -1;
+	}
+	spec.cg = &cg;
+	pid = container_start(&spec, status, &e);
+	if (pid < 0) {
+		warn(o, &e);
+		clean_run(env, &cg);
+		return -1;
+	}
+	code = supervise(pid, &env->signals, stop_requested);
+	report_oom(o, &cg);
+	clean_run(env, &cg);
+	return code;
+}
+
+static int run_with_restarts(struct run_env *env)
+{
+	const struct spawn_opts *o = env->o;
+	int64_t delay = 0;
+	int restarts = 0;
+
+	for (;;) {
+		int64_t started = monotonic_ms();
+		bool stop = false;
+		int status, code = run_once(env, &stop, &status);
+
+		if (code < 0)
+			return status;
+		if (!restart_wanted(o->restart, o->max_restarts, restarts, code, stop))
+			return code;
+		delay = restart_next_delay(delay, monotonic_ms() - started);
+		restarts++;
+		fprintf(stderr, "cspawn: %s: exited with %d, restarting in %lldms (restart %d)\n",
+			o->name, code, (long long)delay, restarts);
+		if (stopped_during(&env->signals, delay))
+			return code;
+	}
+}
+
+static int detect_layout(struct cgroup_layout *l, struct spawn_error *e)
+{
+	const char *root = getenv("CSPAWN_CGROUP_ROOT");
+
+	if (root && *root) {
+		cgroup_layout_v2(l, root);
+		return 0;
+	}
+	return cgroup_detect(l, e);
+}
+
+/* A cspawn of this name was killed before it could clean up: its
+ * container died with it (parent-death signal), but its cgroup and
+ * writable layer are still there. */
+static int clean_stale(struct run_env *env, struct spawn_error *e)
+{
+	fprintf(stderr, "cspawn: %s: removing what an earlier run (cspawn pid %d) left behind\n",
+		env->o->name, (int)env->state.stale_pid);
+	if (cgroup_remove_stale(&env->layout, env->o->name, e) < 0)
+		return -1;
+	return state_remove_layer(&env->state, e);
+}
+
+int monitor_run(const struct spawn_opts *o, const char *init_path)
+{
+	struct run_env env = {.o = o, .init_path = init_path};
+	struct spawn_error e;
+	int status = 125;
+
+	if (block_signals(&env.signals, &e) < 0 ||
+	    state_acquire(STATE_BASE, o->name, &env.state, &e) < 0) {
+		warn(o, &e);
+		return 125;
+	}
+	if (detect_layout(&env.layout, &e) < 0 ||
+	    (env.state.stale_pid && clean_stale(&env, &e) < 0) ||
+	    (o->userns && userns_default_map(&env.map, &e) < 0))
+		warn(o, &e);
+	else
+		status = run_with_restarts(&env);
+	state_release(&env.state);
+	return status;
+}

@@ -1,0 +1,468 @@
+#include "spawn/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "conf/units.h"
+#include "spawn/privs.h"
+
+void spawn_usage(FILE *out)
+{
+	fputs("usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
+	      "  --name NAME             container name (default: cspawn-PID-RAND)\n"
+	      "  --hostname NAME         hostname inside (default: the name)\n"
+	      "  -e, --env KEY[=VAL]     set an environment variable\n"
+	      "  -w, --workdir DIR       working directory inside\n"
+	      "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
+	      "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
+	      "      --cpus N            CPU limit, e.g. 0.5\n"
+	      "      --pids-limit N      most processes at once\n"
+	      "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
+	      "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
+	      "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
+	      "                          writes go to a fresh layer removed at exit\n"
+	      "      --read-only         mount the root read-only\n"
+	      "      --net none|host     network namespace (default none: only lo)\n"
+	      "      --userns            map root inside to an unprivileged host range\n"
+	      "      --cap-add CAP       add a capability (or ALL)\n"
+	      "      --cap-drop CAP      drop a capability (or ALL)\n"
+	      "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
+	      "      --init PATH         cinit to run as PID 1 (default: beside cspawn)\n"
+	      "  -c, --config FILE       run cinit with this cinit.ini\n"
+	      "      --no-init           run COMMAND itself as PID 1\n"
+	      "  -h, --help              show this help\n",
+	      out);
+}
+
+enum long_only {
+	OPT_NAME = 256,
+	OPT_HOSTNAME,
+	OPT_CPUS,
+	OPT_PIDS,
+	OPT_TMPFS,
+	OPT_LAYER,
+	OPT_READ_ONLY,
+	OPT_NET,
+	OPT_USERNS,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_RESTART,
+	OPT_INIT,
+	OPT_NO_INIT,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"name", required_argument, NULL, OPT_NAME},
+    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+    {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'u'},
+    {"memory", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"pids-limit", required_argument, NULL, OPT_PIDS},
+    {"volume", required_argument, NULL, 'v'},
+    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+    {"layer", required_argument, NULL, OPT_LAYER},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"net", required_argument, NULL, OPT_NET},
+    {"network", required_argument, NULL, OPT_NET},
+    {"userns", no_argument, NULL, OPT_USERNS},
+    {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+    {"restart", required_argument, NULL, OPT_RESTART},
+    {"init", required_argument, NULL, OPT_INIT},
+    {"config", required_argument, NULL, 'c'},
+    {"no-init", no_argument, NULL, OPT_NO_INIT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Grows an array by one element; elements are zeroed. */
+static void *grow(void *arr, size_t *n, size_t size)
+{
+	char *p = realloc(arr, (*n + 1) * size);
+
+	if (!p) {
+		perror("cspawn: realloc");
+		exit(125);
+	}
+	memset(p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		perror("cspawn: strdup");
+		exit(125);
+	}
+	return d;
+}
+
+bool spawn_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SPAWN_MAX_NAME || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max)
+{
+	*max = 0;
+	if (strcmp(s, "no") == 0)
+		*policy = SPAWN_RESTART_NO;
+	else if (strcmp(s, "always") == 0)
+		*policy = SPAWN_RESTART_ALWAYS;
+	else if (strcmp(s, "unless-stopped") == 0)
+		*policy = SPAWN_RESTART_UNLESS_STOPPED;
+	else if (strcmp(s, "on-failure") == 0)
+		*policy = SPAWN_RESTART_ON_FAILURE;
+	else if (strncmp(s, "on-failure:", 11) == 0 && conf_parse_uint(s + 11, max) == 0)
+		*policy = SPAWN_RESTART_ON_FAILURE;
+	else
+		return -1;
+	return 0;
+}
+
+int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us)
+{
+	char *end;
+	double cpus;
+
+	errno = 0;
+	cpus = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(cpus) || cpus <= 0 || cpus > 1024)
+		return -1;
+	*period_us = 100000;
+	*quota_us = (uint64_t)(cpus * 100000.0 + 0.5);
+	/* The kernel refuses quotas under 1 ms. */
+	if (*quota_us < 1000)
+		return -1;
+	return 0;
+}
+
+static int add_env(struct spawn_opts *o, const char *arg, struct spawn_error *e)
+{
+	const char *eq = strchr(arg, '=');
+	char *entry;
+
+	if (eq == arg || *arg == '\0')
+		return spawn_fail(e, "-e '%s': expected KEY=VALUE or KEY", arg);
+	if (eq) {
+		entry = xstrdup(arg);
+	} else {
+		/* docker run -e KEY passes the caller's value, or nothing. */
+		const char *val = getenv(arg);
+		size_t len;
+
+		if (!val)
+			return 0;
+		len = strlen(arg) + strlen(val) + 2;
+		entry = malloc(len);
+		if (!entry)
+			return spawn_fail_errno(e, "malloc");
+		snprintf(entry, len, "%s=%s", arg, val);
+	}
+	o->env = grow(o->env, &o->nenv, sizeof(*o->env));
+	o->env[o->nenv - 1] = entry;
+	return 0;
+}
+
+static int add_bind(struct spawn_opts *o, const char *arg, struct spawn_error *e)
+{
+	char *copy = xstrdup(arg), *host = copy, *ctr, *mode;
+	struct spawn_bind *b;
+
+	ctr = strchr(host, ':');
+	if (!ctr)
+		goto bad;
+	*ctr++ = '\0';
+	mode = strchr(ctr, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (host[0] != '/' || ctr[0] != '/')
+		goto bad;
+	if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
+		goto bad;
+	o->binds = grow(o->binds, &o->nbinds, sizeof(*o->binds));
+	b = &o->binds[o->nbinds - 1];
+	b->host = xstrdup(host);
+	b->ctr = xstrdup(ctr);
+	b->read_only = mode && strcmp(mode, "ro") == 0;
+	free(copy);
+	return 0;
+bad:
+	free(copy);
+	return spawn_fail(e, "-v '%s': expected /HOST/PATH:/CONTAINER/PATH[:ro]", arg);
+}
+
+/* Splits tmpfs options into mount flags and the data string tmpfs parses. */
+static void tmpfs_options(char *opts, struct spawn_tmpfs *t)
+{
+	static const struct {
+		const char *name;
+		unsigned long set, clear;
+	} flags[] = {
+	    {"ro", MS_RDONLY, 0},     {"rw", 0, MS_RDONLY},   {"exec", 0, MS_NOEXEC},
+	    {"noexec", MS_NOEXEC, 0}, {"suid", 0, MS_NOSUID}, {"nosuid", MS_NOSUID, 0},
+	    {"dev", 0, MS_NODEV},     {"nodev", MS_NODEV, 0},
+	};
+	char *save = NULL, *data = t->data;
+
+	for (char *tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (strcmp(tok, flags[i].name) == 0)
+				break;
+		if (i < sizeof(flags) / sizeof(flags[0])) {
+			t->flags = (t->flags | flags[i].set) & ~flags[i].clear;
+			continue;
+		}
+		if (data != t->data)
+			*data++ = ',';
+		memcpy(data, tok, strlen(tok));
+		data += strlen(tok);
+	}
+	*data = '\0';
+}
+
+static int add_tmpfs(struct spawn_opts *o, const char *arg, struct spawn_error *e)
+{
+	char *copy = xstrdup(arg), *opts = strchr(copy, ':');
+	struct spawn_tmpfs *t;
+
+	if (opts)
+		*opts++ = '\0';
+	if (copy[0] != '/') {
+		free(copy);
+		return spawn_fail(e, "--tmpfs '%s': the path must be absolute", arg);
+	}
+	o->tmpfs = grow(o->tmpfs, &o->ntmpfs, sizeof(*o->tmpfs));
+	t = &o->tmpfs[o->ntmpfs - 1];
+	t->path = xstrdup(copy);
+	/* docker run --tmpfs defaults: noexec, nosuid, nodev. */
+	t->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	t->data = xstrdup(opts ? opts : "");
+	if (opts)
+		tmpfs_options(opts, t);
+	free(copy);
+	return 0;
+}
+
+static void generate_name(struct spawn_opts *o)
+{
+	unsigned short r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned short)(monotonic_ms() ^ getpid());
+	snprintf(o->name, sizeof(o->name), "cspawn-%d-%04x", (int)getpid(), r);
+}
+
+struct cap_lists {
+	char **add, **drop;
+	size_t nadd, ndrop;
+};
+
+static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap_lists *caps,
+			struct spawn_error *e)
+{
+	int n;
+
+	switch (c) {
+	case OPT_NAME:
+		if (!spawn_name_valid(arg))
+			return spawn_fail(e,
+					  "--name '%s': use up to %d letters, digits, '_', '.', "
+					  "'-', starting with a letter or digit",
+					  arg, SPAWN_MAX_NAME);
+		snprintf(o->name, sizeof(o->name), "%s", arg);
+		return 0;
+	case OPT_HOSTNAME:
+		if (strlen(arg) == 0 || strlen(arg) > 64)
+			return spawn_fail(e, "--hostname '%s': must be 1 to 64 characters", arg);
+		o->hostname = arg;
+		return 0;
+	case 'e':
+		return add_env(o, arg, e);
+	case 'w':
+		if (arg[0] != '/')
+			return spawn_fail(e, "-w '%s': the directory must be absolute", arg);
+		o->workdir = arg;
+		return 0;
+	case 'u':
+		o->user = arg;
+		return 0;
+	case 'm':
+		if (conf_parse_size(arg, &o->memory_bytes) < 0)
+			return spawn_fail(e, "--memory '%s': expected a size such as 256m", arg);
+		if (o->memory_bytes < 6 * 1024 * 1024)
+			return spawn_fail(e, "--memory '%s': the minimum is 6m", arg);
+		return 0;
+	case OPT_CPUS:
+		if (spawn_parse_cpus(arg, &o->cpu_quota_us, &o->cpu_period_us) < 0)
+			return spawn_fail(e, "--cpus '%s': expected a number of CPUs >= 0.01", arg);
+		return 0;
+	case OPT_PIDS:
+		if (conf_parse_uint(arg, &n) < 0)
+			return spawn_fail(e, "--pids-limit '%s': expected a number", arg);
+		o->pids_limit = n;
+		return 0;
+	case 'v':
+		return add_bind(o, arg, e);
+	case OPT_TMPFS:
+		return add_tmpfs(o, arg, e);
+	case OPT_LAYER:
+		if (strpbrk(arg, ":,\\"))
+			return spawn_fail(e,
+					  "--layer '%s': overlayfs cannot take ':', ',' or '\\' "
+					  "in a layer path",
+					  arg);
+		o->layers = grow(o->layers, &o->nlayers, sizeof(*o->layers));
+		o->layers[o->nlayers - 1] = arg;
+		return 0;
+	case OPT_READ_ONLY:
+		o->read_only = true;
+		return 0;
+	case OPT_NET:
+		if (strcmp(arg, "none") == 0)
+			o->net = SPAWN_NET_NONE;
+		else if (strcmp(arg, "host") == 0)
+			o->net = SPAWN_NET_HOST;
+		else
+			return spawn_fail(e, "--net '%s': expected none or host", arg);
+		return 0;
+	case OPT_USERNS:
+		o->userns = true;
+		return 0;
+	case OPT_CAP_ADD:
+		caps->add = grow(caps->add, &caps->nadd, sizeof(*caps->add));
+		caps->add[caps->nadd - 1] = (char *)arg;
+		return 0;
+	case OPT_CAP_DROP:
+		caps->drop = grow(caps->drop, &caps->ndrop, sizeof(*caps->drop));
+		caps->drop[caps->ndrop - 1] = (char *)arg;
+		return 0;
+	case OPT_RESTART:
+		if (spawn_parse_restart(arg, &o->restart, &o->max_restarts) < 0)
+			return spawn_fail(e,
+					  "--restart '%s': expected no, on-failure[:N], "
+					  "always or unless-stopped",
+					  arg);
+		return 0;
+	case OPT_INIT:
+		o->init_path = arg;
+		return 0;
+	case 'c':
+		o->config = arg;
+		return 0;
+	case OPT_NO_INIT:
+		o->no_init = true;
+		return 0;
+	}
+	return spawn_fail(e, "internal error: option %d not handled", c);
+}
+
+static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
+{
+	if (o->no_init && o->init_path)
+		return spawn_fail(e, "--init and --no-init exclude each other");
+	if (o->no_init && o->config)
+		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
+	if (o->config && o->ncmd > 0)
+		return spawn_fail(e, "-c runs the services of the config file; give no COMMAND");
+	return 0;
+}
+
+static int parse_positionals(int argc, char **argv, int first, struct spawn_opts *o,
+			     struct spawn_error *e)
+{
+	if (first >= argc)
+		return spawn_fail(e, "missing ROOTFS");
+	o->rootfs = argv[first++];
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
+	o->cmd = argv + first;
+	o->ncmd = argc - first;
+	return 0;
+}
+
+int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_error *e)
+{
+	struct cap_lists caps = {0};
+	int c, rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	o->net = SPAWN_NET_NONE;
+	opterr = 0;
+	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
+	while ((c = getopt_long(argc, argv, "+e:w:u:m:v:c:h", long_options, NULL)) != -1) {
+		if (c == 'h') {
+			spawn_usage(stdout);
+			rc = 1;
+			goto out;
+		}
+		if (c == OPT_VERSION) {
+			puts("cspawn 0.1");
+			rc = 1;
+			goto out;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt && optopt < 256)
+				spawn_fail(e, "unknown option or missing value: -%c", optopt);
+			else
+				spawn_fail(e, "unknown option or missing value: %s",
+					   argv[optind - 1]);
+			goto out;
+		}
+		if (parse_option(c, optarg, o, &caps, e) < 0)
+			goto out;
+	}
+	if (parse_positionals(argc, argv, optind, o, e) < 0 || check_combinations(o, e) < 0)
+		goto out;
+	if (privs_compute_caps(caps.add, caps.nadd, caps.drop, caps.ndrop, &o->caps, e) < 0)
+		goto out;
+	if (o->name[0] == '\0')
+		generate_name(o);
+	rc = 0;
+out:
+	free(caps.add);
+	free(caps.drop);
+	return rc;
+}
+
+void spawn_opts_free(struct spawn_opts *o)
+{
+	for (size_t i = 0; i < o->nenv; i++)
+		free(o->env[i]);
+	for (size_t i = 0; i < o->nbinds; i++) {
+		free(o->binds[i].host);
+		free(o->binds[i].ctr);
+	}
+	for (size_t i = 0; i < o->ntmpfs; i++) {
+		free(o->tmpfs[i].path);
+		free(o->tmpfs[i].data);
+	}
+	free(o->env);
+	free(o->binds);
+	free(o->tmpfs);
+	free(o->layers);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,89 @@
+/* cspawn's command line as plain data: what to run, where, with which
+ * limits and privileges. Parsing never touches the system beyond reading
+ * the environment for `-e KEY` and drawing a random name. */
+#ifndef CSPAWN_OPTIONS_H
+#define CSPAWN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spawn/util.h"
+
+enum spawn_net { SPAWN_NET_NONE, SPAWN_NET_HOST };
+
+enum spawn_restart {
+	SPAWN_RESTART_NO,
+	SPAWN_RESTART_ON_FAILURE,
+	SPAWN_RESTART_ALWAYS,
+	SPAWN_RESTART_UNLESS_STOPPED,
+};
+
+struct spawn_bind {
+	char *host; /* absolute path on the host */
+	char *ctr;  /* absolute path inside the container */
+	bool read_only;
+};
+
+struct spawn_tmpfs {
+	char *path;	     /* absolute path inside the container */
+	char *data;	     /* filesystem options passed to tmpfs (size=, mode=) */
+	unsigned long flags; /* MS_* flags: nosuid, nodev, noexec unless "exec" */
+};
+
+/* Hard limits on container size so that fixed buffers (the overlay option
+ * string, mount tables) can never overflow. */
+#define SPAWN_MAX_NAME 64
+
+struct spawn_opts {
+	char name[SPAWN_MAX_NAME + 1];
+	const char *hostname; /* NULL: the name */
+	char **env;	      /* KEY=VAL strings, owned */
+	size_t nenv;
+	const char *workdir; /* NULL: the image's / */
+	const char *user;    /* NULL: root */
+
+	uint64_t memory_bytes; /* 0: no limit */
+	uint64_t cpu_quota_us; /* per cpu_period_us; 0: no limit */
+	uint64_t cpu_period_us;
+	int pids_limit; /* 0: no limit */
+
+	struct spawn_bind *binds;
+	size_t nbinds;
+	struct spawn_tmpfs *tmpfs;
+	size_t ntmpfs;
+	const char **layers; /* lowest first; the rootfs is below all of them */
+	size_t nlayers;
+	bool read_only;
+
+	enum spawn_net net;
+	bool userns;
+	uint64_t caps; /* effective, permitted and bounding set */
+
+	enum spawn_restart restart;
+	int max_restarts; /* on-failure:N; 0 = no limit */
+
+	const char *init_path; /* NULL: cinit beside cspawn */
+	const char *config;    /* -c: host path of a cinit.ini */
+	bool no_init;
+
+	const char *rootfs;
+	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
+	int ncmd;
+};
+
+/* Parses argv. Returns 0 on success, 1 when --help or --version was asked
+ * for (already printed), -1 on a usage error described in e. */
+int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_error *e);
+void spawn_opts_free(struct spawn_opts *o);
+void spawn_usage(FILE *out);
+
+/* Parses "no", "on-failure", "on-failure:N", "always", "unless-stopped". */
+int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max);
+/* Parses "0.5" into a CFS quota per 100 ms period. */
+int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us);
+/* Docker's rule: a letter or digit, then letters, digits, '_', '.', '-'. */
+bool spawn_name_valid(const char *name);
+
+#endif

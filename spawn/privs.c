@@ -1,0 +1,188 @@
+#include "spawn/privs.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const cap_names[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+
+#define NCAPS ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
+
+uint64_t privs_default_caps(void)
+{
+	return PRIVS_CAP(CAP_CHOWN) | PRIVS_CAP(CAP_DAC_OVERRIDE) | PRIVS_CAP(CAP_FSETID) |
+	       PRIVS_CAP(CAP_FOWNER) | PRIVS_CAP(CAP_MKNOD) | PRIVS_CAP(CAP_NET_RAW) |
+	       PRIVS_CAP(CAP_SETGID) | PRIVS_CAP(CAP_SETUID) | PRIVS_CAP(CAP_SETFCAP) |
+	       PRIVS_CAP(CAP_SETPCAP) | PRIVS_CAP(CAP_NET_BIND_SERVICE) |
+	       PRIVS_CAP(CAP_SYS_CHROOT) | PRIVS_CAP(CAP_KILL) | PRIVS_CAP(CAP_AUDIT_WRITE);
+}
+
+uint64_t privs_all_caps(void)
+{
+	return (UINT64_C(1) << NCAPS) - 1;
+}
+
+int privs_cap_from_name(const char *name)
+{
+	if (strncasecmp(name, "CAP_", 4) == 0)
+		name += 4;
+	for (int i = 0; i < NCAPS; i++)
+		if (strcasecmp(name, cap_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *privs_cap_name(int cap)
+{
+	return cap >= 0 && cap < NCAPS ? cap_names[cap] : NULL;
+}
+
+static bool is_all(const char *name)
+{
+	return strcasecmp(name, "ALL") == 0 || strcasecmp(name, "CAP_ALL") == 0;
+}
+
+static bool list_has_all(char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_all(names[i]))
+			return true;
+	return false;
+}
+
+/* Applies the named (non-ALL) entries of a list: sets or clears their bits. */
+static int apply_cap_names(char *const *names, size_t n, bool add, uint64_t *caps,
+			   struct spawn_error *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int cap;
+
+		if (is_all(names[i]))
+			continue;
+		cap = privs_cap_from_name(names[i]);
+		if (cap < 0)
+			return spawn_fail(e, "unknown capability '%s'", names[i]);
+		if (add)
+			*caps |= PRIVS_CAP(cap);
+		else
+			*caps &= ~PRIVS_CAP(cap);
+	}
+	return 0;
+}
+
+int privs_compute_caps(char *const *add, size_t nadd, char *const *drop, size_t ndrop,
+		       uint64_t *caps, struct spawn_error *e)
+{
+	uint64_t set = privs_default_caps();
+
+	if (list_has_all(drop, ndrop))
+		set = 0;
+	if (list_has_all(add, nadd))
+		set = privs_all_caps();
+	if (apply_cap_names(add, nadd, true, &set, e) < 0 ||
+	    apply_cap_names(drop, ndrop, false, &set, e) < 0)
+		return -1;
+	*caps = set;
+	return 0;
+}
+
+int privs_drop_bounding(uint64_t keep, struct spawn_error *e)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & PRIVS_CAP(cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			/* EINVAL: past the last capability this kernel has. */
+			if (errno == EINVAL)
+				break;
+			return spawn_fail_errno(e, "prctl(PR_CAPBSET_DROP, %d)", cap);
+		}
+	}
+	return 0;
+}
+
+int privs_switch_user(const struct spawn_user *u, bool may_setgroups, struct spawn_error *e)
+{
+	if (may_setgroups && setgroups(u->ngroups, u->groups) < 0)
+		return spawn_fail_errno(e, "setgroups for uid %u", (unsigned)u->uid);
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return spawn_fail_errno(e, "setresgid(%u)", (unsigned)u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return spawn_fail_errno(e, "setresuid(%u)", (unsigned)u->uid);
+	return 0;
+}
+
+int privs_set_caps(uint64_t caps, struct spawn_error *e)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	uint64_t permitted;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return spawn_fail_errno(e, "capget");
+	/* A non-root user lost its permitted set at setresuid; asking for
+	 * more than is permitted would fail, and exec would clear it anyway. */
+	permitted = ((uint64_t)data[1].permitted << 32 | data[0].permitted) & caps;
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = data[i].permitted = (uint32_t)(permitted >> (32 * i));
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return spawn_fail_errno(e, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return spawn_fail_errno(e, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	return 0;
+}
+
+int privs_no_new_privs(struct spawn_error *e)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return spawn_fail_errno(e, "prctl(PR_SET_NO_NEW_PRIVS)");
+	return 0;
+}

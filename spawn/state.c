@@ -1,0 +1,168 @@
+#include "spawn/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Paths under the state directory; the name's length is bounded, so
+ * they always fit (a failure leaves an empty path that no call accepts). */
+static void state_path(const struct spawn_state *s, const char *leaf, char *out, size_t len)
+{
+	if (format_path(out, len, "%s/%s", s->dir, leaf) < 0)
+		out[0] = '\0';
+}
+
+static pid_t read_pid(const struct spawn_state *s)
+{
+	char path[PATH_MAX + 8], buf[32];
+
+	state_path(s, "pid", path, sizeof(path));
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	return (pid_t)atoi(buf);
+}
+
+static int write_pid(const struct spawn_state *s, struct spawn_error *e)
+{
+	char path[PATH_MAX + 8], buf[32];
+	int fd;
+
+	state_path(s, "pid", path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", path);
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+		spawn_fail_errno(e, "writing %s", path);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return spawn_fail_errno(e, "writing %s", path);
+	return 0;
+}
+
+/* True when the lock we hold is still the file at path: a cspawn that
+ * released the name between our open and our flock unlinked it. */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat held, named;
+
+	return fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_ino == named.st_ino &&
+	       held.st_dev == named.st_dev;
+}
+
+static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error *e)
+{
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int fd;
+
+		/* mkdir -p: the base may vanish when another cspawn releases
+		 * the last name in it. 0711: with --userns the overlay is
+		 * mounted by the container's root, an unprivileged host uid
+		 * that must pass through to its writable layer. */
+		if (mkdir_p(s->dir, 0711) < 0)
+			return spawn_fail_errno(e, "creating %s", s->dir);
+		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == ENOENT)
+			continue; /* the directory went away under us */
+		if (fd < 0)
+			return spawn_fail_errno(e, "opening %s", lock);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			if (errno == EWOULDBLOCK)
+				return spawn_fail(e,
+						  "a container named '%s' is already running "
+						  "(cspawn pid %d)",
+						  strrchr(s->dir, '/') + 1, (int)read_pid(s));
+			return spawn_fail_errno(e, "locking %s", lock);
+		}
+		if (lock_is_current(fd, lock))
+			return fd;
+		close(fd);
+	}
+	return spawn_fail(e, "could not lock %s: it keeps being removed", lock);
+}
+
+int state_acquire(const char *base, const char *name, struct spawn_state *s, struct spawn_error *e)
+{
+	char lock[PATH_MAX + 8];
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	snprintf(s->dir, sizeof(s->dir), "%s/%s", base, name);
+	state_path(s, "rw/upper", s->upper, sizeof(s->upper));
+	state_path(s, "rw/work", s->work, sizeof(s->work));
+	state_path(s, "merged", s->merged, sizeof(s->merged));
+	state_path(s, "lock", lock, sizeof(lock));
+	s->lockfd = open_lock(s, lock, e);
+	if (s->lockfd < 0)
+		return -1;
+	s->stale_pid = read_pid(s);
+	return write_pid(s, e);
+}
+
+int state_fresh_layer(const struct spawn_state *s, uid_t uid, gid_t gid, struct spawn_error *e)
+{
+	char rw[PATH_MAX + 8];
+	const char *dirs[] = {rw, s->upper, s->work, s->merged};
+
+	state_path(s, "rw", rw, sizeof(rw));
+	if (state_remove_layer(s, e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
+			return spawn_fail_errno(e, "creating %s", dirs[i]);
+		if (chown(dirs[i], uid, gid) < 0)
+			return spawn_fail_errno(e, "chown %s", dirs[i]);
+	}
+	return 0;
+}
+
+int state_remove_layer(const struct spawn_state *s, struct spawn_error *e)
+{
+	char rw[PATH_MAX + 8];
+
+	state_path(s, "rw", rw, sizeof(rw));
+	if (remove_tree(rw) < 0)
+		return spawn_fail_errno(e, "removing the writable layer %s", rw);
+	return 0;
+}
+
+void state_release(struct spawn_state *s)
+{
+	char path[PATH_MAX + 8];
+	struct spawn_error e;
+
+	if (s->lockfd < 0)
+		return;
+	if (state_remove_layer(s, &e) < 0)
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+	if (rmdir(s->merged) < 0 && errno != ENOENT)
+		fprintf(stderr, "cspawn: removing %s: %s\n", s->merged, strerror(errno));
+	for (size_t i = 0; i < 2; i++) {
+		state_path(s, i == 0 ? "pid" : "lock", path, sizeof(path));
+		if (unlink(path) < 0 && errno != ENOENT)
+			fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+	}
+	if (rmdir(s->dir) < 0 && errno != ENOENT)
+		fprintf(stderr, "cspawn: removing %s: %s\n", s->dir, strerror(errno));
+	/* The lock goes last: whoever waits for it then finds its file gone
+	 * and starts over with a new one. */
+	close(s->lockfd);
+	s->lockfd = -1;
+	snprintf(path, sizeof(path), "%s", s->dir);
+	*strrchr(path, '/') = '\0';
+	/* Other containers may still use the base directory. */
+	if (rmdir(path) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT &&
+	    errno != EBUSY)
+		fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+}

@@ -1,0 +1,34 @@
+/* A container's state on the host: /run/cspawn/NAME holds a lock (held by
+ * the running cspawn), its pid, and the writable layer of an overlay root.
+ * A cspawn killed with SIGKILL leaves the directory behind; the next start
+ * of the same name sees the pid file and cleans up after it. */
+#ifndef CSPAWN_STATE_H
+#define CSPAWN_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spawn/util.h"
+
+#define STATE_BASE "/run/cspawn"
+
+struct spawn_state {
+	char dir[PATH_MAX];
+	char upper[PATH_MAX], work[PATH_MAX], merged[PATH_MAX];
+	int lockfd;
+	pid_t stale_pid; /* a previous cspawn that died without cleaning up; 0: none */
+};
+
+/* Creates base/name and takes its lock. Fails, naming the holder, when
+ * another cspawn runs a container of that name. */
+int state_acquire(const char *base, const char *name, struct spawn_state *s, struct spawn_error *e);
+/* A fresh, empty writable layer (upper, work) and the overlay's mount
+ * point, owned by uid:gid (the container's root as the host sees it). */
+int state_fresh_layer(const struct spawn_state *s, uid_t uid, gid_t gid, struct spawn_error *e);
+/* Removes the writable layer. */
+int state_remove_layer(const struct spawn_state *s, struct spawn_error *e);
+/* Removes everything, lock last, and the base directory when empty. */
+void state_release(struct spawn_state *s);
+
+#endif

@@ -1,0 +1,77 @@
+#include "spawn/userns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_range(const char *line, const char *user, unsigned *base, unsigned *count)
+{
+	char name[256];
+	unsigned long b, c;
+
+	if (sscanf(line, "%255[^:]:%lu:%lu", name, &b, &c) != 3)
+		return -1;
+	if ((strcmp(name, user) != 0 && strcmp(name, "0") != 0) || c == 0 || b > 0xffffffffUL ||
+	    c > 0xffffffffUL - b)
+		return -1;
+	*base = (unsigned)b;
+	*count = (unsigned)c;
+	return 0;
+}
+
+int userns_subid_range(const char *path, const char *user, unsigned *base, unsigned *count,
+		       struct spawn_error *e)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	*base = USERNS_DEFAULT_BASE;
+	*count = USERNS_DEFAULT_COUNT;
+	if (!f)
+		return errno == ENOENT ? 0 : spawn_fail_errno(e, "opening %s", path);
+	while (!found && getline(&line, &cap, f) > 0)
+		found = parse_range(line, user, base, count) == 0;
+	free(line);
+	if (ferror(f)) {
+		fclose(f);
+		return spawn_fail(e, "reading %s", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+int userns_default_map(struct userns_map *m, struct spawn_error *e)
+{
+	if (userns_subid_range("/etc/subuid", "root", &m->uid_base, &m->uid_count, e) < 0 ||
+	    userns_subid_range("/etc/subgid", "root", &m->gid_base, &m->gid_count, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, struct spawn_error *e)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (write_file(path, text) < 0)
+		return spawn_fail_errno(e, "writing '%s' to %s", text, path);
+	return 0;
+}
+
+int userns_write_maps(pid_t pid, const struct userns_map *m, struct spawn_error *e)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "0 %u %u\n", m->uid_base, m->uid_count);
+	if (write_proc(pid, "uid_map", line, e) < 0)
+		return -1;
+	/* "deny" before gid_map: nobody inside may drop a group to get past
+	 * a file that denies that group. */
+	if (write_proc(pid, "setgroups", "deny", e) < 0)
+		return -1;
+	snprintf(line, sizeof(line), "0 %u %u\n", m->gid_base, m->gid_count);
+	return write_proc(pid, "gid_map", line, e);
+}

@@ -1,0 +1,156 @@
+# Helpers for the cspawn system tests. Source after tap.sh.
+#   make_rootfs DIR      a minimal root filesystem from Debian's busybox-static
+#   cs ARGS...           runs cspawn with this test's marker in the container
+#   cname SUFFIX         a container name unique to this test run
+#   cg_dir CTL NAME      where cspawn puts NAME's cgroup for controller CTL
+#   leftovers            what this test's containers left behind (empty: nothing)
+#   wait_bounded PID     waits for a background cspawn, killing it at a deadline
+#   clean_up_after ROOT  on_exit cleanup: kills leftovers, removes stale state
+#   skip REASON          a skipped TAP test
+#   STATIC_CINIT, INIT   a cinit that runs in a busybox root, and the flags for it
+
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+SPAWN_STATE=/run/cspawn
+# Every container of this test carries the marker in its environment, and
+# every cspawn in its command line, so leftovers are found by it.
+SPAWN_MARK="cspawn-test-$$-$RANDOM"
+SPAWN_PREFIX="t$$"
+
+skip() { ok 0 "# skip $*"; }
+
+# cinit can run inside a busybox root only when it is static; the sanitizer
+# build's is not, so tests then borrow the plain build's with --init.
+# STATIC_CINIT is empty when there is none; INIT holds the flags to use it.
+_is_static() { file -L "$1" 2>/dev/null | grep -q 'static'; }
+STATIC_CINIT=
+INIT=()
+for _c in "$CINIT" "$CINIT_BUILD/../cinit"; do
+	if [ -x "$_c" ] && _is_static "$_c"; then
+		STATIC_CINIT=$(realpath "$_c")
+		[ "$_c" = "$CINIT" ] || INIT=(--init "$STATIC_CINIT")
+		break
+	fi
+done
+
+need_root_tools() {
+	if [ "$(id -u)" != 0 ] || [ ! -x "$BUSYBOX" ] || [ ! -x "$CSPAWN" ]; then
+		echo "1..0 # skip needs root, $BUSYBOX and $CSPAWN"
+		trap - EXIT
+		rm -rf "$TMP"
+		exit 0
+	fi
+}
+
+make_rootfs() {
+	_root=$1
+	mkdir -p "$_root"/bin "$_root"/etc "$_root"/proc "$_root"/sys "$_root"/dev \
+		"$_root"/tmp "$_root"/root "$_root"/home/app || return 1
+	chmod 1777 "$_root/tmp"
+	cp "$BUSYBOX" "$_root/bin/busybox" || return 1
+	for _a in $("$BUSYBOX" --list); do
+		[ -e "$_root/bin/$_a" ] || ln -s busybox "$_root/bin/$_a"
+	done
+	cat >"$_root/etc/passwd" <<-EOF
+		root:x:0:0:root:/root:/bin/sh
+		app:x:1000:1000:app:/home/app:/bin/sh
+		nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+	EOF
+	cat >"$_root/etc/group" <<-EOF
+		root:x:0:
+		tty:x:5:
+		app:x:1000:
+		extra:x:2000:app
+		nogroup:x:65534:
+	EOF
+	chown -R 1000:1000 "$_root/home/app"
+}
+
+cname() { echo "$SPAWN_PREFIX-$1"; }
+
+# Bounded: a cspawn that hangs fails its test instead of stalling the suite.
+cs() { timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "$@"; }
+# The same as a command line, for `"${CS[@]}" ... &`: a function run in the
+# background would be a subshell, and $! would not be cspawn.
+CS=("$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK")
+
+# The directory of a controller's hierarchy and cspawn's place in it: on
+# v1, the tree that holds CTL plus this shell's own cgroup there.
+cg_dir() {
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo "/sys/fs/cgroup/cspawn/$2"
+		return
+	fi
+	_mnt=$(awk -v c="$1" '{
+		for (i = 1; i <= NF; i++) if ($i == "-") break
+		if ($(i + 1) != "cgroup") next
+		n = split($(i + 3), o, ",")
+		for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }
+	}' /proc/self/mountinfo)
+	_own=$(awk -F: -v c="$1" '{
+		n = split($2, o, ",")
+		for (j = 1; j <= n; j++) if (o[j] == c) { print $3; exit }
+	}' /proc/self/cgroup)
+	[ "$_own" = / ] && _own=
+	echo "$_mnt$_own/cspawn/$2"
+}
+
+# Processes (monitors and containers) carrying this test's marker. Zombies
+# do not count: a container whose cspawn was killed is reaped by the host's
+# init, in its own time.
+marked_pids() {
+	for _p in $(grep -lsF -- "$SPAWN_MARK" /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null |
+		cut -d/ -f3 | sort -u); do
+		_s=$(sed 's/^.*) //' "/proc/$_p/stat" 2>/dev/null | cut -d' ' -f1)
+		[ -n "$_s" ] && [ "$_s" != Z ] && echo "$_p"
+	done
+}
+
+# Everything this test's containers could leave behind: host mounts that
+# name cspawn or this test's directory, cgroups and state of its names,
+# marked processes. Empty when nothing is left.
+leftovers() {
+	grep -E "cspawn|$TMP" /proc/self/mountinfo | sed 's/^/mount: /'
+	find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/$SPAWN_PREFIX-*" 2>/dev/null |
+		sed 's/^/cgroup: /'
+	ls -d "$SPAWN_STATE/$SPAWN_PREFIX-"* 2>/dev/null | sed 's/^/state: /'
+	marked_pids | sed 's/^/process: /'
+}
+
+no_leftovers() { [ -z "$(leftovers)" ]; }
+
+# Ends every process of this test's containers (ours, found by marker).
+kill_marked() {
+	for _p in $(marked_pids); do kill -KILL "$_p" 2>/dev/null; done
+}
+
+# wait_bounded PID [SECONDS]: waits for a background cspawn to exit and
+# returns its status; at the deadline it is killed (status 137) so that a
+# broken test fails instead of hanging.
+wait_bounded() {
+	wait_until "${2:-10}" _exited "$1" || kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
+_exited() {
+	_s=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$_s" ] || [ "$_s" = Z ]
+}
+
+# After a test that failed half-way: kills what is left and lets cspawn's
+# own stale-state cleanup remove the cgroups and state of its names.
+# Registered with on_exit by every test.
+clean_up_after() {
+	kill_marked
+	for _d in "$SPAWN_STATE/$SPAWN_PREFIX-"*; do
+		[ -d "$_d" ] && "$CSPAWN" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
+	done
+	return 0
+}
+
+# Call at the end of a test: waits (bounded) for the kernel to finish
+# tearing down, then reports what remained.
+check_no_leftovers() {
+	wait_until 5 no_leftovers
+	_st=$?
+	ok $_st "nothing left behind (mounts, cgroups, state, processes)"
+	[ $_st -eq 0 ] || leftovers | sed 's/^/#   /'
+}

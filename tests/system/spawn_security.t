@@ -1,0 +1,76 @@
+#!/bin/bash
+# Privileges: docker's default capabilities (and --cap-add/--cap-drop), a
+# reduced bounding set, no_new_privs, the seccomp filter, the device
+# policy, and --userns.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/rootfs.sh"
+need_root_tools
+
+plan 22
+
+R=$TMP/root
+S=$TMP/share
+make_rootfs "$R"
+mkdir -p "$S"
+chmod 777 "$S"
+on_exit "clean_up_after '$R'"
+
+status() { cs --no-init "$@" "$R" cat /proc/self/status 2>&1; }
+field() { echo "$1" | awk -v f="$2:" '$1 == f {print $2}'; }
+
+# CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+# NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP
+docker_caps=00000000a80425fb
+st=$(status)
+is "$(field "$st" CapEff)" $docker_caps "default effective set: docker's"
+is "$(field "$st" CapBnd)" $docker_caps "the bounding set is reduced to it too"
+is "$(field "$st" CapInh)/$(field "$st" CapAmb)" 0000000000000000/0000000000000000 \
+	"no inheritable or ambient capabilities"
+is "$(field "$st" NoNewPrivs)" 1 "no_new_privs is set"
+is "$(field "$st" Seccomp)" 2 "a seccomp filter is loaded"
+
+st=$(status --cap-drop ALL)
+is "$(field "$st" CapEff)/$(field "$st" CapBnd)" 0000000000000000/0000000000000000 "--cap-drop ALL"
+# + SYS_ADMIN (21), - NET_RAW (13), - chown (0, lower case, CAP_ prefix)
+st=$(status --cap-add SYS_ADMIN --cap-drop NET_RAW --cap-drop cap_chown)
+is "$(field "$st" CapEff)" 00000000a82405fa "--cap-add SYS_ADMIN --cap-drop NET_RAW --cap-drop cap_chown"
+st=$(status --cap-add ALL)
+is "$(field "$st" CapBnd)" "$(awk '$1 == "CapBnd:" {print $2}' /proc/self/status)" \
+	"--cap-add ALL: everything cspawn itself has"
+err=$(status --cap-add NOT_A_CAP)
+like "$err" "unknown capability 'NOT_A_CAP'" "an unknown capability is refused"
+
+st=$(status -u app)
+is "$(field "$st" CapEff)/$(field "$st" CapBnd)" 0000000000000000/$docker_caps \
+	"a non-root user has no effective capabilities"
+
+# seccomp: creating namespaces needs no capability, so only the filter
+# stands in the way of unshare; with CAP_SYS_ADMIN it steps aside.
+like "$(cs --no-init "$R" unshare -U true 2>&1)" "Operation not permitted" "unshare is refused"
+is "$(cs --no-init --cap-add SYS_ADMIN "$R" sh -c 'unshare -U true && echo allowed' 2>&1)" allowed \
+	"... unless --cap-add SYS_ADMIN"
+like "$(cs --no-init "$R" nsenter -t 1 -n true 2>&1)" "Operation not permitted" "setns is refused"
+is "$(cs --no-init "$R" linux32 uname -m)" i686 "a safe personality (PER_LINUX32) is allowed"
+
+# Devices: a container may make a node for the host's disk, never open it.
+disk=$(mountpoint -d /)
+out=$(cs --no-init "$R" sh -c "mknod /tmp/disk b ${disk%:*} ${disk#*:} && echo made;
+	head -c1 /tmp/disk >/dev/null && echo opened; rm /tmp/disk" 2>&1)
+like "$out" "^made" "mknod of the host's disk works (CAP_MKNOD, as in docker)"
+like "$out" "/tmp/disk.*Operation not permitted" "... but opening it is refused"
+is "$(cs --no-init "$R" sh -c 'head -c4 /dev/zero | wc -c')" 4 "/dev/zero opens"
+
+# --userns: root inside, an unprivileged range outside, which must be able
+# to reach the root (mktemp -d made $TMP 0700).
+chmod 755 "$TMP"
+mkdir "$R/share"
+out=$(cs --no-init --userns -v "$S:/share" "$R" sh -c '
+	id -u; cat /proc/self/uid_map /proc/self/setgroups; touch /share/made' 2>&1)
+is "$(echo $out)" "0 0 100000 65536 deny" "--userns: uid 0 inside, 0 -> 100000 (65536 ids), setgroups denied"
+is "$(stat -c %u:%g "$S/made")" 100000:100000 "... and its files belong to 100000 on the host"
+like "$(cs --no-init --userns "$R" touch /etc/x 2>&1)" "Permission denied" \
+	"... where the host-owned root is not its to write"
+is "$(cs --no-init --userns --layer "$S" "$R" sh -c 'echo w > /x && cat /x' 2>&1)" w \
+	"... but the top of a writable layer is"
+
+check_no_leftovers

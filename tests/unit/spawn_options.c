@@ -1,0 +1,150 @@
+/* cspawn's command line: flags into struct spawn_opts, errors named. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "../tap.h"
+#include "spawn/options.h"
+#include "spawn/privs.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+static int parse(int argc, char **argv, struct spawn_opts *o, struct spawn_error *e)
+{
+	e->msg[0] = '\0';
+	return spawn_parse_args(argc, argv, o, e);
+}
+
+static void test_full_command_line(void)
+{
+	char *argv[] = {"cspawn",	"--name",      "web",
+			"--hostname",	"box",	       "-e",
+			"A=1",		"-w",	       "/srv",
+			"-u",		"app:www",     "--memory",
+			"256m",		"--cpus",      "0.5",
+			"--pids-limit", "100",	       "-v",
+			"/h:/c:ro",	"--tmpfs",     "/run:size=1m,exec",
+			"--layer",	"/l1",	       "--layer",
+			"/l2",		"--read-only", "--net",
+			"host",		"--userns",    "--restart",
+			"on-failure:3", "root",	       "--",
+			"cmd",		"arg",	       NULL};
+	struct spawn_opts o;
+	struct spawn_error e;
+
+	is_int(parse(ARGC(argv), argv, &o, &e), 0, "a full command line parses");
+	is_str(o.name, "web", "--name");
+	is_str(o.hostname, "box", "--hostname");
+	ok(o.nenv == 1 && strcmp(o.env[0], "A=1") == 0, "-e KEY=VAL");
+	is_str(o.workdir, "/srv", "-w");
+	is_str(o.user, "app:www", "-u");
+	is_int(o.memory_bytes, 256 << 20, "--memory 256m");
+	ok(o.cpu_quota_us == 50000 && o.cpu_period_us == 100000, "--cpus 0.5: 50 ms per 100 ms");
+	is_int(o.pids_limit, 100, "--pids-limit");
+	ok(o.nbinds == 1 && strcmp(o.binds[0].host, "/h") == 0 &&
+	       strcmp(o.binds[0].ctr, "/c") == 0 && o.binds[0].read_only,
+	   "-v HOST:CTR:ro");
+	ok(o.ntmpfs == 1 && strcmp(o.tmpfs[0].data, "size=1m") == 0 &&
+	       !(o.tmpfs[0].flags & MS_NOEXEC) && (o.tmpfs[0].flags & MS_NOSUID),
+	   "--tmpfs PATH:size=1m,exec: data and flags split");
+	ok(o.nlayers == 2 && strcmp(o.layers[0], "/l1") == 0, "--layer, in order");
+	ok(o.read_only && o.net == SPAWN_NET_HOST && o.userns, "--read-only --net host --userns");
+	ok(o.restart == SPAWN_RESTART_ON_FAILURE && o.max_restarts == 3, "--restart on-failure:3");
+	is_str(o.rootfs, "root", "ROOTFS");
+	ok(o.ncmd == 2 && strcmp(o.cmd[0], "cmd") == 0 && strcmp(o.cmd[1], "arg") == 0,
+	   "COMMAND after --");
+	is_int(o.caps, privs_default_caps(), "default capabilities");
+	spawn_opts_free(&o);
+}
+
+static void test_defaults(void)
+{
+	char *argv[] = {"cspawn", "root", "sh", "-c", "echo --name", NULL};
+	struct spawn_opts o;
+	struct spawn_error e;
+
+	is_int(parse(ARGC(argv), argv, &o, &e), 0, "ROOTFS COMMAND");
+	ok(strncmp(o.name, "cspawn-", 7) == 0, "a generated name (%s)", o.name);
+	ok(spawn_name_valid(o.name), "... that is valid");
+	ok(o.ncmd == 3 && strcmp(o.cmd[2], "echo --name") == 0,
+	   "options after ROOTFS belong to the command");
+	ok(o.net == SPAWN_NET_NONE && o.restart == SPAWN_RESTART_NO && !o.no_init,
+	   "defaults: --net none, --restart no, cinit");
+	spawn_opts_free(&o);
+}
+
+struct bad_case {
+	char *args[6];
+	const char *message;
+};
+
+static void test_errors(void)
+{
+	static const struct bad_case cases[] = {
+	    {{"--memory", "lots", "r"}, "--memory 'lots'"},
+	    {{"--memory", "1m", "r"}, "the minimum is 6m"},
+	    {{"--cpus", "0", "r"}, "--cpus '0'"},
+	    {{"--cpus", "x", "r"}, "--cpus 'x'"},
+	    {{"--pids-limit", "-1", "r"}, "--pids-limit '-1'"},
+	    {{"--net", "bridge", "r"}, "expected none or host"},
+	    {{"--restart", "sometimes", "r"}, "--restart 'sometimes'"},
+	    {{"--name", "../x", "r"}, "--name '../x'"},
+	    {{"-v", "rel:/c", "r"}, "-v 'rel:/c'"},
+	    {{"-v", "/h", "r"}, "-v '/h'"},
+	    {{"-v", "/h:/c:rx", "r"}, "-v '/h:/c:rx'"},
+	    {{"--tmpfs", "run", "r"}, "must be absolute"},
+	    {{"-w", "rel", "r"}, "must be absolute"},
+	    {{"--layer", "/a:b", "r"}, "overlayfs cannot take"},
+	    {{"--cap-add", "FLY", "r"}, "unknown capability 'FLY'"},
+	    {{"--no-init", "--init", "/x", "r"}, "exclude each other"},
+	    {{"--no-init", "-c", "/x.ini", "r"}, "-c needs cinit"},
+	    {{"-c", "/x.ini", "r", "cmd"}, "give no COMMAND"},
+	    {{"--bogus", "r"}, "unknown option"},
+	    {{"-e", "=x", "r"}, "-e '=x'"},
+	    {{NULL}, "missing ROOTFS"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = {"cspawn"};
+		struct spawn_opts o;
+		struct spawn_error e;
+		int argc = 1, rc;
+
+		for (int j = 0; cases[i].args[j]; j++)
+			argv[argc++] = cases[i].args[j];
+		rc = parse(argc, argv, &o, &e);
+		ok(rc == -1 && strstr(e.msg, cases[i].message), "refused with \"%s\" (got \"%s\")",
+		   cases[i].message, e.msg);
+		spawn_opts_free(&o);
+	}
+}
+
+static void test_value_parsers(void)
+{
+	enum spawn_restart p;
+	uint64_t q, per;
+	int max;
+
+	ok(spawn_parse_restart("on-failure", &p, &max) == 0 && p == SPAWN_RESTART_ON_FAILURE &&
+	       max == 0,
+	   "on-failure without N: unlimited");
+	ok(spawn_parse_restart("unless-stopped", &p, &max) == 0 &&
+	       p == SPAWN_RESTART_UNLESS_STOPPED,
+	   "unless-stopped");
+	ok(spawn_parse_restart("on-failure:", &p, &max) < 0, "on-failure: without N is refused");
+	ok(spawn_parse_cpus("2", &q, &per) == 0 && q == 200000, "--cpus 2: 200 ms per 100 ms");
+	ok(spawn_parse_cpus("0.001", &q, &per) < 0, "--cpus under 1 ms per period is refused");
+	ok(!spawn_name_valid("") && !spawn_name_valid("-x") && !spawn_name_valid("a/b") &&
+	       spawn_name_valid("web.1_a-b"),
+	   "names: docker's characters");
+}
+
+int main(void)
+{
+	tap_plan(49);
+	test_full_command_line();
+	test_defaults();
+	test_errors();
+	test_value_parsers();
+	return tap_done();
+}
