@@ -101,6 +101,29 @@ install: $(BUILD)/cinit $(BUILD)/cspawn
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
 
+# The config loader's fuzz target (libFuzzer): `make fuzz` builds it,
+# `make fuzz-short` runs it for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with
+# the test configs.
+FUZZ_DIR = build/fuzz
+FUZZ_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CORPUS ?= fuzz-corpus
+FUZZ_TIME ?= 60
+FUZZ_FLAGS ?= -rss_limit_mb=2048 -dict=tests/fuzz/conf.dict -artifact_prefix=$(FUZZ_DIR)/
+
+fuzz: $(FUZZ_DIR)/conf_fuzz
+
+$(FUZZ_DIR)/conf_fuzz: tests/fuzz/conf_fuzz.c $(CONF_SRC) $(wildcard conf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/conf_fuzz.c $(CONF_SRC) -linih
+
+.PHONY: fuzz-short
+fuzz-short:
+	@sh tests/lib/deps.sh build fuzz
+	$(MAKE) fuzz
+	@mkdir -p $(FUZZ_CORPUS)
+	$(FUZZ_DIR)/conf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_FLAGS) $(FUZZ_CORPUS) tests/configs
+
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 

@@ -19,18 +19,18 @@ enum log_kind { LOG_PREFIX, LOG_INHERIT, LOG_FILE, LOG_NULL };
 
 struct log_conf {
 	enum log_kind kind;
-	char *path;	     /* LOG_FILE */
-	uint64_t max_bytes;  /* rotate when larger; 0 = never */
-	unsigned backups;    /* rotated files kept: path.1 .. path.N */
+	char *path;	    /* LOG_FILE */
+	uint64_t max_bytes; /* rotate when larger; 0 = never */
+	unsigned backups;   /* rotated files kept: path.1 .. path.N */
 };
 
 struct ready_conf {
 	enum ready_kind kind;
-	char *host;	    /* READY_TCP */
-	char *port;	    /* READY_TCP */
-	char *path;	    /* READY_UNIX, READY_FILE */
-	char **argv;	    /* READY_EXEC */
-	int64_t timeout_ms; /* 0 = wait forever */
+	char *host;	     /* READY_TCP */
+	char *port;	     /* READY_TCP */
+	char *path;	     /* READY_UNIX, READY_FILE */
+	char **argv;	     /* READY_EXEC */
+	int64_t timeout_ms;  /* 0 = wait forever */
 	int64_t interval_ms; /* how often tcp/unix/file/exec are probed */
 };
 
@@ -39,25 +39,26 @@ struct rlimit_conf {
 	struct rlimit value;
 };
 
-#define CONF_MAX_RLIMITS 8
+/* one of each resource setrlimit(2) knows (RLIM_NLIMITS is 16) */
+#define CONF_MAX_RLIMITS 16
 #define CONF_EXIT_CODES_BYTES 32 /* one bit per exit status 0..255 */
 
 struct service_conf {
 	char *name;
-	char *command;	/* as written, for messages and --check */
-	char **argv;	/* split command, NULL-terminated */
-	char *user;	/* NULL = cinit's own */
-	char *group;	/* NULL = the user's primary group */
+	char *command;	 /* as written, for messages and --check */
+	char **argv;	 /* split command, NULL-terminated */
+	char *user;	 /* NULL = cinit's own */
+	char *group;	 /* NULL = the user's primary group */
 	char *directory; /* NULL = cinit's own */
-	char **env;	/* KEY=VALUE, NULL-terminated; added to cinit's environment */
-	int umask;	/* -1 = inherit */
+	char **env;	 /* KEY=VALUE, NULL-terminated; added to cinit's environment */
+	int umask;	 /* -1 = inherit */
 	enum restart_policy restart;
 	uint8_t exit_codes[CONF_EXIT_CODES_BYTES]; /* expected (successful) exit statuses */
-	int64_t start_secs_ms;	 /* uptime after which a start counts as good */
-	int start_retries;	 /* failed starts in a row before fatal */
-	int64_t backoff_min_ms;	 /* first delay after the immediate restart */
-	int64_t backoff_max_ms;	 /* cap of the doubling */
-	int64_t backoff_reset_ms; /* stable uptime after which the delay resets */
+	int64_t start_secs_ms;			   /* uptime after which a start counts as good */
+	int start_retries;			   /* failed starts in a row before fatal */
+	int64_t backoff_min_ms;			   /* first delay after the immediate restart */
+	int64_t backoff_max_ms;			   /* cap of the doubling */
+	int64_t backoff_reset_ms;		   /* stable uptime after which the delay resets */
 	int stop_signal;
 	int64_t stop_timeout_ms;
 	bool kill_group; /* signal the whole process group on stop */
@@ -73,9 +74,13 @@ struct service_conf {
 	bool redirect_stderr; /* stderr goes where stdout goes */
 	struct rlimit_conf rlimits[CONF_MAX_RLIMITS];
 	int n_rlimits;
-	/* where the section was defined, for messages */
+	/* where the section was defined, for messages; not compared by
+	 * conf_service_equal, since moving a service does not change it */
 	char *file;
 	int line;
+	char *section;	  /* as written, "service:web" or "program:worker"; NULL = "service:NAME" */
+	int depends_line; /* line of the depends key, 0 = the section's */
+	int main_line;	  /* line of the main key, 0 = the section's */
 };
 
 enum log_format { LOGFMT_PLAIN, LOGFMT_TIMESTAMP };
@@ -115,14 +120,18 @@ int conf_load(const char *path, struct cinit_conf *out, FILE *errs);
 /* Same, from a string held in memory (for the fuzzer and unit tests);
  * name is used in messages and includes are resolved relative to cwd. */
 int conf_load_string(const char *name, const char *text, struct cinit_conf *out, FILE *errs);
-/* Checks cross-service rules (unique names, depends exist, no cycles, at most
- * one main); used by the loader and by the in-memory tini config. */
+/* Same, with includes resolved relative to dir (NULL or "" = cwd). */
+int conf_load_string_at(const char *name, const char *dir, const char *text, struct cinit_conf *out,
+			FILE *errs);
+/* Checks cross-service rules (each has a command, unique names, depends
+ * exist, no cycles, at most one main); used by the loader and by the
+ * in-memory tini config. Returns the number of errors. */
 int conf_validate(struct cinit_conf *c, FILE *errs);
 /* Writes the effective configuration in the native format. */
 void conf_print(FILE *f, const struct cinit_conf *c);
 void conf_free(struct cinit_conf *c);
 void conf_service_free(struct service_conf *s);
-/* Deep copy, for reload comparison. */
+/* Nonzero when a running instance of a may stand for b (reload comparison). */
 int conf_service_equal(const struct service_conf *a, const struct service_conf *b);
 
 #endif

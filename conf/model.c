@@ -64,6 +64,7 @@ void conf_service_free(struct service_conf *s)
 	log_conf_free(&s->out);
 	log_conf_free(&s->err);
 	free(s->file);
+	free(s->section);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -106,6 +107,30 @@ static int ready_eq(const struct ready_conf *a, const struct ready_conf *b)
 	       a->timeout_ms == b->timeout_ms && a->interval_ms == b->interval_ms;
 }
 
+static const struct rlimit_conf *find_rlimit(const struct service_conf *s, int resource)
+{
+	for (int i = 0; i < s->n_rlimits && i < CONF_MAX_RLIMITS; i++)
+		if (s->rlimits[i].resource == resource)
+			return &s->rlimits[i];
+	return NULL;
+}
+
+/* Field by field and in any order: memcmp would also compare the padding
+ * after `resource`, which struct assignment need not copy. */
+static int rlimits_eq(const struct service_conf *a, const struct service_conf *b)
+{
+	if (a->n_rlimits != b->n_rlimits)
+		return 0;
+	for (int i = 0; i < a->n_rlimits && i < CONF_MAX_RLIMITS; i++) {
+		const struct rlimit_conf *x = &a->rlimits[i];
+		const struct rlimit_conf *y = find_rlimit(b, x->resource);
+		if (!y || x->value.rlim_cur != y->value.rlim_cur ||
+		    x->value.rlim_max != y->value.rlim_max)
+			return 0;
+	}
+	return 1;
+}
+
 /* Two services are equal when a running instance of one may stand for the
  * other: everything that shapes the process or its supervision matches.
  * Where it was defined does not matter. */
@@ -123,6 +148,5 @@ int conf_service_equal(const struct service_conf *a, const struct service_conf *
 	       a->type == b->type && a->critical == b->critical && a->main == b->main &&
 	       a->autostart == b->autostart && a->priority == b->priority &&
 	       log_eq(&a->out, &b->out) && log_eq(&a->err, &b->err) &&
-	       a->redirect_stderr == b->redirect_stderr && a->n_rlimits == b->n_rlimits &&
-	       memcmp(a->rlimits, b->rlimits, sizeof(a->rlimits[0]) * (size_t)a->n_rlimits) == 0;
+	       a->redirect_stderr == b->redirect_stderr && rlimits_eq(a, b);
 }

@@ -9,20 +9,42 @@
 #include <string.h>
 #include <strings.h>
 
+/* Only plain decimal numbers: strtod alone would also take "nan", "inf",
+ * hex floats and exponents, and NaN converted to an integer is undefined. */
+static bool is_plain_decimal(const char *s, const char **end)
+{
+	const char *p = s;
+
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
+		return false;
+	if (*p == '.') {
+		const char *frac = ++p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == frac)
+			return false;
+	}
+	*end = p;
+	return true;
+}
+
 int conf_parse_duration_ms(const char *s, int64_t *ms)
 {
 	static const struct {
 		const char *suffix;
 		double factor;
 	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+	const char *suffix;
 	char *end;
 	double v;
 
-	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+	if (!s || !is_plain_decimal(s, &suffix))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	if (errno || end != suffix)
 		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(end, units[i].suffix) == 0) {
@@ -83,14 +105,14 @@ static const struct {
 	const char *name;
 	int sig;
 } signal_names[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},	      {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"IOT", SIGIOT},	 {"BUS", SIGBUS},
-    {"FPE", SIGFPE},   {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
-    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH}, {"IO", SIGIO},	      {"POLL", SIGPOLL}, {"PWR", SIGPWR},
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
     {"SYS", SIGSYS},
 };
 
@@ -112,9 +134,12 @@ static int parse_rt_signal(const char *s, int *sig)
 	if (*rest) {
 		if (*rest != '+' && *rest != '-')
 			return -1;
+		if (!isdigit((unsigned char)rest[1]))
+			return -1;
 		errno = 0;
 		long v = strtol(rest, &end, 10);
-		if (errno || *end || end == rest + 1)
+		/* bound before narrowing: (int)4294967297 would pass as 1 */
+		if (errno || *end || v < -64 || v > 64)
 			return -1;
 		off = (int)v;
 	}
@@ -193,6 +218,21 @@ int conf_parse_uint(const char *s, int *out)
 	return 0;
 }
 
+int conf_parse_int(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v > INT_MAX || v < INT_MIN)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 int conf_parse_umask(const char *s, int *out)
 {
 	char *end;
@@ -242,62 +282,101 @@ static int argv_push(char ***argv, size_t *n, char *word)
 	return 0;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A backslash before a newline joins two lines, as in a shell, so a long
+ * command may be continued with "\" on an indented next line. */
+static const char *skip_blanks(const char *p)
+{
+	for (;;) {
+		if (is_blank(*p))
+			p++;
+		else if (p[0] == '\\' && p[1] == '\n')
+			p += 2;
+		else
+			return p;
+	}
+}
+
+static int read_single_quoted(const char **pp, struct word_buf *w, const char **err)
+{
+	const char *p = *pp + 1;
+	const char *q = strchr(p, '\'');
+
+	if (!q) {
+		*err = "unterminated single quote";
+		return -1;
+	}
+	for (; p < q; p++)
+		if (word_putc(w, *p) < 0)
+			return -2;
+	*pp = q + 1;
+	return 0;
+}
+
+static int read_double_quoted(const char **pp, struct word_buf *w, const char **err)
+{
+	const char *p = *pp + 1;
+
+	for (; *p && *p != '"'; p++) {
+		if (p[0] == '\\' && p[1] == '\n') {
+			p++;
+			continue;
+		}
+		if (*p == '\\' && p[1] && strchr("\\\"$`", p[1]))
+			p++;
+		if (word_putc(w, *p) < 0)
+			return -2;
+	}
+	if (*p != '"') {
+		*err = "unterminated double quote";
+		return -1;
+	}
+	*pp = p + 1;
+	return 0;
+}
+
 /* Reads one word starting at *pp; sets *pp past it. Returns 1 when a word
  * was read, 0 at the end of input, -1 on error. */
 static int next_word(const char **pp, struct word_buf *w, const char **err)
 {
-	const char *p = *pp;
-	bool have = false;
+	const char *p = skip_blanks(*pp);
+	int r = 0;
 
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (!*p) {
-		*pp = p;
+	*pp = p;
+	if (!*p)
 		return 0;
-	}
+	/* make sure an empty word ('' or "") still has a buffer */
 	w->len = 0;
 	if (word_putc(w, '\0') < 0)
 		goto oom;
 	w->len = 0;
-	while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-		have = true;
+	while (*p && !is_blank(*p)) {
 		if (*p == '\'') {
-			const char *q = strchr(p + 1, '\'');
-			if (!q) {
-				*err = "unterminated single quote";
-				return -1;
-			}
-			for (p++; p < q; p++)
-				if (word_putc(w, *p) < 0)
-					goto oom;
-			p++;
+			r = read_single_quoted(&p, w, err);
 		} else if (*p == '"') {
-			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && p[1] && strchr("\\\"$`", p[1]))
-					p++;
-				if (word_putc(w, *p) < 0)
-					goto oom;
-			}
-			if (*p != '"') {
-				*err = "unterminated double quote";
-				return -1;
-			}
-			p++;
+			r = read_double_quoted(&p, w, err);
 		} else if (*p == '\\') {
 			if (!p[1]) {
 				*err = "backslash at the end of the command";
 				return -1;
 			}
-			if (word_putc(w, p[1]) < 0)
+			if (p[1] != '\n' && word_putc(w, p[1]) < 0)
 				goto oom;
 			p += 2;
-		} else {
-			if (word_putc(w, *p++) < 0)
-				goto oom;
+		} else if (word_putc(w, *p++) < 0) {
+			goto oom;
 		}
+		if (r == -1)
+			return -1;
+		if (r < 0)
+			goto oom;
 	}
 	*pp = p;
-	return have;
+	return 1;
 oom:
 	*err = "out of memory";
 	return -1;

@@ -21,7 +21,7 @@ static inline void tap_plan(int n)
 }
 
 static inline int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #include <stdarg.h>
 static inline int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
@@ -47,15 +47,16 @@ static inline int tap_ok(int cond, const char *file, int line, const char *fmt, 
 	do {                                                                                       \
 		long long g_ = (long long)(got), w_ = (long long)(want);                           \
 		if (!ok(g_ == w_, "%s", name))                                                     \
-			printf("#   got %lld, want %lld\n", g_, w_);                                   \
+			printf("#   got %lld, want %lld\n", g_, w_);                               \
 	} while (0)
 
 #define is_str(got, want, name)                                                                    \
 	do {                                                                                       \
 		const char *g_ = (got), *w_ = (want);                                              \
-		int same_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0);      \
+		int same_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0);       \
 		if (!ok(same_, "%s", name))                                                        \
-			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)",                    \
+			       w_ ? w_ : "(null)");                                                \
 	} while (0)
 
 static inline int tap_done(void)
