@@ -134,6 +134,12 @@ extern const struct rlimit_name conf_rlimit_names[];
 extern const size_t conf_n_rlimit_names;
 int conf_rlimit_by_name(const char *name);
 
+/* pathglob.c: the sorted existing paths that match pattern ('*', '?',
+ * '[...]' per component, backslash escapes, no hidden files unless the
+ * pattern starts the name with '.'), relative to dir unless absolute.
+ * *paths is NULL-terminated, freed with conf_free_argv. -1: out of memory. */
+int conf_glob(const char *dir, const char *pattern, char ***paths);
+
 /* supervisord's Python %-format: %(name)s, %(name)02d, %%. */
 struct percent_vars {
 	const char *program_name;

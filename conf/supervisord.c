@@ -7,7 +7,6 @@
 #include "units.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -738,21 +737,6 @@ static bool has_glob_chars(const char *s)
 
 /* The directory of the including file, with glob's special characters
  * escaped so that only the pattern itself is a pattern. */
-static char *glob_escape(const char *s)
-{
-	char *out = malloc(strlen(s) * 2 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (; *s; s++) {
-		if (strchr("*?[]\\", *s))
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o = '\0';
-	return out;
-}
-
 static char *join_path(const char *dir, const char *name)
 {
 	char *p;
@@ -767,31 +751,16 @@ static char *join_path(const char *dir, const char *name)
 static void include_glob(struct loader *L, const struct file_ctx *F, const char *pattern,
 			 const struct where *w)
 {
-	char *dir = glob_escape(F->dir);
-	char *full = dir ? join_path(dir, pattern) : NULL;
-	glob_t g;
-	int r;
+	char **paths;
 
-	free(dir);
-	if (!full) {
+	if (conf_glob(F->dir, pattern, &paths) < 0) {
 		diag_oom(&L->diag, w);
 		return;
 	}
-	r = glob(full, 0, NULL, &g);
-	free(full);
-	if (r == GLOB_NOSPACE) {
-		diag_oom(&L->diag, w);
-	} else if (r == GLOB_ABORTED) {
-		char buf[DIAG_SHOW_MAX];
-		diag_error(&L->diag, w, "cannot read the directories of '%s': %s",
-			   diag_show(buf, sizeof(buf), pattern), strerror(errno));
-	} else if (r == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			loader_load_file(L, g.gl_pathv[i], F->supervisord, w);
-	}
-	/* GLOB_NOMATCH: an empty conf.d is fine, as for supervisord */
-	if (r == 0 || r == GLOB_NOMATCH)
-		globfree(&g);
+	/* no match: an empty conf.d is fine, as for supervisord */
+	for (char **p = paths; *p; p++)
+		loader_load_file(L, *p, F->supervisord, w);
+	conf_free_argv(paths);
 }
 
 /* How many path components have wildcards. Each one multiplies what

@@ -9,52 +9,51 @@
 #include <string.h>
 #include <strings.h>
 
-/* Only plain decimal numbers: strtod alone would also take "nan", "inf",
- * hex floats and exponents, and NaN converted to an integer is undefined. */
-static bool is_plain_decimal(const char *s, const char **end)
-{
-	const char *p = s;
+/* A week is more than any timeout cinit has a use for; the bound also keeps
+ * the arithmetic below far from overflow. */
+#define DURATION_MAX_MS (7LL * 24 * 3600 * 1000)
 
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (p == s)
-		return false;
-	if (*p == '.') {
-		const char *frac = ++p;
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (p == frac)
-			return false;
-	}
-	*end = p;
-	return true;
-}
-
+/* Plain decimal numbers only, in integer arithmetic: no "nan", "inf", hex
+ * or exponents, and no strtod (which brings the C library's float parsing
+ * into the static binary). Fractions finer than 1 ms are rounded. */
 int conf_parse_duration_ms(const char *s, int64_t *ms)
 {
 	static const struct {
 		const char *suffix;
-		double factor;
+		int64_t factor;
 	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
-	const char *suffix;
-	char *end;
-	double v;
+	int64_t whole = 0, frac = 0, scale = 1;
+	const char *p = s;
 
-	if (!s || !is_plain_decimal(s, &suffix))
+	if (!s || !isdigit((unsigned char)*p))
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end != suffix)
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].suffix) == 0) {
-			double r = v * units[i].factor;
-			/* a week is more than any timeout cinit has a use for */
-			if (r > 7.0 * 24 * 3600 * 1000)
-				return -1;
-			*ms = (int64_t)(r + 0.5);
-			return 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > DURATION_MAX_MS)
+			return -1;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++) {
+			/* digits past the ninth cannot change a millisecond */
+			if (scale < 1000000000) {
+				frac = frac * 10 + (*p - '0');
+				scale *= 10;
+			}
 		}
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(p, units[i].suffix) != 0)
+			continue;
+		int64_t f = units[i].factor;
+		if (whole > DURATION_MAX_MS / f)
+			return -1;
+		int64_t r = whole * f + (frac * f + scale / 2) / scale;
+		if (r > DURATION_MAX_MS)
+			return -1;
+		*ms = r;
+		return 0;
 	}
 	return -1;
 }
