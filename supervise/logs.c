@@ -264,25 +264,30 @@ struct log_sink *log_sink_for_file(struct ev_loop *loop, const struct log_conf *
 				   const char *svc_name)
 {
 	struct stat st;
-	int fd = open_log_file(lc->path);
+	/* O_NONBLOCK: the path may name a pipe or a terminal (a supervisord
+	 * file's /dev/stdout), and PID 1 must not wait on its reader */
+	int fd =
+	    open(lc->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 	struct log_sink *s;
 
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		cinit_log(0, "%s: cannot open log file %s: %s", svc_name, lc->path,
 			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	s = sink_new(loop, fd, SINK_FILE);
+	s = sink_new(loop, fd, S_ISREG(st.st_mode) ? SINK_FILE : SINK_NONBLOCK);
 	if (!s) {
 		close(fd);
 		return NULL;
 	}
 	s->path = strdup(lc->path);
 	s->svc_name = strdup(svc_name);
-	s->max_bytes = lc->max_bytes;
+	/* only a regular file can be rotated */
+	s->max_bytes = S_ISREG(st.st_mode) ? lc->max_bytes : 0;
 	s->backups = lc->backups;
-	if (fstat(fd, &st) == 0)
-		s->size = (uint64_t)st.st_size;
+	s->size = (uint64_t)st.st_size;
 	return s;
 }
 

@@ -2,7 +2,7 @@
 # Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
 # null, rotated files, and a reader too slow to keep up.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 12
+plan 13
 
 cat >"$TMP/log.ini" <<EOF
 [service:web]
@@ -22,6 +22,9 @@ stdout_backups = 2
 [service:both]
 command = sh -c 'echo to-out; echo to-err >&2; exec sleep 600'
 redirect_stderr = yes
+[service:devpath]
+command = sh -c 'echo via-dev-stderr; exec sleep 600'
+stdout = /dev/stderr
 EOF
 run_conf log
 wait_until 10 file_has "$TMP/log.out" '^web \| GET / 200$'
@@ -34,6 +37,8 @@ wait_until 10 file_has "$TMP/log.out" '^raw-line$'
 ok $? "stdout = inherit writes straight to cinit's stdout, no prefix"
 wait_until 10 file_has "$TMP/log.out" '^both \| to-err$'
 ok $? "redirect_stderr sends stderr where stdout goes"
+wait_until 10 file_has "$TMP/log.err" '^via-dev-stderr$'
+ok $? "a log path that is a device (/dev/stderr) is written, unprefixed"
 wait_until 10 test -e "$TMP/rot.done"
 wait_until 10 test -e "$TMP/rot.log.2"
 ok $? "a log file rotates by size and keeps its backups"
