@@ -111,13 +111,15 @@ count_zombies() {
 }
 
 # start_in_pidns OUT ERR CMD...: starts CMD in the background as PID 1 of a
+# (output is appended, as a container runtime's pipe would never overwrite:
+# a service that logs to /dev/stderr opens its own description of the file)
 # new pid namespace (with its own /proc); sets NS_WRAPPER (the unshare
 # process, whose exit status is CMD's) and NS_INIT (PID 1's pid on the host).
 start_in_pidns() {
 	_o=$1
 	_e=$2
 	shift 2
-	unshare --pid --fork --mount-proc --kill-child "$@" >"$_o" 2>"$_e" &
+	unshare --pid --fork --mount-proc --kill-child "$@" >>"$_o" 2>>"$_e" &
 	NS_WRAPPER=$!
 	on_exit "kill -KILL $NS_WRAPPER"
 	NS_INIT=
