@@ -305,13 +305,14 @@ void log_sink_free(struct log_sink *s)
 	free(s);
 }
 
+/* One record: the prefix, the line, and a newline when the line lacks one. */
 static void emit_line(struct log_stream *ls, const char *line, size_t n)
 {
 	const struct service *svc = ls->svc;
 	const struct log_conf *lc =
 	    ls->is_err && !svc->conf.redirect_stderr ? &svc->conf.err : &svc->conf.out;
-	const char *parts[3];
-	size_t lens[3];
+	const char *parts[4];
+	size_t lens[4];
 	int k = 0;
 
 	if (lc->kind == LOG_PREFIX) {
@@ -322,6 +323,10 @@ static void emit_line(struct log_stream *ls, const char *line, size_t n)
 	}
 	parts[k] = line;
 	lens[k++] = n;
+	if (!n || line[n - 1] != '\n') {
+		parts[k] = "\n";
+		lens[k++] = 1;
+	}
 	sink_write_record(ls->sink, parts, lens, k);
 }
 
@@ -332,9 +337,22 @@ static void consume(struct log_stream *ls, const char *data, size_t n)
 	while (n) {
 		const char *nl = memchr(data, '\n', n);
 		size_t take = nl ? (size_t)(nl - data) + 1 : n;
-		size_t room = MAX_LINE - ls->partial_len;
 		bool whole = nl != NULL;
 
+		if (!ls->partial_len && whole && take <= MAX_LINE) {
+			emit_line(ls, data, take); /* the common case: no copy */
+			data += take;
+			n -= take;
+			continue;
+		}
+		/* the partial-line buffer is made only when a line is split */
+		if (!ls->partial && !(ls->partial = malloc(MAX_LINE + 1))) {
+			emit_line(ls, data, take);
+			data += take;
+			n -= take;
+			continue;
+		}
+		size_t room = MAX_LINE - ls->partial_len;
 		if (take > room) {
 			take = room;
 			whole = false;
@@ -344,8 +362,6 @@ static void consume(struct log_stream *ls, const char *data, size_t n)
 		data += take;
 		n -= take;
 		if (whole || ls->partial_len == MAX_LINE) {
-			if (!whole)
-				ls->partial[ls->partial_len++] = '\n';
 			emit_line(ls, ls->partial, ls->partial_len);
 			ls->partial_len = 0;
 		}
@@ -386,8 +402,7 @@ int log_stream_open(struct service *svc, struct log_stream *ls, bool is_err)
 		ls->sink = supervisor_sink(sup, is_err);
 	if (!ls->sink)
 		return -1;
-	ls->partial = malloc(MAX_LINE + 1);
-	if (!ls->partial || pipe2(p, O_CLOEXEC) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		cinit_log(0, "%s: pipe: %s", svc->conf.name, strerror(errno));
 		log_stream_close(ls);
 		return -1;
@@ -411,7 +426,6 @@ void log_stream_flush(struct log_stream *ls)
 	while (rounds-- > 0 && (r = read(ls->io.fd, buf, sizeof(buf))) > 0)
 		consume(ls, buf, (size_t)r);
 	if (ls->partial_len) {
-		ls->partial[ls->partial_len++] = '\n';
 		emit_line(ls, ls->partial, ls->partial_len);
 		ls->partial_len = 0;
 	}
