@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,17 +159,29 @@ static void handled_signals(sigset_t *set)
 			sigaddset(set, sig);
 }
 
+/* The kernel's struct sigaction for rt_sigaction(2) (handler, flags,
+ * restorer, mask on x86-64, arm64, arm and riscv). The C library refuses
+ * signals 32 and 33, which it keeps for its threads, but a parent may have
+ * left them ignored, and cinit's children must not inherit that. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 /* Resets every signal the process was left ignoring to its default. A
  * query per signal is cheaper than formatting /proc/self/status. */
 static void reset_ignored_signals(void)
 {
-	struct sigaction old, dfl = {.sa_handler = SIG_DFL};
+	struct kernel_sigaction old, dfl = {.handler = SIG_DFL};
 
 	for (int sig = 1; sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
-			continue; /* 32 and 33 belong to the C library */
-		if (old.sa_handler == SIG_IGN)
-			(void)sigaction(sig, &dfl, NULL);
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
+			continue;
+		if (old.handler == SIG_IGN)
+			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	}
 }
 
@@ -301,6 +314,19 @@ static int check_config(const char *path)
 	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 }
 
+/* The file's verbosity and log format apply unless the command line or the
+ * environment said otherwise. */
+static void apply_log_settings(const struct cinit_options *o, const char *path,
+			       const struct cinit_conf *c)
+{
+	if (path && o->verbosity < 0)
+		cinit_log_set_verbosity(c->verbosity + o->verbose);
+	cinit_log_set_timestamps(c->log_format == LOGFMT_TIMESTAMP);
+	if (c->control_socket)
+		cinit_log(1, "control_socket %s: not served by this version, ignored",
+			  c->control_socket);
+}
+
 static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd)
 {
 	static struct cinit ci; /* the one instance; lives as long as cinit */
@@ -371,5 +397,6 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
+	apply_log_settings(&o, path, &conf);
 	return run(&o, &conf, path, sigfd);
 }
