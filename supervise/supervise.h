@@ -47,6 +47,8 @@ void supervisor_reload(struct supervisor *sup, struct cinit_conf *conf);
 /* Verbosity of cinit's own messages: 0 errors, 1 state changes, 2 details,
  * 3 debugging. */
 void cinit_log_set_verbosity(int level);
+/* Prefix cinit's own lines with the UTC time (log_format = timestamp). */
+void cinit_log_set_timestamps(bool on);
 void cinit_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

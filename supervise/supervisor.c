@@ -12,16 +12,36 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* cinit's process-wide state besides the loop: how much it says, and where
  * (the non-blocking stderr sink once the supervisor exists). */
 static int log_verbosity = 1;
+static bool log_timestamps;
 static struct supervisor *message_owner;
 
 void cinit_log_set_verbosity(int level)
 {
 	log_verbosity = level;
+}
+
+void cinit_log_set_timestamps(bool on)
+{
+	log_timestamps = on;
+}
+
+/* "cinit: ", or with log_format = timestamp "2026-11-23T12:00:00.123Z cinit: " */
+static int log_prefix(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	if (!log_timestamps || clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm))
+		return snprintf(buf, len, "cinit: ");
+	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ cinit: ", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			ts.tv_nsec / 1000000);
 }
 
 void cinit_log(int level, const char *fmt, ...)
@@ -32,13 +52,15 @@ void cinit_log(int level, const char *fmt, ...)
 
 	if (level > log_verbosity)
 		return;
-	memcpy(msg, "cinit: ", 7);
+	int p = log_prefix(msg, 64);
+	if (p < 0 || p >= 64)
+		p = 0;
 	va_start(ap, fmt);
-	n = vsnprintf(msg + 7, sizeof(msg) - 8, fmt, ap);
+	n = vsnprintf(msg + p, sizeof(msg) - (size_t)p - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	n += 7;
+	n += p;
 	if (n > (int)sizeof(msg) - 2)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
