@@ -19,10 +19,11 @@
 static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices"};
 
 /* Device nodes a container may open: the ones cspawn puts in /dev and the
- * pseudo-terminals; any node may be created, as in docker. */
+ * pseudo-terminals (not the host's console, see devfilter.c); any node may
+ * be created, as in docker. */
 static const char *const v1_device_rules[] = {
-    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
-    "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",	  "c 1:7 rwm",	  "c 1:8 rwm",
+    "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
 };
 
 void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
@@ -259,6 +260,9 @@ static int v2_create(const struct cgroup_layout *l, const char *name,
 	return devfilter_attach(cg->dir[0], e);
 }
 
+/* The controllers the limits need, and devices always: without its policy
+ * the container could open any device node, one it made (CAP_MKNOD) or one
+ * the image holds, the host's disks included. */
 static bool v1_needed(int c, const struct cgroup_limits *lim)
 {
 	switch (c) {
@@ -268,6 +272,8 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 		return lim->pids != 0;
 	case CG_CPU:
 		return lim->cpu_quota_us != 0;
+	case CG_DEVICES:
+		return true;
 	}
 	return false;
 }
@@ -314,17 +320,17 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 static int v1_create(const struct cgroup_layout *l, const char *name,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
+	/* All checked before anything is made. */
+	for (int c = 0; c < CG_NCTL; c++)
+		if (!l->v1_parent[c][0] && v1_needed(c, lim))
+			return spawn_fail(e,
+					  "no cgroup v1 hierarchy has the '%s' controller mounted",
+					  ctl_names[c]);
 	for (int c = 0; c < CG_NCTL; c++) {
 		char parent[PATH_MAX];
 
-		if (!l->v1_parent[c][0]) {
-			if (v1_needed(c, lim))
-				return spawn_fail(e,
-						  "no cgroup v1 hierarchy has the '%s' "
-						  "controller mounted",
-						  ctl_names[c]);
+		if (!l->v1_parent[c][0])
 			continue;
-		}
 		/* The cpu tree only matters for a cpu limit; the others give
 		 * the OOM report, the pids cleanup and the device policy. */
 		if (c == CG_CPU && !lim->cpu_quota_us)

@@ -127,10 +127,11 @@ static int enter_workdir(const char *dir, struct spawn_error *e)
 	return 0;
 }
 
-/* The container starts with every signal at its default and none blocked:
- * whatever cspawn inherited (a shell ignores SIGINT in background jobs, and
- * a shell started with SIGINT ignored may not trap it) stays outside. */
-static int reset_signals(struct spawn_error *e)
+/* The container starts with every signal at its default and none blocked
+ * but the held ones (see container_spec): whatever cspawn inherited (a
+ * shell ignores SIGINT in background jobs, and a shell started with SIGINT
+ * ignored may not trap it) stays outside. */
+static int reset_signals(const sigset_t *held, struct spawn_error *e)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
@@ -143,7 +144,7 @@ static int reset_signals(struct spawn_error *e)
 			return spawn_fail_errno(e, "resetting signal %d", sig);
 	}
 	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+	if (sigprocmask(SIG_SETMASK, held ? held : &none, NULL) < 0)
 		return spawn_fail_errno(e, "sigprocmask");
 	return 0;
 }
@@ -151,7 +152,7 @@ static int reset_signals(struct spawn_error *e)
 static int drop_privileges(const struct container_spec *s, const struct spawn_user *u, int sync_rd,
 			   struct spawn_error *e)
 {
-	if (privs_drop_bounding(s->o->caps, e) < 0 || privs_switch_user(u, s->map == NULL, e) < 0 ||
+	if (privs_drop_bounding(s->o->caps, e) < 0 || privs_switch_user(u, e) < 0 ||
 	    privs_set_caps(s->o->caps, e) < 0 || privs_no_new_privs(e) < 0 ||
 	    arm_parent_death_signal(sync_rd, e) < 0)
 		return -1;
@@ -201,7 +202,7 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 		return spawn_fail_errno(e, "unshare(CLONE_NEWCGROUP)");
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "close_range");
-	if (reset_signals(e) < 0 || drop_privileges(s, &user, p->sync_rd, e) < 0)
+	if (reset_signals(s->held, e) < 0 || drop_privileges(s, &user, p->sync_rd, e) < 0)
 		return -1;
 	exec_command(&cmd, e);
 	if (s->o->no_init)

@@ -5,6 +5,7 @@
 #ifndef CSPAWN_CONTAINER_H
 #define CSPAWN_CONTAINER_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "spawn/cgroup.h"
@@ -18,6 +19,11 @@ struct container_spec {
 	const struct rootfs_plan *plan;
 	const struct cgroup *cg;
 	const struct userns_map *map; /* NULL without --userns */
+	/* Signals the first process starts with blocked (NULL: none). For
+	 * cinit, the ones cspawn forwards: one sent before cinit has its
+	 * signalfd then waits for it, where PID 1 of a namespace would
+	 * otherwise drop it (no handler yet). */
+	const sigset_t *held;
 };
 
 /* Returns the pid (as the host sees it) of the container's first process

@@ -17,7 +17,7 @@ struct devfilter_rule {
 };
 
 /* The policy: create any node; open only null, zero, full, random,
- * urandom, tty, console, ptmx, the pts and tun. */
+ * urandom, tty, ptmx, the pts and tun (never the host's console). */
 const struct devfilter_rule *devfilter_default_rules(size_t *n);
 
 /* Loads the policy as a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches

@@ -34,9 +34,14 @@ static int warn(const struct spawn_opts *o, const struct spawn_error *e)
 }
 
 /* Blocked rather than handled: the monitor takes them one at a time with
- * sigwaitinfo, so no handler and no global state is needed. */
+ * sigwaitinfo, so no handler and no global state is needed. SIGCHLD goes
+ * back to its default first: ignored (as a parent may leave it across
+ * exec), the kernel would reap the container itself and waitpid would
+ * never see it end. */
 static int block_signals(sigset_t *set, struct spawn_error *e)
 {
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		return spawn_fail_errno(e, "signal(SIGCHLD)");
 	sigemptyset(set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(set, forwarded[i]);
@@ -76,6 +81,12 @@ static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
 			pid_t r = waitpid(pid, &ws, WNOHANG);
 			if (r == pid)
 				return exit_code_of(ws);
+			/* ECHILD: gone without a status; waiting on would be forever. */
+			if (r < 0 && errno != EINTR) {
+				fprintf(stderr, "cspawn: waitpid %d: %s\n", (int)pid,
+					strerror(errno));
+				return 125;
+			}
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT)
@@ -168,7 +179,10 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 	const struct spawn_opts *o = env->o;
 	struct cgroup_limits lim = limits_of(o);
 	struct rootfs_plan plan = plan_of(env);
-	struct container_spec spec = {.o = o, .plan = &plan, .map = o->userns ? &env->map : NULL};
+	struct container_spec spec = {.o = o,
+				      .plan = &plan,
+				      .map = o->userns ? &env->map : NULL,
+				      .held = o->no_init ? NULL : &env->signals};
 	struct spawn_error e;
 	struct cgroup cg;
 	pid_t pid;
@@ -246,13 +260,15 @@ static int clean_stale(struct run_env *env, struct spawn_error *e)
 
 int monitor_run(const struct spawn_opts *o, const char *init_path)
 {
-	struct run_env env = {.o = o, .init_path = init_path};
+	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}};
 	struct spawn_error e;
 	int status = 125;
 
 	if (block_signals(&env.signals, &e) < 0 ||
 	    state_acquire(STATE_BASE, o->name, &env.state, &e) < 0) {
 		warn(o, &e);
+		/* A lock taken before the pid file failed is ours to release. */
+		state_release(&env.state);
 		return 125;
 	}
 	if (detect_layout(&env.layout, &e) < 0 ||

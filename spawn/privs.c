@@ -147,9 +147,9 @@ int privs_drop_bounding(uint64_t keep, struct spawn_error *e)
 	return 0;
 }
 
-int privs_switch_user(const struct spawn_user *u, bool may_setgroups, struct spawn_error *e)
+int privs_switch_user(const struct spawn_user *u, struct spawn_error *e)
 {
-	if (may_setgroups && setgroups(u->ngroups, u->groups) < 0)
+	if (setgroups(u->ngroups, u->groups) < 0)
 		return spawn_fail_errno(e, "setgroups for uid %u", (unsigned)u->uid);
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
 		return spawn_fail_errno(e, "setresgid(%u)", (unsigned)u->gid);

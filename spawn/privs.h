@@ -35,8 +35,10 @@ int privs_compute_caps(char *const *add, size_t nadd, char *const *drop, size_t 
  * can regain it. Needs CAP_SETPCAP, so it runs before the user switch. */
 int privs_drop_bounding(uint64_t keep, struct spawn_error *e);
 
-/* setgroups (unless the user namespace denies it), setresgid, setresuid. */
-int privs_switch_user(const struct spawn_user *u, bool may_setgroups, struct spawn_error *e);
+/* setgroups, setresgid, setresuid. setgroups always runs, in a user
+ * namespace too: otherwise the container keeps cspawn's own supplementary
+ * groups (host ids, root's among them). */
+int privs_switch_user(const struct spawn_user *u, struct spawn_error *e);
 /* Sets effective and permitted to caps (intersected with what is still
  * permitted after the user switch), inheritable and ambient to nothing. */
 int privs_set_caps(uint64_t caps, struct spawn_error *e);

@@ -13,14 +13,24 @@
 #define MAX_PATH 4096
 #define MAX_LINKS 40
 
+/* EAGAIN: a ".." met while something anywhere on the host was renamed or
+ * mounted (other containers starting, say); the kernel asks for a retry. */
+#define OPENAT2_TRIES 32
+
 static int open_in_root_openat2(int rootfd, const char *path)
 {
 	struct open_how how = {
 	    .flags = O_PATH | O_CLOEXEC,
 	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd = -1;
 
-	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	for (int i = 0; i < OPENAT2_TRIES; i++) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return fd;
 }
 
 /* Drops the last component of a relative path ("a/b" -> "a", "a" -> ""). */

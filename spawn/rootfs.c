@@ -263,12 +263,31 @@ static int bind_cinit(int rootfd, const struct rootfs_plan *p, struct spawn_erro
 	return 0;
 }
 
+/* overlayfs splits its options at ',' and lowerdir at ':' (and takes '\\'
+ * as an escape): a path holding one, such as a ROOTFS or a --layer symlink
+ * that resolved to "/img,upperdir=/etc", would be read as other options. */
+static int check_overlay_paths(const struct rootfs_plan *p, struct spawn_error *e)
+{
+	const char *paths[] = {p->rootfs, p->upper, p->work};
+
+	for (size_t i = 0; i < p->nlayers + 3; i++) {
+		const char *path = i < p->nlayers ? p->layers[i] : paths[i - p->nlayers];
+
+		if (strpbrk(path, ":,\\"))
+			return spawn_fail(e, "overlayfs cannot take ':', ',' or '\\' in a path: %s",
+					  path);
+	}
+	return 0;
+}
+
 int rootfs_overlay_options(const struct rootfs_plan *p, char *buf, size_t len,
 			   struct spawn_error *e)
 {
 	size_t off = 0;
 	int n;
 
+	if (check_overlay_paths(p, e) < 0)
+		return -1;
 	n = snprintf(buf, len, "lowerdir=");
 	off = (size_t)n;
 	/* overlayfs lists lower layers top first; the rootfs is the bottom. */

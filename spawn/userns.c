@@ -68,10 +68,10 @@ int userns_write_maps(pid_t pid, const struct userns_map *m, struct spawn_error 
 	snprintf(line, sizeof(line), "0 %u %u\n", m->uid_base, m->uid_count);
 	if (write_proc(pid, "uid_map", line, e) < 0)
 		return -1;
-	/* "deny" before gid_map: nobody inside may drop a group to get past
-	 * a file that denies that group. */
-	if (write_proc(pid, "setgroups", "deny", e) < 0)
-		return -1;
+	/* setgroups stays "allow" (only an unprivileged writer of gid_map
+	 * needs "deny"): the child must replace the supplementary groups it
+	 * inherited from cspawn, host ids such as 0 that the map does not
+	 * cover but that the kernel still honours on every file check. */
 	snprintf(line, sizeof(line), "0 %u %u\n", m->gid_base, m->gid_count);
 	return write_proc(pid, "gid_map", line, e);
 }

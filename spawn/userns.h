@@ -22,7 +22,7 @@ int userns_subid_range(const char *path, const char *user, unsigned *base, unsig
 		       struct spawn_error *e);
 /* Both ranges, for root. */
 int userns_default_map(struct userns_map *m, struct spawn_error *e);
-/* Writes uid_map, then setgroups "deny", then gid_map of process pid. */
+/* Writes uid_map, then gid_map of process pid; setgroups stays allowed. */
 int userns_write_maps(pid_t pid, const struct userns_map *m, struct spawn_error *e);
 
 #endif

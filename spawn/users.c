@@ -1,10 +1,15 @@
 #include "spawn/users.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 /* One parsed line of passwd or group; fields point into the line. */
 struct db_entry {
@@ -44,18 +49,57 @@ static bool parse_id(const char *s, unsigned *id)
 
 typedef bool (*entry_visitor)(struct db_entry *ent, void *ctx);
 
-/* Calls visit for each well-formed line until it returns true. Returns 1
- * when a visit matched, 0 when none did (or the file is missing), -1 on a
- * read error. */
-static int scan_db(const char *path, int min_fields, entry_visitor visit, void *ctx)
+/* A regular file of the image, not one of the kernel's (/proc, /sys). */
+static bool is_image_file(int fd, const struct stat *st)
 {
-	FILE *f = fopen(path, "re");
+	struct statfs sfs;
+
+	if (!S_ISREG(st->st_mode) || fstatfs(fd, &sfs) < 0)
+		return false;
+	return sfs.f_type != PROC_SUPER_MAGIC && sfs.f_type != SYSFS_MAGIC;
+}
+
+/* The files belong to the image and are read while cspawn's child still
+ * holds every capability: a FIFO there would block it, and cspawn with
+ * it, forever; a device such as /dev/zero would never end; a link to
+ * /proc/kmsg would wait for (and eat) the host's kernel messages. Only a
+ * regular file of the image is read (O_NONBLOCK: opening a FIFO must not
+ * wait for a writer). Returns 1 with *out open, 0 when the file is
+ * missing, -1 with e set. */
+static int open_db(const char *path, FILE **out, struct spawn_error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	*out = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : spawn_fail_errno(e, "opening %s", path);
+	if (fstat(fd, &st) < 0)
+		spawn_fail_errno(e, "fstat %s", path);
+	else if (!is_image_file(fd, &st))
+		spawn_fail(e, "reading %s: not a regular file of the image", path);
+	else if ((*out = fdopen(fd, "r")) == NULL)
+		spawn_fail_errno(e, "fdopen %s", path);
+	else
+		return 1;
+	close(fd);
+	return -1;
+}
+
+/* Calls visit for each well-formed line until it returns true. Returns 1
+ * when a visit matched, 0 when none did (or the file is missing), -1 with
+ * e set when the file cannot be read. */
+static int scan_db(const char *path, int min_fields, entry_visitor visit, void *ctx,
+		   struct spawn_error *e)
+{
 	char *line = NULL;
 	size_t cap = 0;
-	int found = 0;
+	FILE *f;
+	int found = open_db(path, &f, e);
 
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
+	if (found <= 0)
+		return found;
+	found = 0;
 	while (!found && getline(&line, &cap, f) > 0) {
 		struct db_entry ent;
 
@@ -66,7 +110,7 @@ static int scan_db(const char *path, int min_fields, entry_visitor visit, void *
 			found = 1;
 	}
 	if (ferror(f))
-		found = -1;
+		found = spawn_fail_errno(e, "reading %s", path);
 	free(line);
 	fclose(f);
 	return found;
@@ -151,9 +195,9 @@ static int resolve_user_part(const char *spec, const char *passwd_path, struct s
 		q.id = id;
 	else
 		q.name = spec;
-	r = scan_db(passwd_path, 7, match_user, &q);
+	r = scan_db(passwd_path, 7, match_user, &q, e);
 	if (r < 0)
-		return spawn_fail_errno(e, "reading %s", passwd_path);
+		return -1;
 	if (r == 0 && q.name)
 		return spawn_fail(e, "user '%s' not found in %s", spec, passwd_path);
 	if (r == 0) {
@@ -175,9 +219,9 @@ static int resolve_group_part(const char *spec, const char *group_path, gid_t *g
 		*gid = id;
 		return 0;
 	}
-	r = scan_db(group_path, 3, match_group, &q);
+	r = scan_db(group_path, 3, match_group, &q, e);
 	if (r < 0)
-		return spawn_fail_errno(e, "reading %s", group_path);
+		return -1;
 	if (r == 0)
 		return spawn_fail(e, "group '%s' not found in %s", spec, group_path);
 	*gid = q.gid;
@@ -205,8 +249,8 @@ int users_resolve(const char *spec, const char *passwd_path, const char *group_p
 	if (name[0]) {
 		struct member_query mq = {.user = name, .u = u};
 
-		if (scan_db(group_path, 4, collect_membership, &mq) < 0)
-			return spawn_fail_errno(e, "reading %s", group_path);
+		if (scan_db(group_path, 4, collect_membership, &mq, e) < 0)
+			return -1;
 	}
 	if (u->home[0] == '\0')
 		snprintf(u->home, sizeof(u->home), "%s", u->uid == 0 ? "/root" : "/");

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 29
+plan 33
 
 R=$TMP/root
 make_rootfs "$R"
@@ -33,6 +33,16 @@ err=$(cs --memory lots "$R" true 2>&1)
 like "$err" "--memory 'lots'" "a bad value is named"
 err=$(cs --init /nonexistent/cinit "$R" true 2>&1)
 is $? 125 "a missing cinit: 125"
+
+# Descriptors: the container gets stdin, stdout and stderr, nothing of
+# cspawn's (its lock, its pipes) or of cspawn's caller (fd 7 here).
+is "$(cs --no-init "$R" sh -c 'ls /proc/1/fd | tr "\n" " "' 7</dev/null)" "0 1 2 " \
+	"no descriptor but 0, 1 and 2 reaches the container"
+
+# Started with SIGCHLD ignored (a parent may leave it so across exec): the
+# kernel must not reap the container behind cspawn's back.
+timeout -s KILL 10 bash -c 'trap "" CHLD; exec "$0" "$@"' "${CS[@]}" --no-init "$R" sh -c 'exit 3'
+is $? 3 "started with SIGCHLD ignored: the exit code still passes through"
 
 # Killed by a signal from outside: 128+N.
 "${CS[@]}" --no-init --name "$(cname killed)" -v "$TMP/share:/share" "$R" \
@@ -70,6 +80,16 @@ is "$(cs --no-init -u app "$R" id)" "uid=1000(app) gid=1000(app) groups=1000(app
 is "$(cs --no-init -u 1234:2000 "$R" sh -c 'echo $(id -u):$(id -g)')" 1234:2000 "-u UID:GID"
 err=$(cs --no-init -u nosuchuser "$R" id 2>&1)
 like "$err" "user 'nosuchuser' not found in /etc/passwd" "-u with an unknown name fails, named"
+
+# The image's /etc/passwd is the image's to choose: a FIFO there must not
+# hang cspawn (whose signals are blocked while its child starts).
+F=$TMP/fifo-root
+make_rootfs "$F"
+rm "$F/etc/passwd"
+mkfifo "$F/etc/passwd"
+err=$(timeout -s KILL 10 "$CSPAWN" --no-init "$F" true 2>&1)
+is "$?" 125 "a FIFO as the image's /etc/passwd: 125, not a hang"
+like "$err" "/etc/passwd: not a regular file" "... saying why"
 
 is "$(cs --no-init "$R" sh -c 'ls /sys/class/net; cat /sys/class/net/lo/operstate')" "lo
 unknown" "--net none (default): only lo"

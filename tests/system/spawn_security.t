@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 22
+plan 24
 
 R=$TMP/root
 S=$TMP/share
@@ -59,6 +59,9 @@ out=$(cs --no-init "$R" sh -c "mknod /tmp/disk b ${disk%:*} ${disk#*:} && echo m
 like "$out" "^made" "mknod of the host's disk works (CAP_MKNOD, as in docker)"
 like "$out" "/tmp/disk.*Operation not permitted" "... but opening it is refused"
 is "$(cs --no-init "$R" sh -c 'head -c4 /dev/zero | wc -c')" 4 "/dev/zero opens"
+# Docker allows the console (5:1); a node for it reaches the host's.
+like "$(cs --no-init "$R" sh -c 'mknod /tmp/console c 5 1 && : </tmp/console' 2>&1)" \
+	"/tmp/console.*Operation not permitted" "a node for the host's console does not open"
 
 # --userns: root inside, an unprivileged range outside, which must be able
 # to reach the root (mktemp -d made $TMP 0700).
@@ -66,8 +69,16 @@ chmod 755 "$TMP"
 mkdir "$R/share"
 out=$(cs --no-init --userns -v "$S:/share" "$R" sh -c '
 	id -u; cat /proc/self/uid_map /proc/self/setgroups; touch /share/made' 2>&1)
-is "$(echo $out)" "0 0 100000 65536 deny" "--userns: uid 0 inside, 0 -> 100000 (65536 ids), setgroups denied"
+is "$(echo $out)" "0 0 100000 65536 allow" "--userns: uid 0 inside, 0 -> 100000 (65536 ids)"
 is "$(stat -c %u:%g "$S/made")" 100000:100000 "... and its files belong to 100000 on the host"
+# cspawn's own supplementary groups (host ids, root's 0 among them) would
+# still grant their access from inside if the user's did not replace them.
+if command -v setpriv >/dev/null; then
+	is "$(setpriv --groups 0,4 "$CSPAWN" --no-init --userns -u app "$R" id -G 2>&1)" \
+		"1000 2000" "... -u app: the user's groups, none of cspawn's"
+else
+	skip "no setpriv"
+fi
 like "$(cs --no-init --userns "$R" touch /etc/x 2>&1)" "Permission denied" \
 	"... where the host-owned root is not its to write"
 is "$(cs --no-init --userns --layer "$S" "$R" sh -c 'echo w > /x && cat /x' 2>&1)" w \

@@ -141,6 +141,21 @@ static void test_v1_layout(void)
 	is_str(l.v1_parent[CG_DEVICES], "", "v1: devices not mounted: left out");
 }
 
+/* No devices tree, no device policy: refused, even without limits, and
+ * before any directory is made. */
+static void test_v1_missing_devices(void)
+{
+	const char *mountinfo = "27 25 0:25 / /nonexistent/memory rw - cgroup cgroup rw,memory\n";
+	struct cgroup_limits lim = {0};
+	struct cgroup_layout l;
+	struct spawn_error e;
+	struct cgroup cg;
+
+	cgroup_layout_v1_parse(&l, mountinfo, "4:memory:/\n");
+	is_int(cgroup_create(&l, "web", &lim, &cg, &e), -1, "v1 without a devices tree: refused");
+	ok(strstr(e.msg, "'devices' controller") != NULL, "... naming the controller (%s)", e.msg);
+}
+
 static void test_v1_missing_controller(void)
 {
 	struct cgroup_limits lim = {.pids = 10};
@@ -174,9 +189,12 @@ static int find_cgroup2(char *out, size_t len)
 }
 
 /* In a child moved into a cgroup with the device filter: /dev/null opens,
- * a node for the host's disk (major:minor of /) does not. */
+ * a node for the host's disk (major:minor of /) does not, nor one for the
+ * host's console (node + "c", 5:1). */
 static int child_in_filtered_cgroup(const char *dir, const char *node)
 {
+	char console[80];
+
 	char procs[320], pid[16];
 	int fd;
 
@@ -191,12 +209,18 @@ static int child_in_filtered_cgroup(const char *dir, const char *node)
 	fd = open(node, O_RDONLY);
 	if (fd >= 0)
 		return 12;
-	return errno == EPERM ? 0 : 13;
+	if (errno != EPERM)
+		return 13;
+	snprintf(console, sizeof(console), "%sc", node);
+	fd = open(console, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0)
+		return 14;
+	return errno == EPERM ? 0 : 15;
 }
 
 static void test_device_filter(void)
 {
-	char mnt[256], dir[300], node[64];
+	char mnt[256], dir[300], node[64], console[80];
 	struct spawn_error e;
 	struct stat st;
 	int status;
@@ -209,7 +233,9 @@ static void test_device_filter(void)
 	}
 	snprintf(dir, sizeof(dir), "%s/cspawn-devfilter-test-%d", mnt, (int)getpid());
 	snprintf(node, sizeof(node), "/tmp/spawn-devfilter-test-%d", (int)getpid());
-	if (mkdir(dir, 0755) < 0 || mknod(node, S_IFBLK | 0600, st.st_dev) < 0) {
+	snprintf(console, sizeof(console), "%sc", node);
+	if (mkdir(dir, 0755) < 0 || mknod(node, S_IFBLK | 0600, st.st_dev) < 0 ||
+	    mknod(console, S_IFCHR | 0600, makedev(5, 1)) < 0) {
 		perror("setup");
 		exit(1);
 	}
@@ -218,18 +244,21 @@ static void test_device_filter(void)
 	if (pid == 0)
 		_exit(child_in_filtered_cgroup(dir, node));
 	waitpid(pid, &status, 0);
-	is_int(WEXITSTATUS(status), 0, "inside: /dev/null opens, the host's disk does not (EPERM)");
+	is_int(WEXITSTATUS(status), 0,
+	       "inside: /dev/null opens, the host's disk and console do not (EPERM)");
 	unlink(node);
+	unlink(console);
 	rmdir(dir);
 }
 
 int main(void)
 {
-	tap_plan(21);
+	tap_plan(23);
 	test_v2_writes();
 	test_v2_missing_controller();
 	test_v1_layout();
 	test_v1_missing_controller();
+	test_v1_missing_devices();
 	test_device_filter();
 	return tap_done();
 }

@@ -59,7 +59,7 @@ static void test_caps(void)
 }
 
 struct names {
-	char list[1024];
+	char list[2048];
 };
 
 static void collect(const char *name, void *ctx)
@@ -81,6 +81,10 @@ static void test_sysfilter_table(void)
 	ok(!strstr(admin.list, " unshare ") && !strstr(admin.list, " mount ") &&
 	       strstr(admin.list, " keyctl "),
 	   "CAP_SYS_ADMIN lets unshare and mount through, never keyctl");
+	/* Both need no capability of the kernel (syslog with dmesg_restrict 0). */
+	ok(strstr(dflt.list, " syslog ") && strstr(dflt.list, " io_uring_setup ") &&
+	       strstr(admin.list, " io_uring_enter "),
+	   "refused by default: syslog and io_uring, io_uring whatever the capabilities");
 }
 
 static void test_command(void)
@@ -163,6 +167,12 @@ static void test_overlay_options(void)
 	rootfs_overlay_options(&p, buf, sizeof(buf), &e);
 	ok(strstr(buf, ",userxattr") != NULL, "overlay in a user namespace: userxattr");
 	ok(rootfs_overlay_options(&p, buf, 20, &e) < 0, "options too long: refused");
+	p.rootfs = "/img,upperdir=/etc";
+	ok(rootfs_overlay_options(&p, buf, sizeof(buf), &e) < 0 && strstr(e.msg, "/img,upperdir"),
+	   "a path with ',' is refused, never read as another option (%s)", e.msg);
+	p.rootfs = "/root";
+	layers[1] = "/a:b";
+	ok(rootfs_overlay_options(&p, buf, sizeof(buf), &e) < 0, "... and one with ':'");
 }
 
 static void test_format_size(void)
@@ -177,7 +187,7 @@ static void test_format_size(void)
 
 int main(void)
 {
-	tap_plan(37);
+	tap_plan(40);
 	test_restart();
 	test_caps();
 	test_sysfilter_table();

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../tap.h"
@@ -41,8 +42,9 @@ int main(void)
 {
 	struct spawn_user u;
 	struct spawn_error e;
+	char fifo[80];
 
-	tap_plan(16);
+	tap_plan(19);
 	write_db(passwd, "# comment\n"
 			 "root:x:0:0:root:/root:/bin/sh\n"
 			 "broken line\n"
@@ -77,6 +79,28 @@ int main(void)
 	is_int(resolve("app:nogroup", &u, &e), -1, "an unknown group");
 	ok(resolve("app:", &u, &e) < 0 && strstr(e.msg, "expected USER[:GROUP]"),
 	   "an empty group is refused");
+
+	/* The image's files: a FIFO would block the read forever (the alarm
+	 * turns that hang into a failure), /dev/zero would never end. */
+	alarm(10);
+	snprintf(fifo, sizeof(fifo), "%s.fifo", passwd);
+	if (mkfifo(fifo, 0644) < 0) {
+		perror(fifo);
+		exit(1);
+	}
+	e.msg[0] = '\0';
+	ok(users_resolve("app", fifo, group, &u, &e) < 0 && strstr(e.msg, "not a regular file"),
+	   "a FIFO as passwd is refused, not waited on (%s)", e.msg);
+	e.msg[0] = '\0';
+	ok(users_resolve("app", passwd, "/dev/zero", &u, &e) < 0 &&
+	       strstr(e.msg, "/dev/zero: not a regular file"),
+	   "a device as group is refused (%s)", e.msg);
+	e.msg[0] = '\0';
+	ok(users_resolve("app", passwd, "/proc/self/status", &u, &e) < 0 &&
+	       strstr(e.msg, "/proc/self/status: not a regular file of the image"),
+	   "a file of /proc (such as /proc/kmsg) is refused (%s)", e.msg);
+	alarm(0);
+	unlink(fifo);
 
 	unlink(passwd);
 	unlink(group);
