@@ -25,7 +25,8 @@ unshare --pid --fork --mount-proc "$CINIT" -- sh -c '
 step "3. the exit code is passed through; 128+N for a signal"
 unshare --pid --fork --mount-proc "$CINIT" -- sh -c 'exit 3' || echo "   exit 3       -> cinit exited with $?"
 unshare --pid --fork --mount-proc "$CINIT" -- sh -c 'kill -KILL $$' || echo "   SIGKILL      -> cinit exited with $?"
-unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>&1 || true
+unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>&1 | sed "s/^/   /" || true
+unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>/dev/null || echo "   not found  -> cinit exited with $?"
 
 step "4. supervision: two services from an INI file, one restarted on failure"
 cat >"$T/demo.ini" <<INI
@@ -45,3 +46,20 @@ sleep 0.2
 init=$(cat /proc/$ns/task/$ns/children)
 kill -TERM "$init"
 wait "$ns" && echo "   SIGTERM: services stopped in order, cinit exited with 0"
+
+step "5. cspawn: a busybox root as a container, cinit as PID 1, with limits"
+CSPAWN="$BUILD/cspawn"
+R="$T/root"
+mkdir -p "$R/bin" "$R/etc" "$R/proc" "$R/sys" "$R/dev" "$R/tmp"
+cp /bin/busybox "$R/bin/busybox"
+for a in $("$R/bin/busybox" --list); do [ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
+echo 'root:x:0:' >"$R/etc/group"
+cat >"$R/demo.sh" <<'SH'
+echo "   hostname: $(hostname); processes:"
+ps -o pid,comm | sed "s/^/     /"
+echo "   CapEff $(grep CapEff /proc/self/status | cut -f2), NoNewPrivs $(grep NoNewPrivs /proc/self/status | cut -f2), Seccomp $(grep '^Seccomp:' /proc/self/status | cut -f2)"
+exit 7
+SH
+"$CSPAWN" --name cinit-demo --hostname demo --memory 64m --pids-limit 50 "$R" sh /demo.sh ||
+	echo "   the container exited with $?; its cgroup and mounts are gone"
