@@ -200,10 +200,12 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 		return -1;
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return spawn_fail_errno(e, "unshare(CLONE_NEWCGROUP)");
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return spawn_fail_errno(e, "close_range");
 	if (reset_signals(s->held, e) < 0 || drop_privileges(s, &user, p->sync_rd, e) < 0)
 		return -1;
+	/* last, so nothing opened on the way (by a library, or a sanitizer's
+	 * runtime) reaches the container */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return spawn_fail_errno(e, "close_range");
 	exec_command(&cmd, e);
 	if (s->o->no_init)
 		*status = errno == ENOENT ? 127 : 126;
