@@ -2,6 +2,7 @@
  * cycles, missing and odd files, and where messages point. */
 #include "conf/conf.h"
 #include "tests/tap.h"
+#include "tests/unit/conf_said.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,37 +12,12 @@
 
 #define CONFIGS "tests/configs/"
 
-static char said[1 << 18];
 static char tmp[] = "/tmp/conf_include.XXXXXX";
-
-static int load_file(const char *path, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load(path, c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
-}
 
 static int load_at(const char *dir, const char *text, struct cinit_conf *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load_string_at("main.ini", dir, text, c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
+	struct said_capture cap;
+	return said_end(&cap, conf_load_string_at("main.ini", dir, text, c, said_begin(&cap)));
 }
 
 /* Writes a file under the scratch directory, making its directories. */

@@ -3,6 +3,7 @@
 #include "conf/conf.h"
 #include "conf/units.h"
 #include "tests/tap.h"
+#include "tests/unit/conf_said.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -10,39 +11,7 @@
 
 #define CONFIGS "tests/configs/"
 
-static char said[16384];
-
 /* Loads text; what was said lands in `said`, without the last newline. */
-static int load(const char *text, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load_string("cinit.ini", text, c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
-}
-
-static int load_file(const char *path, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load(path, c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
-}
-
 static const struct service_conf *find(const struct cinit_conf *c, const char *name)
 {
 	for (int i = 0; i < c->n_services; i++)

@@ -3,6 +3,10 @@
  * warnings for what cannot be honoured, numprocs and includes. */
 #include "conf/conf.h"
 #include "tests/tap.h"
+#include "tests/unit/conf_said.h"
+
+/* supervisord texts are named as such in messages */
+#define load(text, c) load_named("supervisord.conf", text, c)
 
 #include <signal.h>
 #include <stdlib.h>
@@ -10,40 +14,6 @@
 #include <unistd.h>
 
 #define SV "tests/configs/supervisord/"
-
-static char said[16384];
-
-static void keep_said(char *buf)
-{
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-}
-
-static int load(const char *text, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load_string("supervisord.conf", text, c, f);
-
-	fclose(f);
-	keep_said(buf);
-	return r;
-}
-
-static int load_file(const char *path, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load(path, c, f);
-
-	fclose(f);
-	keep_said(buf);
-	return r;
-}
 
 static const struct service_conf *find(const struct cinit_conf *c, const char *name)
 {

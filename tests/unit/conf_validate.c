@@ -2,39 +2,14 @@
  * in-memory config that `cinit -- cmd` builds. */
 #include "conf/conf.h"
 #include "tests/tap.h"
+#include "tests/unit/conf_said.h"
 
 #include <stdlib.h>
 
-static char said[16384];
-
-static int load(const char *text, struct cinit_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_load_string("cinit.ini", text, c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
-}
-
 static int validate(struct cinit_conf *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r = conf_validate(c, f);
-
-	fclose(f);
-	snprintf(said, sizeof(said), "%s", buf ? buf : "");
-	free(buf);
-	if (*said && said[strlen(said) - 1] == '\n')
-		said[strlen(said) - 1] = '\0';
-	return r;
+	struct said_capture cap;
+	return said_end(&cap, conf_validate(c, said_begin(&cap)));
 }
 
 static char **words(const char *a, const char *b)
