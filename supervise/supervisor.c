@@ -31,17 +31,37 @@ void cinit_log_set_timestamps(bool on)
 	log_timestamps = on;
 }
 
+/* Year, month and day of a count of days since 1970-01-01, by the usual
+ * era arithmetic (400-year cycles of 146097 days, years starting in
+ * March). Not gmtime_r: that links the C library's time-zone code, about
+ * 100 KB of a static binary, for a calendar that needs a dozen lines. */
+static void civil_date(long days, int *y, int *m, int *d)
+{
+	long z = days + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 /* "cinit: ", or with log_format = timestamp "2026-11-23T12:00:00.123Z cinit: " */
 static int log_prefix(char *buf, size_t len)
 {
 	struct timespec ts;
-	struct tm tm;
+	int y, mo, d;
+	long secs;
 
-	if (!log_timestamps || clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm))
+	if (!log_timestamps || clock_gettime(CLOCK_REALTIME, &ts) < 0)
 		return snprintf(buf, len, "cinit: ");
-	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ cinit: ", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			ts.tv_nsec / 1000000);
+	civil_date((long)(ts.tv_sec / 86400), &y, &mo, &d);
+	secs = (long)(ts.tv_sec % 86400);
+	return snprintf(buf, len, "%04d-%02d-%02dT%02ld:%02ld:%02ld.%03ldZ cinit: ", y, mo, d,
+			secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec / 1000000);
 }
 
 void cinit_log(int level, const char *fmt, ...)

@@ -2,7 +2,7 @@
 # Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
 # null, rotated files, and a reader too slow to keep up.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 13
+plan 14
 
 cat >"$TMP/log.ini" <<EOF
 [service:web]
@@ -53,6 +53,19 @@ file_has "$TMP/log.out" '^web \| a partial line$'
 ok $? "the partial line is written out when the service ends"
 ! grep -q -e should-not-appear -e nor-this "$TMP/log.out" "$TMP/log.err"
 ok $? "null discards output"
+
+# log_format = timestamp: cinit's own lines carry the UTC time.
+cat >"$TMP/ts.ini" <<EOF
+[cinit]
+log_format = timestamp
+[service:once]
+command = sh -c 'exit 4'
+main = yes
+EOF
+run_conf ts
+ns_wait 20
+like "$(cat "$TMP/ts.err")" "^$(date -u +%Y-%m-%d)T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}Z cinit: once: exited with 4" \
+	"log_format = timestamp prefixes cinit's lines with today's UTC date and time"
 
 # A reader that does not read: cinit must drop, not block.
 mkfifo "$TMP/fifo"
