@@ -158,6 +158,26 @@ static int open_stream_fd(struct service *svc, struct log_stream *ls, const stru
 	return inherit_fd;
 }
 
+static int64_t next_backoff_ms(struct service *svc, ev_tstamp uptime);
+
+/* fork, a pipe or a socket failed (a full pids cgroup, descriptors used
+ * up): a failed start like any other, retried with backoff while the
+ * policy allows, since the shortage may pass. */
+static void spawn_failed(struct service *svc)
+{
+	svc->failed_starts++;
+	if (svc->conf.restart == RESTART_NO || svc->failed_starts > svc->conf.start_retries ||
+	    svc->sup->phase != PHASE_RUNNING) {
+		set_state(svc, SVC_FATAL);
+		cinit_log(0, "%s: cannot start, giving up", svc->conf.name);
+		return;
+	}
+	int64_t delay = next_backoff_ms(svc, 0);
+	set_state(svc, SVC_BACKOFF);
+	cinit_log(0, "%s: cannot start, retrying in %lldms", svc->conf.name, (long long)delay);
+	arm_timer(svc, delay);
+}
+
 static void spawn(struct service *svc)
 {
 	int out_fd, err_fd;
@@ -181,9 +201,8 @@ static void spawn(struct service *svc)
 		log_stream_close(&svc->out);
 		log_stream_close(&svc->err);
 		ready_cancel(svc);
-		svc->last_status = 127 << 8;
-		set_state(svc, SVC_FATAL);
-		cinit_log(0, "%s: cannot start, giving up", svc->conf.name);
+		svc->last_status = 126 << 8;
+		spawn_failed(svc);
 		return;
 	}
 	svc->pid = pid;

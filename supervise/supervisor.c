@@ -84,12 +84,19 @@ void cinit_log(int level, const char *fmt, ...)
 	if (n > (int)sizeof(msg) - 2)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
-	struct log_sink *sink = message_owner ? supervisor_sink(message_owner, true) : NULL;
+	/* making the sink may itself fail and want to say so: that message, and
+	 * any when no sink can be had, go straight to the descriptor */
+	static bool logging;
+	struct log_sink *sink = NULL;
+	if (message_owner && !logging) {
+		logging = true;
+		sink = supervisor_sink(message_owner, true);
+		logging = false;
+	}
 	if (sink) {
 		log_sink_write_message(sink, msg, (size_t)n);
 		return;
 	}
-	/* before the loop runs: set-up messages, written once */
 	if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
 		/* nothing else to tell it to */
 	}
