@@ -86,6 +86,8 @@ deps:
 # CINIT_BUILD; prove runs the C unit tests as executables.
 check: deps
 	$(MAKE) tests
+	@# the sanitizer build of cinit is dynamic; containers borrow the static one
+	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit)
 	CINIT_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
 check-sanitize: deps

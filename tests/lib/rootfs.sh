@@ -6,7 +6,7 @@
 #   leftovers            what this test's containers left behind (empty: nothing)
 #   wait_bounded PID     waits for a background cspawn, killing it at a deadline
 #   clean_up_after ROOT  on_exit cleanup: kills leftovers, removes stale state
-#   skip REASON          a skipped TAP test
+#   need_static_cinit    bail out unless a static cinit exists
 #   STATIC_CINIT, INIT   a cinit that runs in a busybox root, and the flags for it
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
@@ -15,8 +15,6 @@ SPAWN_STATE=/run/cspawn
 # every cspawn in its command line, so leftovers are found by it.
 SPAWN_MARK="cspawn-test-$$-$RANDOM"
 SPAWN_PREFIX="t$$"
-
-skip() { ok 0 "# skip $*"; }
 
 # cinit can run inside a busybox root only when it is static; the sanitizer
 # build's is not, so tests then borrow the plain build's with --init.
@@ -32,12 +30,23 @@ for _c in "$CINIT" "$CINIT_BUILD/../cinit"; do
 	fi
 done
 
-need_root_tools() {
-	if [ "$(id -u)" != 0 ] || [ ! -x "$BUSYBOX" ] || [ ! -x "$CSPAWN" ]; then
-		echo "1..0 # skip needs root, $BUSYBOX and $CSPAWN"
+# A container's PID 1 must be a static cinit; without one the cspawn tests
+# cannot test what they are for.
+need_static_cinit() {
+	if [ -z "$STATIC_CINIT" ]; then
+		echo "Bail out! no static cinit: build it with make build/cinit"
 		trap - EXIT
 		rm -rf "$TMP"
-		exit 0
+		exit 1
+	fi
+}
+
+need_root_tools() {
+	if [ "$(id -u)" != 0 ] || [ ! -x "$BUSYBOX" ] || [ ! -x "$CSPAWN" ]; then
+		echo "Bail out! needs root, $BUSYBOX and $CSPAWN (make check installs them)"
+		trap - EXIT
+		rm -rf "$TMP"
+		exit 1
 	fi
 }
 

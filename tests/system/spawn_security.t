@@ -73,12 +73,8 @@ is "$(echo $out)" "0 0 100000 65536 allow" "--userns: uid 0 inside, 0 -> 100000 
 is "$(stat -c %u:%g "$S/made")" 100000:100000 "... and its files belong to 100000 on the host"
 # cspawn's own supplementary groups (host ids, root's 0 among them) would
 # still grant their access from inside if the user's did not replace them.
-if command -v setpriv >/dev/null; then
-	is "$(setpriv --groups 0,4 "$CSPAWN" --no-init --userns -u app "$R" id -G 2>&1)" \
-		"1000 2000" "... -u app: the user's groups, none of cspawn's"
-else
-	skip "no setpriv"
-fi
+is "$(setpriv --groups 0,4 "$CSPAWN" --no-init --userns -u app "$R" id -G 2>&1)" \
+	"1000 2000" "... -u app: the user's groups, none of cspawn's"
 like "$(cs --no-init --userns "$R" touch /etc/x 2>&1)" "Permission denied" \
 	"... where the host-owned root is not its to write"
 is "$(cs --no-init --userns --layer "$S" "$R" sh -c 'echo w > /x && cat /x' 2>&1)" w \

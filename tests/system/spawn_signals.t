@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
+need_static_cinit
 
 plan 16
 
@@ -68,32 +69,27 @@ ok "$(test ! -e "$SPAWN_STATE/$name" && test ! -e "$(cg_dir memory "$name")"; ec
 	"... and leaves nothing"
 
 # cinit as PID 1: SIGTERM reaches the command through it.
-if [ -n "$STATIC_CINIT" ]; then
-	rm -f "$S/log"
-	"${CS[@]}" "${INIT[@]}" -v "$S:/share" "$R" sh -c 'echo ready >> /share/log; exec sleep 60' &
-	mon=$!
-	wait_until 5 got ready
-	kill -TERM $mon
-	wait_bounded $mon
-	is $? 143 "with cinit: SIGTERM ends the command, 128+15"
+rm -f "$S/log"
+"${CS[@]}" "${INIT[@]}" -v "$S:/share" "$R" sh -c 'echo ready >> /share/log; exec sleep 60' &
+mon=$!
+wait_until 5 got ready
+kill -TERM $mon
+wait_bounded $mon
+is $? 143 "with cinit: SIGTERM ends the command, 128+15"
 
-	# A SIGTERM that reaches cspawn while the container is still starting
-	# is forwarded at once after exec, before cinit has its signalfd: PID 1
-	# of a namespace drops a signal it has no handler for, so cinit must
-	# start with it blocked (pending) instead. Several timings, each bounded.
-	got=
-	for d in 0 0.005 0.01 0.02 0.03 0.05; do
-		"${CS[@]}" "${INIT[@]}" --name "$(cname "start$d")" "$R" sleep 30 &
-		mon=$!
-		sleep $d
-		kill -TERM $mon
-		wait_bounded $mon 10 2>/dev/null
-		got="$got $?"
-	done
-	is "$got" " 143 143 143 143 143 143" "with cinit: a SIGTERM during the start is never lost"
-else
-	skip "no static cinit built"
-	skip "no static cinit built"
-fi
+# A SIGTERM that reaches cspawn while the container is still starting
+# is forwarded at once after exec, before cinit has its signalfd: PID 1
+# of a namespace drops a signal it has no handler for, so cinit must
+# start with it blocked (pending) instead. Several timings, each bounded.
+got=
+for d in 0 0.005 0.01 0.02 0.03 0.05; do
+	"${CS[@]}" "${INIT[@]}" --name "$(cname "start$d")" "$R" sleep 30 &
+	mon=$!
+	sleep $d
+	kill -TERM $mon
+	wait_bounded $mon 10 2>/dev/null
+	got="$got $?"
+done
+is "$got" " 143 143 143 143 143 143" "with cinit: a SIGTERM during the start is never lost"
 
 check_no_leftovers

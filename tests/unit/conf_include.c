@@ -265,8 +265,8 @@ static void remove_tree(const char *dir)
 int main(void)
 {
 	if (!mkdtemp(tmp)) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
-		return 0;
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
 	}
 	tap_plan(39);
 	test_native_includes();

@@ -227,8 +227,10 @@ static void test_device_filter(void)
 	pid_t pid;
 
 	if (geteuid() != 0 || find_cgroup2(mnt, sizeof(mnt)) < 0 || stat("/", &st) < 0) {
-		ok(1, "# skip no cgroup2 mount or not root");
-		ok(1, "# skip no cgroup2 mount or not root");
+		/* every supported host has a cgroup2 mount (this hybrid one
+		 * too); without it or root the device policy goes untested */
+		ok(0, "the device program needs root and a cgroup2 mount");
+		ok(0, "the device program needs root and a cgroup2 mount");
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/cspawn-devfilter-test-%d", mnt, (int)getpid());
