@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,6 +98,11 @@ void cinit_log(int level, const char *fmt, ...)
 		log_sink_write_message(sink, msg, (size_t)n);
 		return;
 	}
+	/* once running, write only what a pipe takes at once (a message is
+	 * under PIPE_BUF), or lose the message rather than block PID 1 */
+	struct pollfd pfd = {.fd = STDERR_FILENO, .events = POLLOUT};
+	if (message_owner && (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT)))
+		return;
 	if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
 		/* nothing else to tell it to */
 	}

@@ -1,5 +1,5 @@
 /* For the config unit tests: what a loader call said on its message stream,
- * captured in `said` without the last newline. */
+ * captured in `said` without the last newline, and lookups in the result. */
 #ifndef CINIT_TESTS_CONF_SAID_H
 #define CINIT_TESTS_CONF_SAID_H
 
@@ -50,6 +50,25 @@ static inline int load_file(const char *path, struct cinit_conf *c)
 {
 	struct said_capture cap;
 	return said_end(&cap, conf_load(path, c, said_begin(&cap)));
+}
+
+static inline const struct service_conf *find(const struct cinit_conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_services; i++)
+		if (strcmp(c->services[i].name, name) == 0)
+			return &c->services[i];
+	return NULL;
+}
+
+/* argv equals the NULL-terminated want, word for word */
+static inline int argv_is(char **argv, const char *const *want)
+{
+	int i = 0;
+
+	for (; argv && argv[i] && want[i]; i++)
+		if (strcmp(argv[i], want[i]) != 0)
+			return 0;
+	return argv && !argv[i] && !want[i];
 }
 
 #endif

@@ -15,24 +15,6 @@
 
 #define SV "tests/configs/supervisord/"
 
-static const struct service_conf *find(const struct cinit_conf *c, const char *name)
-{
-	for (int i = 0; i < c->n_services; i++)
-		if (strcmp(c->services[i].name, name) == 0)
-			return &c->services[i];
-	return NULL;
-}
-
-static int argv_is(char **argv, const char *const *want)
-{
-	int i = 0;
-
-	for (; argv && argv[i] && want[i]; i++)
-		if (strcmp(argv[i], want[i]) != 0)
-			return 0;
-	return argv && !argv[i] && !want[i];
-}
-
 static void test_nginx_php_fpm(void)
 {
 	struct cinit_conf c;
