@@ -139,6 +139,17 @@ wait_bounded() {
 	wait_until "${2:-10}" _exited "$1" || kill -KILL "$1" 2>/dev/null
 	wait "$1"
 }
+# wait_cspawn_exec PID: spins (builtins only, so it sees the exec within
+# microseconds) until the background child has exec'd cspawn, for at most
+# 5 s. Until then the child is a copy of the test's shell, whose TERM trap
+# would run the test's cleanup.
+wait_cspawn_exec() {
+	_end=$((SECONDS + 5))
+	until [ "/proc/$1/exe" -ef "$CSPAWN" ]; do
+		[ $SECONDS -lt $_end ] || return 1
+	done
+}
+
 _exited() {
 	_s=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
 	[ -z "$_s" ] || [ "$_s" = Z ]

@@ -80,11 +80,14 @@ is $? 143 "with cinit: SIGTERM ends the command, 128+15"
 # A SIGTERM that reaches cspawn while the container is still starting
 # is forwarded at once after exec, before cinit has its signalfd: PID 1
 # of a namespace drops a signal it has no handler for, so cinit must
-# start with it blocked (pending) instead. Several timings, each bounded.
+# start with it blocked (pending) instead. Several timings, each bounded,
+# counted from cspawn's exec: a signal that lands earlier hits the test's
+# own forked shell.
 got=
 for d in 0 0.005 0.01 0.02 0.03 0.05; do
 	"${CS[@]}" "${INIT[@]}" --name "$(cname "start$d")" "$R" sleep 30 &
 	mon=$!
+	wait_cspawn_exec $mon
 	sleep $d
 	kill -TERM $mon
 	wait_bounded $mon 10 2>/dev/null

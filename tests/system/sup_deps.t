@@ -62,7 +62,7 @@ command = sh -c 'echo c >> $TMP/par; exec sleep 600'
 priority = 30
 EOF
 run_conf par -vvv
-three_started() { [ "$(wc -l <"$TMP/par" 2>/dev/null)" = 3 ]; }
+three_started() { [ "$(wc -l 2>/dev/null <"$TMP/par")" = 3 ]; }
 wait_until 10 three_started
 ok $? "three independent services all start"
 like "$(grep -o '[abc]: stopped -> starting' "$TMP/par.err" | cut -c1 | tr -d '\n')" "^abc$" \

@@ -25,7 +25,7 @@ restart = always
 start_secs = 0
 EOF
 run_conf pol
-lines() { [ "$(wc -l <"$1" 2>/dev/null)" = "$2" ]; }
+lines() { [ "$(wc -l 2>/dev/null <"$1")" = "$2" ]; }
 wait_until 10 lines "$TMP/bad.runs" 3
 ok $? "on-failure restarts a service that exits 1"
 wait_until 10 lines "$TMP/forever.runs" 3
