@@ -2,14 +2,16 @@
 # Dependencies, readiness, oneshot tasks, critical and main services
 # (issue 4, items 3, 4 and 5).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 19
+plan 22
 
 # A chain: init (oneshot) -> db (ready on tcp) -> web (ready on a unix socket)
-# -> worker (ready by file) -> cron (ready by a check command) -> app (notify).
+# -> worker (ready by file) -> cron (ready by a check command) -> app (notify)
+# -> last. Each writes its name after a pause, just before it is ready, and
+# its dependent writes at once: started early, a dependent would come first.
 cat >"$TMP/chain.ini" <<EOF
 [service:init]
 type = oneshot
-command = sh -c 'sleep 0.2; echo init >> $TMP/order'
+command = sh -c 'sleep 0.5; echo init >> $TMP/order'
 [service:db]
 command = python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); time.sleep(0.3); open('$TMP/order','a').write('db\n'); s.bind(('127.0.0.1', 7001)); s.listen(); time.sleep(600)"
 depends = init
@@ -20,7 +22,7 @@ command = python3 -c "import socket,time; s=socket.socket(socket.AF_UNIX); time.
 depends = db
 ready = unix:$TMP/web.sock
 [service:worker]
-command = sh -c 'echo worker >> $TMP/order; sleep 0.2; touch $TMP/worker.ready; exec sleep 600'
+command = sh -c 'sleep 0.2; echo worker >> $TMP/order; touch $TMP/worker.ready; exec sleep 600'
 depends = web
 ready = file:$TMP/worker.ready
 [service:cron]
@@ -28,7 +30,7 @@ command = sh -c 'echo cron >> $TMP/order; exec sleep 600'
 depends = worker
 ready = exec:test -e $TMP/cron.ok
 [service:app]
-command = python3 -c "import os,socket,time; open('$TMP/order','a').write('app\n'); time.sleep(0.2); s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET']); time.sleep(600)"
+command = python3 -c "import os,socket,time; time.sleep(0.2); open('$TMP/order','a').write('app\n'); s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET']); time.sleep(600)"
 depends = cron
 ready = notify
 [service:last]
@@ -118,6 +120,23 @@ ns_wait 20
 is "$NS_STATUS" 7 "the main service's exit code becomes cinit's"
 file_has "$TMP/main.log" side-stopped
 ok $? "the other services were stopped with their stop signal"
+
+# critical with restart = no: its exit ends the container with its code.
+cat >"$TMP/crit0.ini" <<EOF
+[service:job]
+command = sh -c 'while [ ! -e $TMP/job.go ]; do sleep 0.05; done; exit 5'
+critical = yes
+[service:side]
+command = sh -c 'trap "echo side-stopped >> $TMP/crit0.log; exit 0" TERM; touch $TMP/side.up; while :; do sleep 0.05; done'
+EOF
+run_conf crit0
+wait_until 10 test -e "$TMP/side.up"
+ok $? "a critical service and another are up"
+touch "$TMP/job.go"
+ns_wait 20
+is "$NS_STATUS" 5 "a critical service with restart = no that exits ends cinit with its code"
+file_has "$TMP/crit0.log" side-stopped
+ok $? "the other service was stopped on the way out"
 
 # critical with restart = always: fatal after retries ends the container.
 cat >"$TMP/crit.ini" <<EOF
