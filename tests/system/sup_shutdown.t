@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 18
+plan 23
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -111,6 +111,26 @@ ok $? "without a main service, USR1 goes to every service (two)"
 kill -TERM "$NS_INIT"
 ns_wait 20
 
+# With a main service, those signals go to it alone.
+cat >"$TMP/fwdmain.ini" <<EOF
+[service:app]
+command = $HELPERS/sigrecv $TMP/app.sigs 15
+main = yes
+[service:helper]
+command = $HELPERS/sigrecv $TMP/helper.sigs 15
+EOF
+run_conf fwdmain
+wait_until 10 test -e "$TMP/app.sigs.ready" -a -e "$TMP/helper.sigs.ready"
+kill -USR2 "$NS_INIT"
+kill -WINCH "$NS_INIT"
+wait_until 10 file_has "$TMP/app.sigs" '^12$' && wait_until 10 file_has "$TMP/app.sigs" '^28$'
+ok $? "USR2 and WINCH go to the main service"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "the main service's clean stop ends cinit with 0"
+# the helper records every signal it got, in order, until its stop signal
+is "$(tr '\n' ' ' <"$TMP/helper.sigs")" "15 " "the other service got only its stop signal"
+
 # SIGHUP reloads: added starts, removed stops, changed restarts, the rest
 # is untouched; an invalid file keeps the running set.
 cat >"$TMP/rl.ini" <<EOF
@@ -137,10 +157,18 @@ wait_until 10 file_has "$TMP/new.log" new && wait_until 10 file_has "$TMP/change
 ok $? "reload: the new service started, the changed one restarted, the removed one stopped"
 is "$(wc -l <"$TMP/keep.pids")" 1 "reload: the unchanged service was not touched"
 echo "[service:broken" >"$TMP/rl.ini"
+children() { tr ' ' '\n' <"/proc/$NS_INIT/task/$NS_INIT/children" | sort | tr '\n' ' '; }
+three_children() { [ "$(children | wc -w)" = 3 ]; }
+wait_until 10 three_children # keep, change and new; drop is gone
+before=$(children)
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/rl.err" "reload failed, keeping the running configuration"
-ok $? "an invalid file on reload is reported and the running set is kept"
+ok $? "an invalid file on reload is reported"
+three_children && [ "$(children)" = "$before" ]
+ok $? "the running set is kept: the same three processes ($before)"
 kill -0 "$NS_INIT"
 ok $? "cinit still runs"
 kill -TERM "$NS_INIT"
 ns_wait 20
+is "$(cat "$TMP/keep.pids" "$TMP/change.log" "$TMP/new.log" | wc -l)" 4 \
+	"no service was started again after the invalid reload"
