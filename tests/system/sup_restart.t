@@ -2,7 +2,7 @@
 # Restart policies, backoff, fatal, and the cost of a crash loop (issue 4,
 # items 1, 2 and 10).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 22
+plan 25
 
 # restart = on-failure: exit 0 is expected and not restarted, exit 1 is.
 cat >"$TMP/pol.ini" <<EOF
@@ -37,6 +37,8 @@ ok $? "restart = no runs once"
 like "$(cat "$TMP/pol.err")" "never: exited with 1" "one line says the service exited"
 like "$(cat "$TMP/pol.err")" "bad: exited with 1, restarting in 0ms" "the first restart is immediate"
 like "$(cat "$TMP/pol.err")" "bad: exited with 1, restarting in 100ms" "the second waits 100ms"
+! file_has "$TMP/pol.err" "started \(pid"
+ok $? "by default, starts are not reported: only state changes that matter"
 kill -TERM "$NS_INIT"
 ns_wait 10
 is "$NS_STATUS" 0 "SIGTERM shuts the services down and cinit exits 0"
@@ -143,5 +145,23 @@ wait_until 10 lines "$TMP/four.runs" 2
 ok $? "an exit code not in exit_codes is a failure, restarted"
 wait_until 10 file_has "$TMP/codes.err" "three: exited with 3$" && lines "$TMP/three.runs" 1
 ok $? "an exit code in exit_codes is expected, not restarted"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# verbosity = 0: errors only, no state changes.
+cat >"$TMP/quiet.ini" <<EOF
+[cinit]
+verbosity = 0
+[service:q]
+command = sh -c 'exit 2'
+restart = on-failure
+start_retries = 1
+backoff_min = 10ms
+EOF
+run_conf quiet
+wait_until 10 file_has "$TMP/quiet.err" "q: exited with 2, 2 failed starts in a row, giving up"
+ok $? "verbosity = 0 still reports a service that becomes fatal"
+! file_has "$TMP/quiet.err" "restarting in"
+ok $? "but not its restarts"
 kill -TERM "$NS_INIT"
 ns_wait 10
