@@ -275,7 +275,8 @@ void ready_cancel(struct service *svc)
 	}
 	if (p->exec_pid > 0) {
 		/* reaped by the child watcher; its result no longer matters */
-		kill(-p->exec_pid, SIGKILL);
+		if (kill(-p->exec_pid, SIGKILL) < 0 && errno != ESRCH)
+			cinit_log(0, "kill(%d, KILL): %s", (int)-p->exec_pid, strerror(errno));
 	}
 }
 
