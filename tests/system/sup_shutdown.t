@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 23
+plan 29
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -93,6 +93,45 @@ kill -TERM "$NS_INIT"
 ns_wait 10
 ok $? "shutdown_timeout ends a stop that stop_timeout would let run for a minute"
 like "$(cat "$TMP/bound.err")" "still running after shutdown_timeout" "and says so"
+
+# After the services, leftovers (here a process the service put in its own
+# session, out of reach of kill_group) get TERM, then KILL after the grace.
+leftover() { # leftover NAME TRAP-ACTION
+	echo "command = sh -c 'setsid sh -c \"trap \\\"$2\\\" TERM; touch $TMP/$1.up; while :; do sleep 0.05; done\" & exec sleep 600'"
+}
+cat >"$TMP/left.ini" <<EOF
+[cinit]
+grace = 60s
+[service:spawner]
+$(leftover left "echo left-term >> $TMP/left.log; exit 0")
+EOF
+run_conf left -v
+wait_until 10 test -e "$TMP/left.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "with a leftover process, the shutdown ends cleanly"
+file_has "$TMP/left.log" left-term
+ok $? "after the services, a leftover gets TERM, and cinit exits once it is gone, not after grace"
+like "$(cat "$TMP/left.err")" "sending TERM to remaining processes" \
+	"the leftover outlived its service and was signalled as a leftover"
+
+cat >"$TMP/left2.ini" <<EOF
+[cinit]
+grace = 300ms
+[service:spawner]
+$(leftover left2 "")
+EOF
+run_conf left2
+wait_until 10 test -e "$TMP/left2.up"
+t0=$(now_ms)
+kill -TERM "$NS_INIT"
+ns_wait 20
+t1=$(now_ms)
+is "$NS_STATUS" 0 "a leftover that ignores TERM does not hold cinit"
+like "$(cat "$TMP/left2.err")" "processes remain after the grace period, sending KILL" \
+	"it gets KILL after the grace"
+[ $((t1 - t0)) -ge 250 ]
+ok $? "the grace was waited for ($((t1 - t0)) ms)"
 
 # Other signals go to the main service, or to every service without one.
 cat >"$TMP/fwd.ini" <<EOF
