@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 29
+plan 30
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -179,9 +179,12 @@ command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
 command = sh -c 'echo v1 >> $TMP/change.log; exec sleep 600'
 [service:drop]
 command = sh -c 'trap "echo dropped >> $TMP/drop.log; exit 0" TERM; while :; do sleep 0.05; done'
+[service:fix]
+command = sh -c 'exit 1'
 EOF
 run_conf rl
-wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log"
+wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log" &&
+	wait_until 10 file_has "$TMP/rl.err" "fix: exited with 1"
 cat >"$TMP/rl.ini" <<EOF
 [service:keep]
 command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
@@ -189,25 +192,29 @@ command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
 command = sh -c 'echo v2 >> $TMP/change.log; exec sleep 600'
 [service:new]
 command = sh -c 'echo new >> $TMP/new.log; exec sleep 600'
+[service:fix]
+command = sh -c 'echo fixed >> $TMP/fix.log; exec sleep 600'
 EOF
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/new.log" new && wait_until 10 file_has "$TMP/change.log" v2 &&
 	wait_until 10 file_has "$TMP/drop.log" dropped
 ok $? "reload: the new service started, the changed one restarted, the removed one stopped"
 is "$(wc -l <"$TMP/keep.pids")" 1 "reload: the unchanged service was not touched"
+wait_until 10 file_has "$TMP/fix.log" fixed
+ok $? "reload: a service that had exited for good runs its new definition"
 echo "[service:broken" >"$TMP/rl.ini"
 children() { tr ' ' '\n' <"/proc/$NS_INIT/task/$NS_INIT/children" | sort | tr '\n' ' '; }
-three_children() { [ "$(children | wc -w)" = 3 ]; }
-wait_until 10 three_children # keep, change and new; drop is gone
+four_children() { [ "$(children | wc -w)" = 4 ]; }
+wait_until 10 four_children # keep, change, new and fix; drop is gone
 before=$(children)
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/rl.err" "reload failed, keeping the running configuration"
 ok $? "an invalid file on reload is reported"
-three_children && [ "$(children)" = "$before" ]
-ok $? "the running set is kept: the same three processes ($before)"
+four_children && [ "$(children)" = "$before" ]
+ok $? "the running set is kept: the same four processes ($before)"
 kill -0 "$NS_INIT"
 ok $? "cinit still runs"
 kill -TERM "$NS_INIT"
 ns_wait 20
-is "$(cat "$TMP/keep.pids" "$TMP/change.log" "$TMP/new.log" | wc -l)" 4 \
+is "$(cat "$TMP/keep.pids" "$TMP/change.log" "$TMP/new.log" "$TMP/fix.log" | wc -l)" 5 \
 	"no service was started again after the invalid reload"
