@@ -191,21 +191,14 @@ const char *supervisor_notify_dir(struct supervisor *sup)
 
 static void start_eligible(struct supervisor *sup);
 
-static void apply_pending_conf(struct service *svc)
+static bool is_idle(const struct service *svc)
 {
-	conf_service_free(&svc->conf);
-	svc->conf = *svc->pending_conf;
-	free(svc->pending_conf);
-	svc->pending_conf = NULL;
-	svc->state = SVC_STOPPED;
-	svc->stop_wanted = false;
-	svc->failed_starts = 0;
-	svc->restarts = 0;
-	svc->ready = false;
+	return !service_active(svc) && svc->state != SVC_BACKOFF && svc->state != SVC_STOPPING;
 }
 
 /* Frees services a reload removed and swaps in changed definitions, once
- * their old processes are gone. */
+ * their old processes are gone; then starts what may start, by the new
+ * priorities. */
 static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct supervisor *sup = w->data;
@@ -215,18 +208,19 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (int i = 0; i < sup->n_svcs; i++) {
 		struct service *svc = sup->svcs[i];
-		bool idle =
-		    !service_active(svc) && svc->state != SVC_BACKOFF && svc->state != SVC_STOPPING;
-		if (idle && svc->removed) {
+		if (is_idle(svc) && svc->removed) {
 			cinit_log(1, "%s: removed", svc->conf.name);
 			service_free(svc);
 			continue;
 		}
-		if (idle && svc->pending_conf)
-			apply_pending_conf(svc);
 		sup->svcs[n++] = svc;
 	}
 	sup->n_svcs = n;
+	sup->sweeping = true;
+	for (int i = 0; i < sup->n_svcs && sup->phase == PHASE_RUNNING; i++)
+		if (is_idle(sup->svcs[i]) && sup->svcs[i]->pending_conf)
+			service_handle(sup->svcs[i], SVE_REDEFINE);
+	sup->sweeping = false;
 	sort_services(sup);
 	if (sup->phase == PHASE_RUNNING)
 		start_eligible(sup);
@@ -285,7 +279,7 @@ static struct service *failed_dependency(struct supervisor *sup, const struct se
 
 static void start_eligible(struct supervisor *sup)
 {
-	if (ev_is_active(&sup->sweep_timer))
+	if (ev_is_active(&sup->sweep_timer) || sup->sweeping)
 		return; /* the sweep starts what may start */
 	for (int i = 0; i < sup->n_svcs; i++) {
 		struct service *svc = sup->svcs[i];
