@@ -51,7 +51,8 @@ kill -TERM "$NS_INIT"
 ns_wait 20
 is "$NS_STATUS" 0 "a clean shutdown exits 0"
 
-# Parallel start: services without dependencies start together, by priority.
+# Parallel start: services without dependencies start together, by priority;
+# the first one never becoming ready holds nobody up.
 cat >"$TMP/par.ini" <<EOF
 [service:b]
 command = sh -c 'echo b >> $TMP/par; exec sleep 600'
@@ -59,6 +60,7 @@ priority = 20
 [service:a]
 command = sh -c 'echo a >> $TMP/par; exec sleep 600'
 priority = 10
+ready = file:$TMP/par-never
 [service:c]
 command = sh -c 'echo c >> $TMP/par; exec sleep 600'
 priority = 30
@@ -66,7 +68,7 @@ EOF
 run_conf par -vvv
 three_started() { [ "$(wc -l 2>/dev/null <"$TMP/par")" = 3 ]; }
 wait_until 10 three_started
-ok $? "three independent services all start"
+ok $? "three independent services all start, though the first is not ready"
 like "$(grep -o '[abc]: stopped -> starting' "$TMP/par.err" | cut -c1 | tr -d '\n')" "^abc$" \
 	"they are started in priority order"
 kill -TERM "$NS_INIT"
