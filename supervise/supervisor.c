@@ -589,6 +589,33 @@ static void forward_signal(struct supervisor *sup, int sig)
 	}
 }
 
+/* Loads the file for a reload. Its diagnostics go through cinit_log, which
+ * never blocks, not to the stderr stream, whose writes wait on the reader
+ * of cinit's output. */
+static int load_for_reload(const char *path, struct cinit_conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *diag = open_memstream(&text, &len);
+	int r;
+
+	if (!diag) {
+		cinit_log(0, "open_memstream: %s", strerror(errno));
+		return -1;
+	}
+	r = conf_load(path, c, diag);
+	if (fclose(diag) != 0) {
+		cinit_log(0, "fclose(memstream): %s", strerror(errno));
+		free(text);
+		return r;
+	}
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		cinit_log(r != 0 ? 0 : 1, "%s", line);
+	free(text);
+	return r;
+}
+
 void supervisor_signal(struct supervisor *sup, int sig)
 {
 	if (!sup->opts.forward_all && (sig == SIGTERM || sig == SIGINT)) {
@@ -598,7 +625,7 @@ void supervisor_signal(struct supervisor *sup, int sig)
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
-		if (conf_load(sup->opts.config_path, &c, stderr) != 0) {
+		if (load_for_reload(sup->opts.config_path, &c) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
 			return;
 		}

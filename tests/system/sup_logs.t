@@ -2,7 +2,7 @@
 # Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
 # null, rotated files, and a reader too slow to keep up.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 15
+plan 17
 
 # Writes where its stdout leads, without a redirection of the shell's own.
 cat >"$TMP/fd1.py" <<'EOF'
@@ -92,3 +92,21 @@ ok $? "the dropped lines are counted and reported in one line" || diag "$(tail -
 kill -TERM "$NS_INIT"
 ns_wait 20
 exec 9>&-
+
+# A reload of an invalid file says so without waiting on a stalled reader
+# of cinit's stderr: the next signal is still acted on.
+mkfifo "$TMP/fifo2"
+exec 8<>"$TMP/fifo2"
+cat >"$TMP/hup.ini" <<EOF
+[service:flood]
+command = python3 -c "import sys; [sys.stderr.write('flood line %d\n' % i) for i in range(400000)]; sys.stderr.flush(); open('$TMP/hup.done', 'w')"
+EOF
+start_in_pidns /dev/null /dev/null sh -c "exec '$CINIT' -c '$TMP/hup.ini' 2>'$TMP/fifo2'"
+wait_until 60 test -e "$TMP/hup.done"
+ok $? "a service filled cinit's stderr, which nobody reads"
+echo "[service:broken" >"$TMP/hup.ini"
+kill -HUP "$NS_INIT"
+kill -TERM "$NS_INIT"
+ns_wait 10
+is "$NS_STATUS" 0 "a failed reload does not block cinit on its stderr: SIGTERM still ends it"
+exec 8>&-

@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 30
+plan 31
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -210,6 +210,7 @@ before=$(children)
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/rl.err" "reload failed, keeping the running configuration"
 ok $? "an invalid file on reload is reported"
+like "$(cat "$TMP/rl.err")" "cinit: $TMP/rl.ini:1: expected '\\]'" "with the file, line and error"
 four_children && [ "$(children)" = "$before" ]
 ok $? "the running set is kept: the same four processes ($before)"
 kill -0 "$NS_INIT"
