@@ -2,7 +2,7 @@
 # Dependencies, readiness, oneshot tasks, critical and main services
 # (issue 4, items 3, 4 and 5).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 22
+plan 25
 
 # A chain: init (oneshot) -> db (ready on tcp) -> web (ready on a unix socket)
 # -> worker (ready by file) -> cron (ready by a check command) -> app (notify)
@@ -174,3 +174,24 @@ like "$(cat "$TMP/rt.err")" "slow: not ready after 300ms" "the timeout is named"
 ok $? "its dependent never started"
 [ "$NS_STATUS" != 0 ]
 ok $? "and the exit code is a failure ($NS_STATUS)"
+
+# Not critical: the service becomes fatal, its dependents do not start, and
+# cinit keeps running.
+cat >"$TMP/rt2.ini" <<EOF
+[service:slow]
+command = sleep 600
+ready = file:$TMP/never
+ready_timeout = 300ms
+[service:after]
+command = sh -c 'touch $TMP/after2.started; exec sleep 600'
+depends = slow
+EOF
+run_conf rt2
+wait_until 10 file_has "$TMP/rt2.err" "after: not started: dependency slow failed"
+ok $? "a service never ready blocks its dependents, with a message"
+! test -e "$TMP/after2.started"
+ok $? "the dependent never ran"
+kill -0 "$NS_INIT"
+ok $? "and cinit keeps running"
+kill -TERM "$NS_INIT"
+ns_wait 20
