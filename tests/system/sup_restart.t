@@ -112,11 +112,11 @@ ns_wait 10
 : >"$TMP/reset.runs"
 cat >"$TMP/reset.ini" <<EOF
 [service:reset]
-command = sh -c 'n=\$(wc -l < $TMP/reset.runs); echo run >> $TMP/reset.runs; case \$n in 0|1) exit 1;; 2) sleep 0.5; exit 1;; *) exec sleep 600;; esac'
+command = sh -c 'n=\$(wc -l < $TMP/reset.runs); echo run >> $TMP/reset.runs; case \$n in 0|1) exit 1;; 2) sleep 1.5; exit 1;; *) exec sleep 600;; esac'
 restart = on-failure
 start_secs = 0
 backoff_min = 50ms
-backoff_reset = 300ms
+backoff_reset = 1s
 EOF
 run_conf reset
 wait_until 20 lines "$TMP/reset.runs" 4
