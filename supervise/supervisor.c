@@ -314,6 +314,24 @@ static bool ended(const struct service *svc)
 	return svc->state == SVC_EXITED || svc->state == SVC_FATAL;
 }
 
+/* The main service's code is the container's; one it expects counts as 0. */
+static void set_main_code(struct supervisor *sup, const struct service *svc)
+{
+	int code = service_exit_code(svc);
+
+	sup->exit_code = conf_exit_expected(&svc->conf, code) ? 0 : code;
+	sup->exit_code_set = true;
+}
+
+/* A main service that a shutdown stopped still gives the container its
+ * code, as in tini mode; a failure that began the shutdown keeps its own. */
+static void note_main_stopped(struct supervisor *sup, const struct service *svc)
+{
+	if (svc->conf.main && !sup->exit_code_set && !service_active(svc) &&
+	    (svc->state == SVC_STOPPED || ended(svc)))
+		set_main_code(sup, svc);
+}
+
 /* critical and main services end the container when they end for good */
 static void check_container_end(struct supervisor *sup, struct service *svc)
 {
@@ -321,9 +339,7 @@ static void check_container_end(struct supervisor *sup, struct service *svc)
 		return;
 	bool success = svc->conf.type == SERVICE_ONESHOT && svc->ready;
 	if (svc->conf.main) {
-		int code = service_exit_code(svc);
-		sup->exit_code = conf_exit_expected(&svc->conf, code) ? 0 : code;
-		sup->exit_code_set = true;
+		set_main_code(sup, svc);
 		begin_shutdown(sup, svc->conf.name);
 	} else if (svc->conf.critical && !success) {
 		sup->exit_code = service_exit_code(svc);
@@ -358,6 +374,7 @@ void supervisor_service_changed(struct supervisor *sup, struct service *svc)
 			start_eligible(sup);
 		break;
 	case PHASE_STOPPING_SERVICES:
+		note_main_stopped(sup, svc);
 		stop_next_services(sup);
 		break;
 	default:

@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 31
+plan 34
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -169,6 +169,45 @@ ns_wait 20
 is "$NS_STATUS" 0 "the main service's clean stop ends cinit with 0"
 # the helper records every signal it got, in order, until its stop signal
 is "$(tr '\n' ' ' <"$TMP/helper.sigs")" "15 " "the other service got only its stop signal"
+
+# A main service stopped by the shutdown still gives cinit its exit code.
+cat >"$TMP/maincode.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; touch $TMP/maincode.up; while :; do sleep 0.05; done'
+main = yes
+[service:side]
+command = sleep 600
+EOF
+run_conf maincode
+wait_until 10 test -e "$TMP/maincode.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 3 "SIGTERM: cinit exits with the code the main service stopped with"
+
+cat >"$TMP/maincode2.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; touch $TMP/maincode2.up; while :; do sleep 0.05; done'
+main = yes
+exit_codes = 0, 3
+EOF
+run_conf maincode2
+wait_until 10 test -e "$TMP/maincode2.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "a code in its exit_codes counts as success"
+
+# A critical failure that began the shutdown keeps its code over the main's.
+cat >"$TMP/critmain.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; while :; do sleep 0.05; done'
+main = yes
+[service:job]
+command = sh -c 'sleep 0.3; exit 6'
+critical = yes
+EOF
+run_conf critmain
+ns_wait 20
+is "$NS_STATUS" 6 "a critical failure's code wins over the main service's stop"
 
 # SIGHUP reloads: added starts, removed stops, changed restarts, the rest
 # is untouched; an invalid file keeps the running set.
