@@ -8,6 +8,8 @@
 for prog in redis-server redis-cli nginx busybox; do
 	if ! command -v "$prog" >/dev/null; then
 		echo "Bail out! $prog is missing: run tests/lib/deps.sh test"
+		trap - EXIT
+		rm -rf "$TMP"
 		exit 1
 	fi
 done
