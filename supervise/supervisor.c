@@ -626,7 +626,7 @@ static int load_for_reload(const char *path, struct cinit_conf *c)
 		free(text);
 		return r;
 	}
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		cinit_log(r != 0 ? 0 : 1, "%s", line);
 	free(text);
