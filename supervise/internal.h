@@ -27,6 +27,7 @@ enum svc_event {
 	SVE_STOP,	  /* asked to stop (shutdown, reload, removal) */
 	SVE_READY,	  /* readiness probe succeeded */
 	SVE_READY_FAILED, /* readiness timed out */
+	SVE_REDEFINE,	  /* a reload's definition replaces the old; idle only */
 };
 
 /* Bounded output from a service on its way to cinit's stdout or stderr, or
@@ -89,6 +90,7 @@ struct supervisor {
 	ev_timer shutdown_timer; /* bounds PHASE_STOPPING_SERVICES */
 	ev_timer grace_timer;	 /* TERM..KILL in PHASE_LEFTOVERS */
 	ev_timer sweep_timer;	 /* applies reloads once old processes are gone */
+	bool sweeping;		 /* sweep_cb is redefining services: start none */
 	bool killed_leftovers;
 	struct log_sink *stdout_sink, *stderr_sink;
 	char *notify_dir; /* holds the sd_notify sockets */

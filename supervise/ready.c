@@ -83,7 +83,8 @@ static int probe_socket(struct service *svc)
 		socklen_t el = sizeof(err);
 		if (poll(&pfd, 1, 0) == 0)
 			return 0;
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno; /* a failed probe: the next tick tries again */
 		close(fd);
 		pending_connect_fd(svc, -1);
 		return err == 0 ? 1 : 0;
@@ -275,7 +276,8 @@ void ready_cancel(struct service *svc)
 	}
 	if (p->exec_pid > 0) {
 		/* reaped by the child watcher; its result no longer matters */
-		kill(-p->exec_pid, SIGKILL);
+		if (kill(-p->exec_pid, SIGKILL) < 0 && errno != ESRCH)
+			cinit_log(0, "kill(%d, KILL): %s", (int)-p->exec_pid, strerror(errno));
 	}
 }
 

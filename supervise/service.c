@@ -324,6 +324,20 @@ static void on_exit_while_stopping(struct service *svc)
 	set_state(svc, SVC_STOPPED);
 }
 
+/* A reload changed the definition: the service starts over as if new. */
+static void take_pending_conf(struct service *svc)
+{
+	conf_service_free(&svc->conf);
+	svc->conf = *svc->pending_conf;
+	free(svc->pending_conf);
+	svc->pending_conf = NULL;
+	svc->stop_wanted = false;
+	svc->failed_starts = 0;
+	svc->restarts = 0;
+	svc->ready = false;
+	set_state(svc, SVC_STOPPED);
+}
+
 static void handle_idle(struct service *svc, enum svc_event ev)
 {
 	if (ev == SVE_START) {
@@ -331,6 +345,8 @@ static void handle_idle(struct service *svc, enum svc_event ev)
 		spawn(svc);
 	} else if (ev == SVE_STOP) {
 		svc->stop_wanted = true;
+	} else if (ev == SVE_REDEFINE && svc->pending_conf) {
+		take_pending_conf(svc);
 	}
 }
 
@@ -362,6 +378,7 @@ static void handle_up(struct service *svc, enum svc_event ev)
 		svc->stop_wanted = false;
 		break;
 	case SVE_START:
+	case SVE_REDEFINE:
 		break;
 	}
 }

@@ -191,21 +191,14 @@ const char *supervisor_notify_dir(struct supervisor *sup)
 
 static void start_eligible(struct supervisor *sup);
 
-static void apply_pending_conf(struct service *svc)
+static bool is_idle(const struct service *svc)
 {
-	conf_service_free(&svc->conf);
-	svc->conf = *svc->pending_conf;
-	free(svc->pending_conf);
-	svc->pending_conf = NULL;
-	svc->state = SVC_STOPPED;
-	svc->stop_wanted = false;
-	svc->failed_starts = 0;
-	svc->restarts = 0;
-	svc->ready = false;
+	return !service_active(svc) && svc->state != SVC_BACKOFF && svc->state != SVC_STOPPING;
 }
 
 /* Frees services a reload removed and swaps in changed definitions, once
- * their old processes are gone. */
+ * their old processes are gone; then starts what may start, by the new
+ * priorities. */
 static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct supervisor *sup = w->data;
@@ -215,18 +208,19 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (int i = 0; i < sup->n_svcs; i++) {
 		struct service *svc = sup->svcs[i];
-		bool idle =
-		    !service_active(svc) && svc->state != SVC_BACKOFF && svc->state != SVC_STOPPING;
-		if (idle && svc->removed) {
+		if (is_idle(svc) && svc->removed) {
 			cinit_log(1, "%s: removed", svc->conf.name);
 			service_free(svc);
 			continue;
 		}
-		if (idle && svc->pending_conf)
-			apply_pending_conf(svc);
 		sup->svcs[n++] = svc;
 	}
 	sup->n_svcs = n;
+	sup->sweeping = true;
+	for (int i = 0; i < sup->n_svcs && sup->phase == PHASE_RUNNING; i++)
+		if (is_idle(sup->svcs[i]) && sup->svcs[i]->pending_conf)
+			service_handle(sup->svcs[i], SVE_REDEFINE);
+	sup->sweeping = false;
 	sort_services(sup);
 	if (sup->phase == PHASE_RUNNING)
 		start_eligible(sup);
@@ -285,7 +279,7 @@ static struct service *failed_dependency(struct supervisor *sup, const struct se
 
 static void start_eligible(struct supervisor *sup)
 {
-	if (ev_is_active(&sup->sweep_timer))
+	if (ev_is_active(&sup->sweep_timer) || sup->sweeping)
 		return; /* the sweep starts what may start */
 	for (int i = 0; i < sup->n_svcs; i++) {
 		struct service *svc = sup->svcs[i];
@@ -320,6 +314,24 @@ static bool ended(const struct service *svc)
 	return svc->state == SVC_EXITED || svc->state == SVC_FATAL;
 }
 
+/* The main service's code is the container's; one it expects counts as 0. */
+static void set_main_code(struct supervisor *sup, const struct service *svc)
+{
+	int code = service_exit_code(svc);
+
+	sup->exit_code = conf_exit_expected(&svc->conf, code) ? 0 : code;
+	sup->exit_code_set = true;
+}
+
+/* A main service that a shutdown stopped still gives the container its
+ * code, as in tini mode; a failure that began the shutdown keeps its own. */
+static void note_main_stopped(struct supervisor *sup, const struct service *svc)
+{
+	if (svc->conf.main && !sup->exit_code_set && !service_active(svc) &&
+	    (svc->state == SVC_STOPPED || ended(svc)))
+		set_main_code(sup, svc);
+}
+
 /* critical and main services end the container when they end for good */
 static void check_container_end(struct supervisor *sup, struct service *svc)
 {
@@ -327,9 +339,7 @@ static void check_container_end(struct supervisor *sup, struct service *svc)
 		return;
 	bool success = svc->conf.type == SERVICE_ONESHOT && svc->ready;
 	if (svc->conf.main) {
-		int code = service_exit_code(svc);
-		sup->exit_code = conf_exit_expected(&svc->conf, code) ? 0 : code;
-		sup->exit_code_set = true;
+		set_main_code(sup, svc);
 		begin_shutdown(sup, svc->conf.name);
 	} else if (svc->conf.critical && !success) {
 		sup->exit_code = service_exit_code(svc);
@@ -364,6 +374,7 @@ void supervisor_service_changed(struct supervisor *sup, struct service *svc)
 			start_eligible(sup);
 		break;
 	case PHASE_STOPPING_SERVICES:
+		note_main_stopped(sup, svc);
 		stop_next_services(sup);
 		break;
 	default:
@@ -443,8 +454,9 @@ static void signal_descendants(int sig)
 	rewinddir(d);
 	while ((de = readdir(d))) {
 		long p = strtol(de->d_name, NULL, 10);
-		if (p > 0 && p < max && is_descendant((pid_t)p, self, ppid_of, max))
-			kill((pid_t)p, sig);
+		if (p > 0 && p < max && is_descendant((pid_t)p, self, ppid_of, max) &&
+		    kill((pid_t)p, sig) < 0 && errno != ESRCH)
+			cinit_log(0, "kill(%ld, %d): %s", p, sig, strerror(errno));
 	}
 	free(ppid_of);
 	closedir(d);
@@ -548,9 +560,12 @@ static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	cinit_log(0, "services still running after shutdown_timeout, sending KILL");
-	for (int i = 0; i < sup->n_svcs; i++)
-		if (service_active(sup->svcs[i]))
-			kill(-sup->svcs[i]->pid, SIGKILL);
+	for (int i = 0; i < sup->n_svcs; i++) {
+		struct service *svc = sup->svcs[i];
+		if (service_active(svc) && kill(-svc->pid, SIGKILL) < 0 && errno != ESRCH)
+			cinit_log(0, "%s: kill(%d, KILL): %s", svc->conf.name, (int)-svc->pid,
+				  strerror(errno));
+	}
 }
 
 static void begin_shutdown(struct supervisor *sup, const char *why)
@@ -591,6 +606,33 @@ static void forward_signal(struct supervisor *sup, int sig)
 	}
 }
 
+/* Loads the file for a reload. Its diagnostics go through cinit_log, which
+ * never blocks, not to the stderr stream, whose writes wait on the reader
+ * of cinit's output. */
+static int load_for_reload(const char *path, struct cinit_conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *diag = open_memstream(&text, &len);
+	int r;
+
+	if (!diag) {
+		cinit_log(0, "open_memstream: %s", strerror(errno));
+		return -1;
+	}
+	r = conf_load(path, c, diag);
+	if (fclose(diag) != 0) {
+		cinit_log(0, "fclose(memstream): %s", strerror(errno));
+		free(text);
+		return r;
+	}
+	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		cinit_log(r != 0 ? 0 : 1, "%s", line);
+	free(text);
+	return r;
+}
+
 void supervisor_signal(struct supervisor *sup, int sig)
 {
 	if (!sup->opts.forward_all && (sig == SIGTERM || sig == SIGINT)) {
@@ -600,7 +642,7 @@ void supervisor_signal(struct supervisor *sup, int sig)
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
-		if (conf_load(sup->opts.config_path, &c, stderr) != 0) {
+		if (load_for_reload(sup->opts.config_path, &c) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
 			return;
 		}

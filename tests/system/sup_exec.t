@@ -8,7 +8,7 @@ mkdir -p "$TMP/work"
 chmod 0755 "$TMP"
 cat >"$TMP/exec.ini" <<EOF
 [service:who]
-command = sh -c 'echo "ids \$(id -u) \$(id -g) \$(id -G)"; echo "pwd \$(pwd)"; echo "umask \$(umask)"; echo "nofile \$(ulimit -n)"; echo "env \$GREETING|\$FROM_CINIT|\$HOME"; echo "notify \${NOTIFY_SOCKET:-none}"; echo "listen \${LISTEN_PID:-none}"; read x; echo "stdin-eof \$?"; exec sleep 600'
+command = sh -c 'echo "ids \$(id -u) \$(id -g) \$(id -G)"; echo "pwd \$(pwd)"; echo "umask \$(umask)"; echo "nofile \$(ulimit -n)"; echo "env \$GREETING|\$FROM_CINIT|\$HOME|\$CINIT_TEST_VAR"; echo "notify \${NOTIFY_SOCKET:-none}"; echo "listen \${LISTEN_PID:-none}"; read x; echo "stdin-eof \$?"; exec sleep 600'
 user = nobody
 group = nogroup
 directory = $TMP/work
@@ -31,8 +31,8 @@ like "$out" "who \| ids $nobody $nogroup $nogroup\$" "user and group are set (se
 like "$out" "who \| pwd $TMP/work\$" "directory is the working directory"
 like "$out" "who \| umask 0027\$" "umask is applied"
 like "$out" "who \| nofile 123\$" "rlimit_nofile is applied"
-like "$out" "who \| env hello world\|from-env\|/nonexistent\$" \
-	"environment: quoted values, \${VAR} from cinit's environment, HOME of the user"
+like "$out" "who \| env hello world\|from-env\|/nonexistent\|from-env\$" \
+	"environment: quoted values, \${VAR} from cinit's, HOME of the user, the rest inherited"
 like "$out" "who \| notify none\$" "NOTIFY_SOCKET is only set for ready = notify"
 like "$out" "who \| stdin-eof 1\$" "a service's stdin is /dev/null"
 wait_until 10 file_has "$TMP/exec.out" '^notify \| listen'

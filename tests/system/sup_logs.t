@@ -2,13 +2,18 @@
 # Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
 # null, rotated files, and a reader too slow to keep up.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 14
+plan 17
 
+# Writes where its stdout leads, without a redirection of the shell's own.
+cat >"$TMP/fd1.py" <<'EOF'
+import os, sys
+open(sys.argv[1], "w").write(os.readlink("/proc/self/fd/1"))
+EOF
 cat >"$TMP/log.ini" <<EOF
 [service:web]
 command = sh -c 'echo "GET / 200"; echo oops >&2; printf "a partial line"; touch $TMP/web.done; exec sleep 600'
 [service:raw]
-command = sh -c 'echo raw-line; exec sleep 600'
+command = sh -c 'echo raw-line; python3 $TMP/fd1.py $TMP/raw.fd1; exec sleep 600'
 stdout = inherit
 [service:quiet]
 command = sh -c 'echo should-not-appear; echo nor-this >&2; exec sleep 600'
@@ -35,6 +40,8 @@ ok $? "stderr lines go to cinit's stderr, prefixed"
 ok $? "a partial line is held back while the service runs"
 wait_until 10 file_has "$TMP/log.out" '^raw-line$'
 ok $? "stdout = inherit writes straight to cinit's stdout, no prefix"
+wait_until 10 test -s "$TMP/raw.fd1"
+is "$(cat "$TMP/raw.fd1")" "$TMP/log.out" "stdout = inherit is cinit's own stdout, no pipe"
 wait_until 10 file_has "$TMP/log.out" '^both \| to-err$'
 ok $? "redirect_stderr sends stderr where stdout goes"
 wait_until 10 file_has "$TMP/log.err" '^via-dev-stderr$'
@@ -85,3 +92,21 @@ ok $? "the dropped lines are counted and reported in one line" || diag "$(tail -
 kill -TERM "$NS_INIT"
 ns_wait 20
 exec 9>&-
+
+# A reload of an invalid file says so without waiting on a stalled reader
+# of cinit's stderr: the next signal is still acted on.
+mkfifo "$TMP/fifo2"
+exec 8<>"$TMP/fifo2"
+cat >"$TMP/hup.ini" <<EOF
+[service:flood]
+command = python3 -c "import sys; [sys.stderr.write('flood line %d\n' % i) for i in range(400000)]; sys.stderr.flush(); open('$TMP/hup.done', 'w')"
+EOF
+start_in_pidns /dev/null /dev/null sh -c "exec '$CINIT' -c '$TMP/hup.ini' 2>'$TMP/fifo2'"
+wait_until 60 test -e "$TMP/hup.done"
+ok $? "a service filled cinit's stderr, which nobody reads"
+echo "[service:broken" >"$TMP/hup.ini"
+kill -HUP "$NS_INIT"
+kill -TERM "$NS_INIT"
+ns_wait 10
+is "$NS_STATUS" 0 "a failed reload does not block cinit on its stderr: SIGTERM still ends it"
+exec 8>&-

@@ -2,7 +2,7 @@
 # Restart policies, backoff, fatal, and the cost of a crash loop (issue 4,
 # items 1, 2 and 10).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 15
+plan 25
 
 # restart = on-failure: exit 0 is expected and not restarted, exit 1 is.
 cat >"$TMP/pol.ini" <<EOF
@@ -37,6 +37,8 @@ ok $? "restart = no runs once"
 like "$(cat "$TMP/pol.err")" "never: exited with 1" "one line says the service exited"
 like "$(cat "$TMP/pol.err")" "bad: exited with 1, restarting in 0ms" "the first restart is immediate"
 like "$(cat "$TMP/pol.err")" "bad: exited with 1, restarting in 100ms" "the second waits 100ms"
+! file_has "$TMP/pol.err" "started \(pid"
+ok $? "by default, starts are not reported: only state changes that matter"
 kill -TERM "$NS_INIT"
 ns_wait 10
 is "$NS_STATUS" 0 "SIGTERM shuts the services down and cinit exits 0"
@@ -83,5 +85,83 @@ diag "cinit used $used ticks of CPU over 10 s of crash loop"
 [ "$used" -lt 100 ]
 ok $? "cinit's CPU time stays small during a crash loop ($used ticks in 10 s)"
 like "$(tail -1 "$TMP/loop.err")" "restarting in 1000ms" "the backoff reached its cap"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# start_secs: a service that outlives it has started well, so its later
+# failures are restarts, not failed starts, and never make it fatal.
+cat >"$TMP/steady.ini" <<EOF
+[service:steady]
+command = sh -c 'echo run >> $TMP/steady.runs; sleep 0.3; exit 1'
+restart = on-failure
+start_secs = 100ms
+start_retries = 1
+backoff_min = 10ms
+backoff_max = 10ms
+EOF
+run_conf steady -vvv
+wait_until 20 lines "$TMP/steady.runs" 4
+ok $? "a service that runs past start_secs keeps being restarted"
+! file_has "$TMP/steady.err" "giving up"
+ok $? "its exits after start_secs are not failed starts"
+like "$(cat "$TMP/steady.err")" "steady: starting -> running" "after start_secs it is running"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# backoff_reset: after a stable run the next restart is immediate again.
+: >"$TMP/reset.runs"
+cat >"$TMP/reset.ini" <<EOF
+[service:reset]
+command = sh -c 'n=\$(wc -l < $TMP/reset.runs); echo run >> $TMP/reset.runs; case \$n in 0|1) exit 1;; 2) sleep 1.5; exit 1;; *) exec sleep 600;; esac'
+restart = on-failure
+start_secs = 0
+backoff_min = 50ms
+backoff_reset = 1s
+EOF
+run_conf reset
+wait_until 20 lines "$TMP/reset.runs" 4
+ok $? "the service was restarted three times"
+is "$(grep -o 'restarting in [0-9]*ms' "$TMP/reset.err" | tr '\n' ' ')" \
+	"restarting in 0ms restarting in 50ms restarting in 0ms " \
+	"the backoff resets after backoff_reset of stable running"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# exit_codes: the codes listed are expected, so on-failure leaves them be.
+cat >"$TMP/codes.ini" <<EOF
+[service:three]
+command = sh -c 'echo run >> $TMP/three.runs; exit 3'
+restart = on-failure
+exit_codes = 0, 3
+start_secs = 0
+[service:four]
+command = sh -c 'echo run >> $TMP/four.runs; [ \$(wc -l < $TMP/four.runs) -ge 2 ] && exec sleep 600; exit 4'
+restart = on-failure
+exit_codes = 0, 3
+start_secs = 0
+EOF
+run_conf codes
+wait_until 10 lines "$TMP/four.runs" 2
+ok $? "an exit code not in exit_codes is a failure, restarted"
+wait_until 10 file_has "$TMP/codes.err" "three: exited with 3$" && lines "$TMP/three.runs" 1
+ok $? "an exit code in exit_codes is expected, not restarted"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# verbosity = 0: errors only, no state changes.
+cat >"$TMP/quiet.ini" <<EOF
+[cinit]
+verbosity = 0
+[service:q]
+command = sh -c 'exit 2'
+restart = on-failure
+start_retries = 1
+backoff_min = 10ms
+EOF
+run_conf quiet
+wait_until 10 file_has "$TMP/quiet.err" "q: exited with 2, 2 failed starts in a row, giving up"
+ok $? "verbosity = 0 still reports a service that becomes fatal"
+! file_has "$TMP/quiet.err" "restarting in"
+ok $? "but not its restarts"
 kill -TERM "$NS_INIT"
 ns_wait 10

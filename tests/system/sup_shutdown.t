@@ -3,7 +3,7 @@
 # dependency order, shutdown_timeout, forwarded signals, SIGHUP reload
 # (issue 4, items 6 and 7).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 18
+plan 34
 
 # Each service records when it got its stop signal, then takes a moment.
 svc() { # svc NAME SIGNAL
@@ -94,6 +94,45 @@ ns_wait 10
 ok $? "shutdown_timeout ends a stop that stop_timeout would let run for a minute"
 like "$(cat "$TMP/bound.err")" "still running after shutdown_timeout" "and says so"
 
+# After the services, leftovers (here a process the service put in its own
+# session, out of reach of kill_group) get TERM, then KILL after the grace.
+leftover() { # leftover NAME TRAP-ACTION
+	echo "command = sh -c 'setsid sh -c \"trap \\\"$2\\\" TERM; touch $TMP/$1.up; while :; do sleep 0.05; done\" & exec sleep 600'"
+}
+cat >"$TMP/left.ini" <<EOF
+[cinit]
+grace = 60s
+[service:spawner]
+$(leftover left "echo left-term >> $TMP/left.log; exit 0")
+EOF
+run_conf left -v
+wait_until 10 test -e "$TMP/left.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "with a leftover process, the shutdown ends cleanly"
+file_has "$TMP/left.log" left-term
+ok $? "after the services, a leftover gets TERM, and cinit exits once it is gone, not after grace"
+like "$(cat "$TMP/left.err")" "sending TERM to remaining processes" \
+	"the leftover outlived its service and was signalled as a leftover"
+
+cat >"$TMP/left2.ini" <<EOF
+[cinit]
+grace = 300ms
+[service:spawner]
+$(leftover left2 "")
+EOF
+run_conf left2
+wait_until 10 test -e "$TMP/left2.up"
+t0=$(now_ms)
+kill -TERM "$NS_INIT"
+ns_wait 20
+t1=$(now_ms)
+is "$NS_STATUS" 0 "a leftover that ignores TERM does not hold cinit"
+like "$(cat "$TMP/left2.err")" "processes remain after the grace period, sending KILL" \
+	"it gets KILL after the grace"
+[ $((t1 - t0)) -ge 250 ]
+ok $? "the grace was waited for ($((t1 - t0)) ms)"
+
 # Other signals go to the main service, or to every service without one.
 cat >"$TMP/fwd.ini" <<EOF
 [service:one]
@@ -111,6 +150,65 @@ ok $? "without a main service, USR1 goes to every service (two)"
 kill -TERM "$NS_INIT"
 ns_wait 20
 
+# With a main service, those signals go to it alone.
+cat >"$TMP/fwdmain.ini" <<EOF
+[service:app]
+command = $HELPERS/sigrecv $TMP/app.sigs 15
+main = yes
+[service:helper]
+command = $HELPERS/sigrecv $TMP/helper.sigs 15
+EOF
+run_conf fwdmain
+wait_until 10 test -e "$TMP/app.sigs.ready" -a -e "$TMP/helper.sigs.ready"
+kill -USR2 "$NS_INIT"
+kill -WINCH "$NS_INIT"
+wait_until 10 file_has "$TMP/app.sigs" '^12$' && wait_until 10 file_has "$TMP/app.sigs" '^28$'
+ok $? "USR2 and WINCH go to the main service"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "the main service's clean stop ends cinit with 0"
+# the helper records every signal it got, in order, until its stop signal
+is "$(tr '\n' ' ' <"$TMP/helper.sigs")" "15 " "the other service got only its stop signal"
+
+# A main service stopped by the shutdown still gives cinit its exit code.
+cat >"$TMP/maincode.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; touch $TMP/maincode.up; while :; do sleep 0.05; done'
+main = yes
+[service:side]
+command = sleep 600
+EOF
+run_conf maincode
+wait_until 10 test -e "$TMP/maincode.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 3 "SIGTERM: cinit exits with the code the main service stopped with"
+
+cat >"$TMP/maincode2.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; touch $TMP/maincode2.up; while :; do sleep 0.05; done'
+main = yes
+exit_codes = 0, 3
+EOF
+run_conf maincode2
+wait_until 10 test -e "$TMP/maincode2.up"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "a code in its exit_codes counts as success"
+
+# A critical failure that began the shutdown keeps its code over the main's.
+cat >"$TMP/critmain.ini" <<EOF
+[service:app]
+command = sh -c 'trap "exit 3" TERM; while :; do sleep 0.05; done'
+main = yes
+[service:job]
+command = sh -c 'sleep 0.3; exit 6'
+critical = yes
+EOF
+run_conf critmain
+ns_wait 20
+is "$NS_STATUS" 6 "a critical failure's code wins over the main service's stop"
+
 # SIGHUP reloads: added starts, removed stops, changed restarts, the rest
 # is untouched; an invalid file keeps the running set.
 cat >"$TMP/rl.ini" <<EOF
@@ -120,9 +218,12 @@ command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
 command = sh -c 'echo v1 >> $TMP/change.log; exec sleep 600'
 [service:drop]
 command = sh -c 'trap "echo dropped >> $TMP/drop.log; exit 0" TERM; while :; do sleep 0.05; done'
+[service:fix]
+command = sh -c 'exit 1'
 EOF
 run_conf rl
-wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log"
+wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log" &&
+	wait_until 10 file_has "$TMP/rl.err" "fix: exited with 1"
 cat >"$TMP/rl.ini" <<EOF
 [service:keep]
 command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
@@ -130,17 +231,30 @@ command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
 command = sh -c 'echo v2 >> $TMP/change.log; exec sleep 600'
 [service:new]
 command = sh -c 'echo new >> $TMP/new.log; exec sleep 600'
+[service:fix]
+command = sh -c 'echo fixed >> $TMP/fix.log; exec sleep 600'
 EOF
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/new.log" new && wait_until 10 file_has "$TMP/change.log" v2 &&
 	wait_until 10 file_has "$TMP/drop.log" dropped
 ok $? "reload: the new service started, the changed one restarted, the removed one stopped"
 is "$(wc -l <"$TMP/keep.pids")" 1 "reload: the unchanged service was not touched"
+wait_until 10 file_has "$TMP/fix.log" fixed
+ok $? "reload: a service that had exited for good runs its new definition"
 echo "[service:broken" >"$TMP/rl.ini"
+children() { tr ' ' '\n' <"/proc/$NS_INIT/task/$NS_INIT/children" | sort | tr '\n' ' '; }
+four_children() { [ "$(children | wc -w)" = 4 ]; }
+wait_until 10 four_children # keep, change, new and fix; drop is gone
+before=$(children)
 kill -HUP "$NS_INIT"
 wait_until 10 file_has "$TMP/rl.err" "reload failed, keeping the running configuration"
-ok $? "an invalid file on reload is reported and the running set is kept"
+ok $? "an invalid file on reload is reported"
+like "$(cat "$TMP/rl.err")" "cinit: $TMP/rl.ini:1: expected '\\]'" "with the file, line and error"
+four_children && [ "$(children)" = "$before" ]
+ok $? "the running set is kept: the same four processes ($before)"
 kill -0 "$NS_INIT"
 ok $? "cinit still runs"
 kill -TERM "$NS_INIT"
 ns_wait 20
+is "$(cat "$TMP/keep.pids" "$TMP/change.log" "$TMP/new.log" "$TMP/fix.log" | wc -l)" 5 \
+	"no service was started again after the invalid reload"
