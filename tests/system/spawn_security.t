@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 24
+plan 26
 
 R=$TMP/root
 S=$TMP/share
@@ -51,6 +51,13 @@ is "$(cs --no-init --cap-add SYS_ADMIN "$R" sh -c 'unshare -U true && echo allow
 	"... unless --cap-add SYS_ADMIN"
 like "$(cs --no-init "$R" nsenter -t 1 -n true 2>&1)" "Operation not permitted" "setns is refused"
 is "$(cs --no-init "$R" linux32 uname -m)" i686 "a safe personality (PER_LINUX32) is allowed"
+# TIOCSTI on the container's own controlling terminal: the kernel allows
+# it (as the helper shows on the host), only the filter refuses it.
+cp "$HELPERS/tiocsti" "$R/bin/tiocsti"
+is "$("$HELPERS/tiocsti" 2>&1)" injected "TIOCSTI works on the host's own terminal"
+is "$(cs --no-init "$R" tiocsti 2>&1)" "TIOCSTI: Operation not permitted" \
+	"... but is refused in the container"
+rm "$R/bin/tiocsti"
 
 # Devices: a container may make a node for the host's disk, never open it.
 disk=$(mountpoint -d /)
