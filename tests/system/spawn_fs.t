@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 31
+plan 32
 
 R=$TMP/root
 make_rootfs "$R"
@@ -22,6 +22,15 @@ is "$(echo "$mi" | awk '$5 == "/"' | wc -l)" 1 "one mount at /"
 is "$(echo "$mi" | awk '{print $5}' | grep -c -e /sys/fs/cgroup -e '^/run' -e '^/tmp')" 0 \
 	"no host mount is visible inside"
 is "$(run 'echo /proc/[0-9]*')" /proc/1 "/proc is the container's: only PID 1 in it"
+# The tree is made private first: where the host's mounts are shared (as
+# systemd makes them), the container's would otherwise appear outside, and
+# pivot_root refuses a shared root. A shared mount namespace plays that host.
+out=$(unshare -m --propagation shared sh -c '
+	before=$(md5sum </proc/self/mountinfo)
+	"$@" && [ "$(md5sum </proc/self/mountinfo)" = "$before" ] && echo unchanged' sh \
+	timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" --no-init -v "$TMP/share:/share" \
+	--tmpfs /tmp "$R" true 2>&1)
+is "$out" unchanged "on a host with shared mounts, none of the container's appear outside"
 
 # crun's masks and read-only paths.
 is "$(run 'cat /proc/keys /proc/timer_list | wc -c')" 0 "/proc/keys and timer_list read as /dev/null"
