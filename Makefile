@@ -79,7 +79,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 # Runs inside busybox roots, so static, and without the sanitizers (which
 # cannot be linked statically).
-$(BUILD)/tests/helpers/tiocsti: tests/helpers/tiocsti.c
+$(BUILD)/tests/helpers/sysprobe: tests/helpers/sysprobe.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 26
+plan 27
 
 R=$TMP/root
 S=$TMP/share
@@ -51,13 +51,20 @@ is "$(cs --no-init --cap-add SYS_ADMIN "$R" sh -c 'unshare -U true && echo allow
 	"... unless --cap-add SYS_ADMIN"
 like "$(cs --no-init "$R" nsenter -t 1 -n true 2>&1)" "Operation not permitted" "setns is refused"
 is "$(cs --no-init "$R" linux32 uname -m)" i686 "a safe personality (PER_LINUX32) is allowed"
-# TIOCSTI on the container's own controlling terminal: the kernel allows
-# it (as the helper shows on the host), only the filter refuses it.
-cp "$HELPERS/tiocsti" "$R/bin/tiocsti"
-is "$("$HELPERS/tiocsti" 2>&1)" injected "TIOCSTI works on the host's own terminal"
-is "$(cs --no-init "$R" tiocsti 2>&1)" "TIOCSTI: Operation not permitted" \
-	"... but is refused in the container"
-rm "$R/bin/tiocsti"
+# Calls docker refuses whatever the capabilities, socket(AF_VSOCK), and
+# TIOCSTI on the container's own controlling terminal. The probe's
+# arguments make the kernel answer anything but EPERM (as on the host), so
+# EPERM inside, even with every capability, is the filter's.
+probes="kexec_load pivot_root swapon move_pages migrate_pages vsock tiocsti"
+cp "$HELPERS/sysprobe" "$R/bin/sysprobe"
+is "$("$HELPERS/sysprobe" $probes 2>&1 | grep -c "Operation not permitted")" 0 \
+	"on the host the probes are not refused"
+refused=$(for p in $probes; do echo "$p: Operation not permitted"; done)
+is "$(cs --no-init "$R" sysprobe $probes 2>&1)" "$refused" \
+	"refused in the container: kexec, pivot_root, swapon, move/migrate_pages, vsock, TIOCSTI"
+is "$(cs --no-init --cap-add ALL "$R" sysprobe $probes 2>&1)" "$refused" \
+	"... even with every capability"
+rm "$R/bin/sysprobe"
 
 # Devices: a container may make a node for the host's disk, never open it.
 disk=$(mountpoint -d /)
