@@ -48,19 +48,20 @@ like "$(cat "$TMP/err")" "restarting in 400ms \(restart 3\)" "third after 400ms"
 ok "$(test ! -e "$SPAWN_STATE/$name"; echo $?)" "its writable layer is gone"
 rm -f "$S/runs"
 
-# SIGTERM during a backoff delay: no more starts. The line for restart 4
-# is printed as its 800 ms delay begins, so the signal lands in it; a start
-# after the signal would make one run more than the restarts announced.
+# SIGTERM during a backoff delay: no more starts. The line for restart 5
+# is printed as its 1600 ms delay begins, so the signal lands in it even on
+# a loaded machine; a start after the signal would make one run more than
+# the restarts announced.
 name=$(cname backoff)
 "${CS[@]}" --no-init --name "$name" --restart unless-stopped -v "$S:/share" "$R" \
 	sh -c 'echo run >> /share/runs; exit 1' 2>"$TMP/err" &
 mon=$!
-wait_until 10 grep -q "restart 4)" "$TMP/err"
+wait_until 10 grep -q "restart 5)" "$TMP/err"
 ok $? "unless-stopped restarts like always"
 kill -TERM $mon
 wait_bounded $mon
-is $? 1 "SIGTERM in the 800ms backoff: cspawn exits with the last code"
-is "$(runs)" 4 "... and starts nothing more (4 runs: the first and 3 restarts)"
+is $? 1 "SIGTERM in the 1600ms backoff: cspawn exits with the last code"
+is "$(runs)" 5 "... and starts nothing more (5 runs: the first and 4 restarts)"
 rm -f "$S/runs"
 
 # Each start gets a fresh cgroup: the first run hits --pids-limit, the
