@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 27
+plan 30
 
 R=$TMP/root
 S=$TMP/share
@@ -66,16 +66,41 @@ is "$(cs --no-init --cap-add ALL "$R" sysprobe $probes 2>&1)" "$refused" \
 	"... even with every capability"
 rm "$R/bin/sysprobe"
 
-# Devices: a container may make a node for the host's disk, never open it.
-disk=$(mountpoint -d /)
+# Devices: a container may make a node for a host block device, never open
+# it. The device is one the host itself opens (its root disk may be closed
+# even to root, as on this VM, which would prove nothing): that disk, else
+# the first loop device.
+host_opens() { mknod "$TMP/probe" b "${1%:*}" "${1#*:}" && : <"$TMP/probe"; }
+disk=
+for d in "$(mountpoint -d /)" 7:0; do
+	host_opens "$d" 2>/dev/null && disk=$d && rm -f "$TMP/probe" && break
+	rm -f "$TMP/probe"
+done
+ok "$(test -n "$disk"; echo $?)" "a block device the host opens ($disk)"
 out=$(cs --no-init "$R" sh -c "mknod /tmp/disk b ${disk%:*} ${disk#*:} && echo made;
 	head -c1 /tmp/disk >/dev/null && echo opened; rm /tmp/disk" 2>&1)
-like "$out" "^made" "mknod of the host's disk works (CAP_MKNOD, as in docker)"
+like "$out" "^made" "mknod of it works (CAP_MKNOD, as in docker)"
 like "$out" "/tmp/disk.*Operation not permitted" "... but opening it is refused"
 is "$(cs --no-init "$R" sh -c 'head -c4 /dev/zero | wc -c')" 4 "/dev/zero opens"
 # Docker allows the console (5:1); a node for it reaches the host's.
 like "$(cs --no-init "$R" sh -c 'mknod /tmp/console c 5 1 && : </tmp/console' 2>&1)" \
 	"/tmp/console.*Operation not permitted" "a node for the host's console does not open"
+
+# The same policy through cgroup v2 on a real cgroup2 filesystem (this
+# hybrid host's, mounted again here): cspawn's v2 path end to end, its
+# device program included, as on a v2 host.
+CG2=$TMP/cgroup2
+mkdir "$CG2"
+mount -t cgroup2 none "$CG2"
+on_exit "umount '$CG2' 2>/dev/null"
+name=$(cname v2dev)
+out=$(CSPAWN_CGROUP_ROOT=$CG2 cs --no-init --name "$name" "$R" sh -c "
+	mknod /tmp/disk b ${disk%:*} ${disk#*:}; head -c1 /tmp/disk >/dev/null; rm /tmp/disk
+	head -c4 /dev/zero | wc -c" 2>&1)
+is "$out" "head: /tmp/disk: Operation not permitted
+4" "cgroup v2 (a real cgroup2 mount): the device program refuses it, /dev/zero opens"
+ok "$(test ! -e "$CG2/cspawn/$name"; echo $?)" "... and the v2 cgroup is removed"
+umount "$CG2"
 
 # --userns: root inside, an unprivileged range outside, which must be able
 # to reach the root (mktemp -d made $TMP 0700).
