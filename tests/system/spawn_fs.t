@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 32
+plan 33
 
 R=$TMP/root
 make_rootfs "$R"
@@ -36,6 +36,13 @@ is "$out" unchanged "on a host with shared mounts, none of the container's appea
 is "$(run 'cat /proc/keys /proc/timer_list | wc -c')" 0 "/proc/keys and timer_list read as /dev/null"
 is "$(run 'ls /sys/firmware | wc -l')" 0 "/sys/firmware is an empty tmpfs"
 is "$(run 'ls /proc/acpi 2>/dev/null | wc -l')" 0 "/proc/acpi is empty"
+# Contents alone can mislead (this VM's /proc/acpi is empty anyway): each
+# masked path this kernel has must be covered by a mount of its own.
+masked="/proc/acpi /proc/asound /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list
+	/proc/timer_stats /proc/sched_debug /proc/scsi /sys/firmware /sys/devices/virtual/powercap"
+want=$(for p in $masked; do [ -e "$p" ] && echo "$p"; done)
+is "$(run "for p in $(echo $masked); do grep -q \" \$p \" /proc/self/mountinfo && echo \$p; done")" \
+	"$want" "every masked path this kernel has is covered by a mount:" $want
 like "$(run 'echo 1 > /proc/sys/kernel/ns_last_pid')" "Read-only file system" "/proc/sys is read-only"
 like "$(run 'grep -E " /proc/(bus|fs|irq|sys) " /proc/mounts | grep -c " ro,"')" '^4$' \
 	"/proc/bus, fs, irq, sys mounted read-only"
