@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 30
+plan 31
 
 R=$TMP/root
 S=$TMP/share
@@ -49,21 +49,24 @@ is "$(field "$st" CapEff)/$(field "$st" CapBnd)" 0000000000000000/$docker_caps \
 like "$(cs --no-init "$R" unshare -U true 2>&1)" "Operation not permitted" "unshare is refused"
 is "$(cs --no-init --cap-add SYS_ADMIN "$R" sh -c 'unshare -U true && echo allowed' 2>&1)" allowed \
 	"... unless --cap-add SYS_ADMIN"
-like "$(cs --no-init "$R" nsenter -t 1 -n true 2>&1)" "Operation not permitted" "setns is refused"
 is "$(cs --no-init "$R" linux32 uname -m)" i686 "a safe personality (PER_LINUX32) is allowed"
 # Calls docker refuses whatever the capabilities, socket(AF_VSOCK), and
 # TIOCSTI on the container's own controlling terminal. The probe's
 # arguments make the kernel answer anything but EPERM (as on the host), so
 # EPERM inside, even with every capability, is the filter's.
-probes="kexec_load pivot_root swapon move_pages migrate_pages vsock tiocsti"
+probes="kexec_load pivot_root swapon move_pages migrate_pages vsock tiocsti personality"
 cp "$HELPERS/sysprobe" "$R/bin/sysprobe"
 is "$("$HELPERS/sysprobe" $probes 2>&1 | grep -c "Operation not permitted")" 0 \
 	"on the host the probes are not refused"
 refused=$(for p in $probes; do echo "$p: Operation not permitted"; done)
 is "$(cs --no-init "$R" sysprobe $probes 2>&1)" "$refused" \
-	"refused in the container: kexec, pivot_root, swapon, move/migrate_pages, vsock, TIOCSTI"
+	"refused in the container: kexec, pivot_root, swapon, move/migrate_pages, vsock, TIOCSTI, personality(ADDR_NO_RANDOMIZE)"
 is "$(cs --no-init --cap-add ALL "$R" sysprobe $probes 2>&1)" "$refused" \
 	"... even with every capability"
+# setns(-1): the kernel says EBADF before it looks at capabilities.
+is "$(cs --no-init "$R" sysprobe setns 2>&1)" "setns: Operation not permitted" "setns is refused"
+is "$(cs --no-init --cap-add SYS_ADMIN "$R" sysprobe setns 2>&1)" "setns: Bad file descriptor" \
+	"... unless --cap-add SYS_ADMIN"
 rm "$R/bin/sysprobe"
 
 # Devices: a container may make a node for a host block device, never open
