@@ -90,20 +90,21 @@ like "$(cs --no-init "$R" sh -c 'mknod /tmp/console c 5 1 && : </tmp/console' 2>
 	"/tmp/console.*Operation not permitted" "a node for the host's console does not open"
 
 # The same policy through cgroup v2 on a real cgroup2 filesystem (this
-# hybrid host's, mounted again here): cspawn's v2 path end to end, its
-# device program included, as on a v2 host.
+# hybrid host's, mounted again in a mount namespace of the test's own, so
+# that no other test sees it): cspawn's v2 path end to end, its device
+# program included, as on a v2 host.
 CG2=$TMP/cgroup2
 mkdir "$CG2"
-mount -t cgroup2 none "$CG2"
-on_exit "umount '$CG2' 2>/dev/null"
 name=$(cname v2dev)
-out=$(CSPAWN_CGROUP_ROOT=$CG2 cs --no-init --name "$name" "$R" sh -c "
+out=$(unshare -m --propagation private sh -c 'mount -t cgroup2 none "$1" && shift && "$@"' sh \
+	"$CG2" env CSPAWN_CGROUP_ROOT="$CG2" timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" \
+	--no-init --name "$name" "$R" sh -c "
 	mknod /tmp/disk b ${disk%:*} ${disk#*:}; head -c1 /tmp/disk >/dev/null; rm /tmp/disk
 	head -c4 /dev/zero | wc -c" 2>&1)
 is "$out" "head: /tmp/disk: Operation not permitted
 4" "cgroup v2 (a real cgroup2 mount): the device program refuses it, /dev/zero opens"
-ok "$(test ! -e "$CG2/cspawn/$name"; echo $?)" "... and the v2 cgroup is removed"
-umount "$CG2"
+ok "$(unshare -m --propagation private sh -c 'mount -t cgroup2 none "$1" && test ! -e "$1/cspawn/$2"' \
+	sh "$CG2" "$name"; echo $?)" "... and the v2 cgroup is removed"
 
 # --userns: root inside, an unprivileged range outside, which must be able
 # to reach the root (mktemp -d made $TMP 0700).
