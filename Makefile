@@ -77,6 +77,12 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
+# Runs inside busybox roots, so static, and without the sanitizers (which
+# cannot be linked statically).
+$(BUILD)/tests/helpers/sysprobe: tests/helpers/sysprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
+
 tests: all $(UNIT_BINS) $(HELPER_BINS)
 
 deps:

@@ -177,6 +177,36 @@ static int make_dir(const char *path, struct spawn_error *e)
 	return 0;
 }
 
+/* How often a container's cgroup is attempted when its shared parent keeps
+ * vanishing: each loss means another container ended meanwhile. */
+#define PARENT_RACE_TRIES 100
+
+/* Makes parent/child. The parent is shared by every container and removed
+ * by whichever ends last (remove_parent), possibly between our mkdir of it
+ * and of the child, or while setup (v2 controllers) writes into it: ENOENT
+ * then means "make it again", not a failure. */
+static int make_in_shared_parent(const char *parent, const char *child,
+				 int (*setup)(const char *parent, const char *ctl,
+					      struct spawn_error *e),
+				 const char *ctl, struct spawn_error *e)
+{
+	for (int tries = 1;; tries++) {
+		bool retry = tries < PARENT_RACE_TRIES;
+
+		if (make_dir(parent, e) < 0)
+			return -1;
+		if (setup && setup(parent, ctl, e) < 0) {
+			if (errno == ENOENT && retry)
+				continue;
+			return -1;
+		}
+		if (mkdir(child, 0755) == 0 || errno == EEXIST)
+			return 0;
+		if (errno != ENOENT || !retry)
+			return spawn_fail_errno(e, "creating cgroup %s", child);
+	}
+}
+
 /* "+memory +pids" for the controllers the limits need, checked against
  * what the tree offers. */
 static int v2_controllers(const char *root, const struct cgroup_limits *lim, char *out, size_t len,
@@ -238,6 +268,22 @@ static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, str
 	return 0;
 }
 
+/* The controllers the limits need, enabled for cspawn's shared parent and
+ * in it for the containers' cgroups. */
+static int v2_enable_controllers(const char *parent, const char *ctl, struct spawn_error *e)
+{
+	char root[PATH_MAX];
+	char *slash;
+
+	snprintf(root, sizeof(root), "%s", parent);
+	slash = strrchr(root, '/');
+	if (slash)
+		*slash = '\0';
+	if (write_limit(root, "cgroup.subtree_control", ctl, false, e) < 0)
+		return -1;
+	return write_limit(parent, "cgroup.subtree_control", ctl, false, e);
+}
+
 static int v2_create(const struct cgroup_layout *l, const char *name,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
@@ -248,12 +294,8 @@ static int v2_create(const struct cgroup_layout *l, const char *name,
 	if (format_path(parent, sizeof(parent), "%s/cspawn", l->v2_root) < 0 ||
 	    format_path(cg->dir[0], sizeof(cg->dir[0]), "%s/%s", parent, name) < 0)
 		return spawn_fail_errno(e, "cgroup path under %s", l->v2_root);
-	if (make_dir(parent, e) < 0)
-		return -1;
-	if (ctl[0] && (write_limit(l->v2_root, "cgroup.subtree_control", ctl, false, e) < 0 ||
-		       write_limit(parent, "cgroup.subtree_control", ctl, false, e) < 0))
-		return -1;
-	if (make_dir(cg->dir[0], e) < 0)
+	if (make_in_shared_parent(parent, cg->dir[0], ctl[0] ? v2_enable_controllers : NULL, ctl,
+				  e) < 0)
 		return -1;
 	if (v2_write_limits(cg->dir[0], lim, e) < 0)
 		return -1;
@@ -338,9 +380,8 @@ static int v1_create(const struct cgroup_layout *l, const char *name,
 		if (format_path(parent, sizeof(parent), "%s/cspawn", l->v1_parent[c]) < 0 ||
 		    format_path(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, name) < 0)
 			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
-		if (make_dir(parent, e) < 0)
-			return -1;
-		if (make_dir(cg->dir[c], e) < 0 || v1_write_limits(c, cg->dir[c], lim, e) < 0)
+		if (make_in_shared_parent(parent, cg->dir[c], NULL, NULL, e) < 0 ||
+		    v1_write_limits(c, cg->dir[c], lim, e) < 0)
 			return -1;
 	}
 	return 0;

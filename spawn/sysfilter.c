@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "spawn/privs.h"
 
@@ -17,7 +18,11 @@ struct refused_call {
 	int unless_cap; /* the capability that lets it through, or ALWAYS */
 };
 
-/* Names that do not exist on this architecture are skipped. */
+/* Names that do not exist on this architecture are skipped. As in docker,
+ * kexec_*, migrate_pages, move_pages, pivot_root and swapon/swapoff stay
+ * refused whatever the capabilities: they act on the host as a whole (its
+ * kernel, its swap, other processes' memory) or only serve a runtime nested
+ * inside, which docker also leaves to a custom profile. */
 static const struct refused_call refused[] = {
     {"acct", CAP_SYS_PACCT},
     {"add_key", ALWAYS},
@@ -44,22 +49,23 @@ static const struct refused_call refused[] = {
     {"io_uring_register", ALWAYS},
     {"io_uring_setup", ALWAYS},
     {"kcmp", CAP_SYS_PTRACE},
-    {"kexec_file_load", CAP_SYS_BOOT},
-    {"kexec_load", CAP_SYS_BOOT},
+    {"kexec_file_load", ALWAYS},
+    {"kexec_load", ALWAYS},
     {"keyctl", ALWAYS},
     {"lookup_dcookie", CAP_SYS_ADMIN},
     {"mbind", CAP_SYS_NICE},
     {"mount", CAP_SYS_ADMIN},
     {"mount_setattr", CAP_SYS_ADMIN},
     {"move_mount", CAP_SYS_ADMIN},
-    {"move_pages", CAP_SYS_NICE},
+    {"migrate_pages", ALWAYS},
+    {"move_pages", ALWAYS},
     {"name_to_handle_at", CAP_SYS_ADMIN},
     {"nfsservctl", ALWAYS},
     {"open_by_handle_at", CAP_DAC_READ_SEARCH},
     {"open_tree", CAP_SYS_ADMIN},
     {"perf_event_open", CAP_SYS_ADMIN},
     {"pidfd_getfd", CAP_SYS_PTRACE},
-    {"pivot_root", CAP_SYS_ADMIN},
+    {"pivot_root", ALWAYS},
     {"process_madvise", CAP_SYS_PTRACE},
     {"process_vm_readv", CAP_SYS_PTRACE},
     {"process_vm_writev", CAP_SYS_PTRACE},
@@ -74,8 +80,8 @@ static const struct refused_call refused[] = {
     {"setns", CAP_SYS_ADMIN},
     {"settimeofday", CAP_SYS_TIME},
     {"stime", CAP_SYS_TIME},
-    {"swapoff", CAP_SYS_ADMIN},
-    {"swapon", CAP_SYS_ADMIN},
+    {"swapoff", ALWAYS},
+    {"swapon", ALWAYS},
     {"sysfs", ALWAYS},
     /* The kernel asks for no capability to read its log when
      * kernel.dmesg_restrict is 0. */
@@ -194,6 +200,17 @@ static int refuse_tiocsti(scmp_filter_ctx ctx, struct spawn_error *e)
 	return rc < 0 ? rule_failed(rc, "ioctl(TIOCSTI)", e) : 0;
 }
 
+/* vsock reaches the hypervisor's side of a virtual machine, outside any
+ * network namespace; docker refuses the family. (32-bit x86 reaches
+ * socket through socketcall, whose arguments seccomp cannot read.) */
+static int refuse_vsock(scmp_filter_ctx ctx, struct spawn_error *e)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+				  SCMP_A0(SCMP_CMP_EQ, AF_VSOCK));
+
+	return rc < 0 ? rule_failed(rc, "socket(AF_VSOCK)", e) : 0;
+}
+
 /* 32-bit programs run through other system call tables; without their
  * architectures in the filter they would be killed outright. */
 static int add_compat_arches(scmp_filter_ctx ctx, struct spawn_error *e)
@@ -226,7 +243,7 @@ int sysfilter_load(uint64_t caps, struct spawn_error *e)
 		return spawn_fail(e, "seccomp_init failed");
 	if (add_compat_arches(ctx, e) < 0 || refuse_listed(ctx, caps, e) < 0 ||
 	    restrict_personality(ctx, e) < 0 || restrict_clone(ctx, caps, e) < 0 ||
-	    refuse_tiocsti(ctx, e) < 0) {
+	    refuse_tiocsti(ctx, e) < 0 || refuse_vsock(ctx, e) < 0) {
 		seccomp_release(ctx);
 		return -1;
 	}

@@ -114,14 +114,31 @@ marked_pids() {
 	done
 }
 
+# Cgroups and state of generated names (cspawn-PID-XXXX) whose cspawn is
+# gone: left by a container started without --name. Those that were there
+# before the test are not its own.
+_orphans() {
+	{
+		find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/cspawn-*" 2>/dev/null |
+			sed 's/^/cgroup: /'
+		ls -d "$SPAWN_STATE/cspawn-"* 2>/dev/null | sed 's/^/state: /'
+	} | while read -r _what _path; do
+		_pid=${_path##*/cspawn-}
+		_pid=${_pid%%-*}
+		[ -d "/proc/$_pid" ] || echo "$_what $_path"
+	done
+}
+_ORPHANS_BEFORE=$(_orphans)
+
 # Everything this test's containers could leave behind: host mounts that
-# name cspawn or this test's directory, cgroups and state of its names,
-# marked processes. Empty when nothing is left.
+# name cspawn or this test's directory, cgroups and state of its names and
+# of generated names, marked processes. Empty when nothing is left.
 leftovers() {
 	grep -E "cspawn|$TMP" /proc/self/mountinfo | sed 's/^/mount: /'
 	find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/$SPAWN_PREFIX-*" 2>/dev/null |
 		sed 's/^/cgroup: /'
 	ls -d "$SPAWN_STATE/$SPAWN_PREFIX-"* 2>/dev/null | sed 's/^/state: /'
+	_orphans | grep -vxF -- "$_ORPHANS_BEFORE"
 	marked_pids | sed 's/^/process: /'
 }
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 33
+plan 35
 
 R=$TMP/root
 make_rootfs "$R"
@@ -33,6 +33,13 @@ err=$(cs --memory lots "$R" true 2>&1)
 like "$err" "--memory 'lots'" "a bad value is named"
 err=$(cs --init /nonexistent/cinit "$R" true 2>&1)
 is $? 125 "a missing cinit: 125"
+# A mount the kernel refuses (the options reach it unchecked) and a cgroup
+# that cannot be made: 125, naming the step and the reason.
+err=$(cs --no-init --tmpfs /x:size=lots "$R" true 2>&1)
+like "$?:$err" "^125:cspawn: .*: mounting tmpfs on /x: Invalid argument" "a mount that fails: 125, named"
+err=$(CSPAWN_CGROUP_ROOT=$TMP/no-cgroups cs --no-init "$R" true 2>&1)
+like "$?:$err" "^125:cspawn: .*: creating cgroup $TMP/no-cgroups/cspawn: No such file or directory" \
+	"a cgroup that cannot be made: 125, named"
 
 # Descriptors: the container gets stdin, stdout and stderr, nothing of
 # cspawn's (its lock, its pipes) or of cspawn's caller (fd 7 here).

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 24
+plan 31
 
 R=$TMP/root
 S=$TMP/share
@@ -49,19 +49,62 @@ is "$(field "$st" CapEff)/$(field "$st" CapBnd)" 0000000000000000/$docker_caps \
 like "$(cs --no-init "$R" unshare -U true 2>&1)" "Operation not permitted" "unshare is refused"
 is "$(cs --no-init --cap-add SYS_ADMIN "$R" sh -c 'unshare -U true && echo allowed' 2>&1)" allowed \
 	"... unless --cap-add SYS_ADMIN"
-like "$(cs --no-init "$R" nsenter -t 1 -n true 2>&1)" "Operation not permitted" "setns is refused"
 is "$(cs --no-init "$R" linux32 uname -m)" i686 "a safe personality (PER_LINUX32) is allowed"
+# Calls docker refuses whatever the capabilities, socket(AF_VSOCK), and
+# TIOCSTI on the container's own controlling terminal. The probe's
+# arguments make the kernel answer anything but EPERM (as on the host), so
+# EPERM inside, even with every capability, is the filter's.
+probes="kexec_load pivot_root swapon move_pages migrate_pages vsock tiocsti personality"
+cp "$HELPERS/sysprobe" "$R/bin/sysprobe"
+is "$("$HELPERS/sysprobe" $probes 2>&1 | grep -c "Operation not permitted")" 0 \
+	"on the host the probes are not refused"
+refused=$(for p in $probes; do echo "$p: Operation not permitted"; done)
+is "$(cs --no-init "$R" sysprobe $probes 2>&1)" "$refused" \
+	"refused in the container: kexec, pivot_root, swapon, move/migrate_pages, vsock, TIOCSTI, personality(ADDR_NO_RANDOMIZE)"
+is "$(cs --no-init --cap-add ALL "$R" sysprobe $probes 2>&1)" "$refused" \
+	"... even with every capability"
+# setns(-1): the kernel says EBADF before it looks at capabilities.
+is "$(cs --no-init "$R" sysprobe setns 2>&1)" "setns: Operation not permitted" "setns is refused"
+is "$(cs --no-init --cap-add SYS_ADMIN "$R" sysprobe setns 2>&1)" "setns: Bad file descriptor" \
+	"... unless --cap-add SYS_ADMIN"
+rm "$R/bin/sysprobe"
 
-# Devices: a container may make a node for the host's disk, never open it.
-disk=$(mountpoint -d /)
+# Devices: a container may make a node for a host block device, never open
+# it. The device is one the host itself opens (its root disk may be closed
+# even to root, as on this VM, which would prove nothing): that disk, else
+# the first loop device.
+host_opens() { mknod "$TMP/probe" b "${1%:*}" "${1#*:}" && : <"$TMP/probe"; }
+disk=
+for d in "$(mountpoint -d /)" 7:0; do
+	host_opens "$d" 2>/dev/null && disk=$d && rm -f "$TMP/probe" && break
+	rm -f "$TMP/probe"
+done
+ok "$(test -n "$disk"; echo $?)" "a block device the host opens ($disk)"
 out=$(cs --no-init "$R" sh -c "mknod /tmp/disk b ${disk%:*} ${disk#*:} && echo made;
 	head -c1 /tmp/disk >/dev/null && echo opened; rm /tmp/disk" 2>&1)
-like "$out" "^made" "mknod of the host's disk works (CAP_MKNOD, as in docker)"
+like "$out" "^made" "mknod of it works (CAP_MKNOD, as in docker)"
 like "$out" "/tmp/disk.*Operation not permitted" "... but opening it is refused"
 is "$(cs --no-init "$R" sh -c 'head -c4 /dev/zero | wc -c')" 4 "/dev/zero opens"
 # Docker allows the console (5:1); a node for it reaches the host's.
 like "$(cs --no-init "$R" sh -c 'mknod /tmp/console c 5 1 && : </tmp/console' 2>&1)" \
 	"/tmp/console.*Operation not permitted" "a node for the host's console does not open"
+
+# The same policy through cgroup v2 on a real cgroup2 filesystem (this
+# hybrid host's, mounted again in a mount namespace of the test's own, so
+# that no other test sees it): cspawn's v2 path end to end, its device
+# program included, as on a v2 host.
+CG2=$TMP/cgroup2
+mkdir "$CG2"
+name=$(cname v2dev)
+out=$(unshare -m --propagation private sh -c 'mount -t cgroup2 none "$1" && shift && "$@"' sh \
+	"$CG2" env CSPAWN_CGROUP_ROOT="$CG2" timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" \
+	--no-init --name "$name" "$R" sh -c "
+	mknod /tmp/disk b ${disk%:*} ${disk#*:}; head -c1 /tmp/disk >/dev/null; rm /tmp/disk
+	head -c4 /dev/zero | wc -c" 2>&1)
+is "$out" "head: /tmp/disk: Operation not permitted
+4" "cgroup v2 (a real cgroup2 mount): the device program refuses it, /dev/zero opens"
+ok "$(unshare -m --propagation private sh -c 'mount -t cgroup2 none "$1" && test ! -e "$1/cspawn/$2"' \
+	sh "$CG2" "$name"; echo $?)" "... and the v2 cgroup is removed"
 
 # --userns: root inside, an unprivileged range outside, which must be able
 # to reach the root (mktemp -d made $TMP 0700).

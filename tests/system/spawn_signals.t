@@ -55,8 +55,11 @@ name=$(cname killed)
 	'echo ready >> /share/log; while :; do sleep 1; done' &
 mon=$!
 wait_until 5 got ready
-kill -KILL $mon
-{ wait_bounded $mon; } 2>/dev/null
+# (quiet: bash reports the killed job on stderr as soon as it notices)
+{
+	kill -KILL $mon
+	wait_bounded $mon
+} 2>/dev/null
 gone() { [ -z "$(marked_pids)" ]; }
 wait_until 5 gone
 ok $? "cspawn killed with SIGKILL: its container dies with it"

@@ -87,6 +87,21 @@ static void test_sysfilter_table(void)
 	   "refused by default: syslog and io_uring, io_uring whatever the capabilities");
 }
 
+/* Docker refuses these even to a container granted every capability. */
+static void test_sysfilter_always(void)
+{
+	struct names all = {""};
+
+	sysfilter_list_refused(~0ULL, collect, &all);
+	ok(strstr(all.list, " kexec_load ") && strstr(all.list, " kexec_file_load ") &&
+	       strstr(all.list, " pivot_root ") && strstr(all.list, " swapon ") &&
+	       strstr(all.list, " swapoff ") && strstr(all.list, " migrate_pages ") &&
+	       strstr(all.list, " move_pages "),
+	   "every capability: kexec, pivot_root, swapon/off, migrate/move_pages still refused");
+	ok(!strstr(all.list, " mount ") && !strstr(all.list, " ptrace "),
+	   "... while mount and ptrace go through");
+}
+
 static void test_command(void)
 {
 	char *cmd[] = {"nginx", "-g", "daemon off;"};
@@ -187,10 +202,11 @@ static void test_format_size(void)
 
 int main(void)
 {
-	tap_plan(40);
+	tap_plan(42);
 	test_restart();
 	test_caps();
 	test_sysfilter_table();
+	test_sysfilter_always();
 	test_command();
 	test_userns_range();
 	test_overlay_options();
