@@ -11,7 +11,7 @@ if [ ! -x "$CINIT" ]; then
 	trap - EXIT
 	exit 1
 fi
-plan 36
+plan 38
 
 check() { # check FILE: runs --check in the current directory; sets rc, out, err
 	"$CINIT" --check -c "$1" >"$TMP/out" 2>"$TMP/err"
@@ -74,6 +74,10 @@ like "$err" 'conf.d/app.conf:17: \[eventlistener:crashmail\] warning: not suppor
 	"[eventlistener:x] is not supported, by name"
 like "$out" '\[service:redis\]' "included programs are services"
 cd "$ROOT" || exit 1
+
+check tests/configs/supervisord/webapp.conf
+is "$rc" 0 "a web app with a worker and cron loads"
+like "$out" 'command = cron -f$' "supervisord's '#' comment is not part of the command"
 
 check tests/configs/supervisord/numprocs.conf
 is "$rc" 0 "numprocs"
