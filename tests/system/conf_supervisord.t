@@ -8,7 +8,7 @@
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SV="$ROOT/tests/configs/supervisord/running"
-plan 20
+plan 23
 
 # the files write what their programs do into $RUN, through %(ENV_RUN)s
 export RUN="$TMP/run"
@@ -59,6 +59,20 @@ ns_wait 30
 is "$NS_STATUS" 0 "cinit stops both and exits 0"
 is "$(sort "$RUN/stopped" 2>/dev/null)" "nginx QUIT
 php-fpm QUIT" "each was stopped with its stopsignal"
+
+# A 4 KiB command, past the 200-byte lines of Debian's inih, runs whole: sh
+# counts the bytes of its $0, the long word.
+word=$(head -c 4096 /dev/zero | tr '\0' 'x')
+printf '[program:long]\ncommand=sh -c '"'"'printf %%%%s "$0" | wc -c > %%(ENV_RUN)s/long'"'"' %s\n' "$word" >"$TMP/long.conf"
+printf 'autorestart=false\nstartsecs=0\n' >>"$TMP/long.conf"
+[ "$(wc -c <"$TMP/long.conf")" -gt 4096 ]
+ok $? "the command line is longer than 4 KiB"
+start_in_pidns "$TMP/long.out" "$TMP/long.err" "$CINIT" -c "$TMP/long.conf"
+wait_until 10 lines "$RUN/long" 1
+is "$(cat "$RUN/long" 2>/dev/null)" 4096 "a 4 KiB command runs with its last word whole"
+kill -TERM "$NS_INIT"
+ns_wait 20
+is "$NS_STATUS" 0 "cinit exits 0"
 
 # The broken layout: run where the file is, so that messages name the
 # files as the expected output does.
