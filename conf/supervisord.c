@@ -616,6 +616,31 @@ static const char *inherited_note(bool env, bool user, bool umask)
 	return notes[(env ? 4 : 0) | (user ? 2 : 0) | (umask ? 1 : 0)];
 }
 
+/* The keys supervisord knows in [supervisord]. Those not passed on are
+ * covered by the section's notice; any other key is a typo or a newer
+ * supervisord's, and is named, since a misspelt environment would otherwise
+ * vanish without a word. */
+static const struct key_spec supervisord_keys[] = {
+    {"logfile", KEY_FN, 0, NULL, NULL},
+    {"logfile_maxbytes", KEY_FN, 0, NULL, NULL},
+    {"logfile_backups", KEY_FN, 0, NULL, NULL},
+    {"loglevel", KEY_FN, 0, NULL, NULL},
+    {"pidfile", KEY_FN, 0, NULL, NULL},
+    {"umask", KEY_FN, 0, NULL, NULL},
+    {"nodaemon", KEY_FN, 0, NULL, NULL},
+    {"silent", KEY_FN, 0, NULL, NULL},
+    {"minfds", KEY_FN, 0, NULL, NULL},
+    {"minprocs", KEY_FN, 0, NULL, NULL},
+    {"nocleanup", KEY_FN, 0, NULL, NULL},
+    {"childlogdir", KEY_FN, 0, NULL, NULL},
+    {"user", KEY_FN, 0, NULL, NULL},
+    {"directory", KEY_FN, 0, NULL, NULL},
+    {"strip_ansi", KEY_FN, 0, NULL, NULL},
+    {"environment", KEY_FN, 0, NULL, NULL},
+    {"identifier", KEY_FN, 0, NULL, NULL},
+};
+#define N_SUPERVISORD_KEYS (sizeof(supervisord_keys) / sizeof(supervisord_keys[0]))
+
 static void load_supervisord(struct loader *L, const struct file_ctx *F,
 			     const struct ini_section *sec)
 {
@@ -643,6 +668,11 @@ static void load_supervisord(struct loader *L, const struct file_ctx *F,
 			diag_warn(&L->diag, &kw,
 				  "not honoured: cinit does not raise its own limits; set "
 				  "rlimit_nofile or rlimit_nproc on a [service:x] instead");
+		} else if (!*e->key) {
+			kw.key = NULL;
+			diag_error(&L->diag, &kw, "expected a key name before '='");
+		} else if (!find_key(supervisord_keys, N_SUPERVISORD_KEYS, e->key)) {
+			unknown_key(&L->diag, &kw, supervisord_keys, N_SUPERVISORD_KEYS, true);
 		}
 	}
 	diag_note(&L->diag, &w,

@@ -281,6 +281,25 @@ static void test_warnings(void)
 	conf_free(&c);
 }
 
+static void test_supervisord_keys(void)
+{
+	struct cinit_conf c;
+
+	is_int(load("[supervisord]\nnodaemon=true\nenvirnoment=A=1\nloglevel=info\nnewthing=1\n"
+		    "[program:a]\ncommand=a\n",
+		    &c),
+	       0, "unknown keys in [supervisord] are not errors");
+	is_str(said,
+	       "supervisord.conf:1: [supervisord] ignored: cinit is PID 1 itself; logfile, pidfile "
+	       "and daemon settings do not apply\n"
+	       "supervisord.conf:3: [supervisord] envirnoment: warning: unknown key, ignored; did "
+	       "you mean 'environment'?\n"
+	       "supervisord.conf:5: [supervisord] newthing: warning: unknown key, ignored",
+	       "but each is named in a warning; supervisord's own keys are not");
+	ok(c.n_services == 1 && !c.services[0].env, "the misspelt environment is not passed on");
+	conf_free(&c);
+}
+
 static void test_errors(void)
 {
 	struct cinit_conf c;
@@ -344,13 +363,14 @@ static void test_errors(void)
 
 int main(void)
 {
-	tap_plan(74);
+	tap_plan(77);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
 	test_confd();
 	test_mapping();
 	test_warnings();
+	test_supervisord_keys();
 	test_errors();
 	return tap_done();
 }
