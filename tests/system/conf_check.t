@@ -11,7 +11,11 @@ if [ ! -x "$CINIT" ]; then
 	trap - EXIT
 	exit 1
 fi
-plan 38
+# every good config the tests and examples have, for the round trip below
+GOOD=$(cd "$ROOT" && ls tests/configs/native/*.ini tests/configs/native/include/cinit.ini \
+	tests/configs/supervisord/*.conf tests/configs/supervisord/confd/supervisord.conf \
+	tests/configs/supervisord/running/*.conf examples/*.ini examples/supervisord/supervisord.conf)
+plan $((38 + $(echo "$GOOD" | wc -l)))
 
 check() { # check FILE: runs --check in the current directory; sets rc, out, err
 	"$CINIT" --check -c "$1" >"$TMP/out" 2>"$TMP/err"
@@ -97,4 +101,14 @@ is "$(printf '%s\n' "$err" | wc -l)" 3 "all errors of a file in one run"
 for f in examples/cinit.ini examples/webapp.ini examples/supervisord/supervisord.conf; do
 	check "$f"
 	is "$rc" 0 "the example $f is valid"
+done
+
+# Each, converted by --check and saved, loads quietly to the same services;
+# the running/ files take their scratch directory from RUN.
+export RUN=/run/cinit-test
+for f in $GOOD; do
+	"$CINIT" --check -c "$f" 2>/dev/null | grep -v '^#' >"$TMP/rt1.ini"
+	"$CINIT" --check -c "$TMP/rt1.ini" 2>"$TMP/rt.err" | grep -v '^#' >"$TMP/rt2.ini"
+	[ -s "$TMP/rt1.ini" ] && [ ! -s "$TMP/rt.err" ] && cmp -s "$TMP/rt1.ini" "$TMP/rt2.ini"
+	ok $? "$f converts to a cinit.ini that prints the same again"
 done
