@@ -361,6 +361,10 @@ static void test_keys(void)
 	       "is a warning");
 	conf_free(&c);
 	is_int(load("[service:x]\ncommand = x\nready_interval = 0\n", &c), 1, "ready_interval 0");
+	is_str(said,
+	       "cinit.ini:3: [service:x] ready_interval: expected a duration of at least 1ms, such "
+	       "as 100ms or 1s, got '0'",
+	       "says it would be a busy loop's bound");
 	is_int(load("[service:x]\ncommand = x\nrlimit_nofile = 1\nrlimit_nofile = 2\n", &c), 1,
 	       "an rlimit key twice");
 	is_int(load("[cinit]\nverbosity = 3\n[cinit]\ngrace = 1s\n[service:x]\ncommand = x\n", &c),
@@ -406,7 +410,7 @@ static void test_files(void)
 
 int main(void)
 {
-	tap_plan(87);
+	tap_plan(88);
 	test_basic();
 	test_full();
 	test_defaults();

@@ -341,6 +341,15 @@ static void test_errors(void)
 	       "as TERM, SIGTERM or 15, got 'NOPE'",
 	       "is said once");
 
+	is_int(
+	    load("[program:a]\ncommand=a\nstdout_logfile=/tmp/a.log\nstdout_logfile_backups=-1\n",
+		 &c),
+	    1, "negative log backups");
+	is_str(said,
+	       "supervisord.conf:4: [program:a] stdout_logfile_backups: expected a whole number, 0 "
+	       "or more, got '-1'",
+	       "names the key");
+
 	is_int(load("[program:nocommand]\nautostart=true\n", &c), 1, "a program without a command");
 	is_str(
 	    said,
@@ -363,7 +372,7 @@ static void test_errors(void)
 
 int main(void)
 {
-	tap_plan(77);
+	tap_plan(79);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
