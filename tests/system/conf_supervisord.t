@@ -26,7 +26,7 @@ children_of_init() {
 
 start_in_pidns "$TMP/confd.out" "$TMP/confd.err" "$CINIT" -c "$SV/supervisord.conf"
 wait_until 10 lines "$RUN/started" 6
-ok $? "every program of conf.d/*.conf started, the workers three times"
+ok $? "every program of files = conf.d/*.conf tasks.ini started, the workers three times"
 is "$(sort "$RUN/started")" "cron
 migrate
 web production 8000 $SV/conf.d
