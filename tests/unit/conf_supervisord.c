@@ -298,6 +298,18 @@ static void test_supervisord_keys(void)
 	       "but each is named in a warning; supervisord's own keys are not");
 	ok(c.n_services == 1 && !c.services[0].env, "the misspelt environment is not passed on");
 	conf_free(&c);
+
+	is_int(load("[inet_http_server]\nport=*:9001\nusername=admin\n[ctlplugin:wildcards]\n"
+		    "supervisor.ctl_factory=x\n[program:a]\ncommand=a\n",
+		    &c),
+	       0, "[inet_http_server] and [ctlplugin:x]");
+	is_str(said,
+	       "supervisord.conf:1: [inet_http_server] ignored: cinit has no XML-RPC server; "
+	       "[cinit] control_socket is its control interface\n"
+	       "supervisord.conf:4: [ctlplugin:wildcards] ignored: supervisorctl plugins do not "
+	       "apply to cinit",
+	       "have one notice each, whatever their keys");
+	conf_free(&c);
 }
 
 static void test_errors(void)
@@ -372,7 +384,7 @@ static void test_errors(void)
 
 int main(void)
 {
-	tap_plan(79);
+	tap_plan(81);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
