@@ -34,7 +34,8 @@ worker 01 production
 worker 02 production
 worker 03 production" \
 	"%(process_num)02d, %(here)s as the directory, [supervisord]'s and the program's environment, autostart=false"
-wait_until 10 lines "$RUN/worker-3.log" 1
+three_logs() { lines "$RUN/worker-1.log" 1 && lines "$RUN/worker-2.log" 1 && lines "$RUN/worker-3.log" 1; }
+wait_until 10 three_logs
 is "$(cat "$RUN/worker-1.log" "$RUN/worker-2.log" "$RUN/worker-3.log" 2>/dev/null)" \
 	"worker 01 production
 worker 02 production
