@@ -79,7 +79,8 @@ is "$NS_STATUS" 0 "cinit exits 0"
 # The broken layout: run where the file is, so that messages name the
 # files as the expected output does.
 cd "$ROOT/tests/configs/bad/supervisord" || exit 1
-in_pidns "$CINIT" -c supervisord.conf >"$TMP/bad.out" 2>"$TMP/bad.err"
+# bounded, so that a file that wrongly loads fails instead of running on
+timeout 20 unshare --pid --fork --mount-proc --kill-child "$CINIT" -c supervisord.conf >"$TMP/bad.out" 2>"$TMP/bad.err"
 is $? 2 "a broken supervisord layout exits 2"
 ! test -e "$RUN/never"
 ok $? "and its good program never starts"

@@ -51,7 +51,8 @@ depends = ghost
 [service:c]
 command = touch $TMP/never
 EOF
-in_pidns "$CINIT" -c "$TMP/cross.ini" 2>"$TMP/cross.err"
+# bounded, so that a file that wrongly loads fails instead of running on
+timeout 20 unshare --pid --fork --mount-proc --kill-child "$CINIT" -c "$TMP/cross.ini" 2>"$TMP/cross.err"
 is $? 2 "a dependency cycle, a missing dependency and a duplicate name exit 2"
 ! test -e "$TMP/never"
 ok $? "and nothing starts"
