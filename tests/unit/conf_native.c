@@ -360,6 +360,23 @@ static void test_keys(void)
 	       "stderr where stdout goes",
 	       "is a warning");
 	conf_free(&c);
+	is_int(load("[service:x]\ncommand = x\nstdout_max_bytes = 10M\nstdout_backups = 0\n"
+		    "stderr = /var/log/x.err\nstderr_backups = 3\nredirect_stderr = yes\n"
+		    "[service:y]\ncommand = y\nstdout = /var/log/y\nstdout_max_bytes = 1M\n"
+		    "stderr_max_bytes = 1k\n",
+		    &c),
+	       0, "rotation of what is not a file");
+	is_str(said,
+	       "cinit.ini:3: [service:x] stdout_max_bytes: warning: ignored, since only a file is "
+	       "rotated\n"
+	       "cinit.ini:5: [service:x] stderr: warning: ignored, since redirect_stderr sends "
+	       "stderr where stdout goes\n"
+	       "cinit.ini:6: [service:x] stderr_backups: warning: ignored, since redirect_stderr "
+	       "sends stderr where stdout goes\n"
+	       "cinit.ini:12: [service:y] stderr_max_bytes: warning: ignored, since only a file is "
+	       "rotated",
+	       "is a warning naming each key that was set; a 0 asks for nothing");
+	conf_free(&c);
 	is_int(load("[service:x]\ncommand = x\nready_interval = 0\n", &c), 1, "ready_interval 0");
 	is_str(said,
 	       "cinit.ini:3: [service:x] ready_interval: expected a duration of at least 1ms, such "
@@ -410,7 +427,7 @@ static void test_files(void)
 
 int main(void)
 {
-	tap_plan(88);
+	tap_plan(90);
 	test_basic();
 	test_full();
 	test_defaults();
