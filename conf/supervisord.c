@@ -35,7 +35,7 @@ static const char *after_prefix(const char *s, const char *prefix)
 struct log_key {
 	char *value; /* stdout_logfile as written, after expansion */
 	int line;
-	bool max_set, backups_set;
+	int max_line, backups_line; /* 0 = not set */
 };
 
 /* A program being mapped: the service, and the keys that only make sense
@@ -136,7 +136,7 @@ static int set_log_max(struct log_key *k, struct log_conf *l, const char *v, str
 		diag_expected(d, w, "a size such as 0, 1KB, 50MB or 1GB", v);
 		return -1;
 	}
-	k->max_set = true;
+	k->max_line = w->line;
 	return 0;
 }
 
@@ -150,7 +150,7 @@ static int set_log_backups(struct log_key *k, struct log_conf *l, const char *v,
 		return -1;
 	}
 	l->backups = (unsigned)n;
-	k->backups_set = true;
+	k->backups_line = w->line;
 	return 0;
 }
 
@@ -281,22 +281,50 @@ static int log_file(struct log_conf *l, const struct log_key *k, const char *pat
 	free(l->path);
 	l->path = p;
 	l->kind = LOG_FILE;
-	if (!rotate) {
-		l->max_bytes = 0;
-		l->backups = 0;
+	if (!rotate)
 		return 0;
-	}
-	if (!k->max_set)
+	if (!k->max_line)
 		l->max_bytes = SUPERVISORD_LOG_MAXBYTES;
-	if (!k->backups_set)
+	if (!k->backups_line)
 		l->backups = SUPERVISORD_LOG_BACKUPS;
 	return 0;
 }
 
-/* A target that is not a file: rotation settings mean nothing there. */
+/* A target that is not a file; its rotation settings are dropped later,
+ * by drop_rotation. */
 static void log_stream(struct log_conf *l, enum log_kind kind)
 {
 	l->kind = kind;
+}
+
+/* A log file by a path of its own, which can be renamed and reopened;
+ * not a stream reached through one of the /dev/stdout paths. */
+static bool rotated_file(const struct log_conf *l)
+{
+	return l->kind == LOG_FILE && std_target(l->path) == TO_NONE;
+}
+
+/* Sizes and counts that cannot be honoured are named, and dropped, so that
+ * --check prints no setting that would do nothing. A 0 asks for nothing
+ * and is dropped in silence: it is what every image writes next to
+ * /dev/stdout. */
+static void drop_rotation(struct log_conf *l, const struct log_key *k, const char *stream,
+			  const char *why, struct diag *d, const struct where *sec)
+{
+	char key[40];
+	struct where w = *sec;
+
+	w.key = key;
+	if (l->max_bytes && k->max_line) {
+		snprintf(key, sizeof(key), "%s_logfile_maxbytes", stream);
+		w.line = k->max_line;
+		diag_warn(d, &w, "ignored, %s", why);
+	}
+	if (l->backups && k->backups_line) {
+		snprintf(key, sizeof(key), "%s_logfile_backups", stream);
+		w.line = k->backups_line;
+		diag_warn(d, &w, "ignored, %s", why);
+	}
 	l->max_bytes = 0;
 	l->backups = 0;
 }
@@ -338,7 +366,7 @@ static enum std_stream map_log(struct log_conf *l, const struct log_key *k, enum
 	return TO_NONE;
 }
 
-static void finish_logs(struct program *p, struct diag *d, const struct where *sec)
+static void map_logs(struct program *p, struct diag *d, const struct where *sec)
 {
 	struct where wo = *sec, we = *sec;
 
@@ -361,6 +389,20 @@ static void finish_logs(struct program *p, struct diag *d, const struct where *s
 	}
 	/* stdout goes elsewhere: stderr reopens cinit's stdout by its path */
 	log_file(&p->s.err, &p->err, p->err.value, false, d, &we);
+}
+
+static void finish_logs(struct program *p, struct diag *d, const struct where *sec)
+{
+	static const char not_file[] = "since cinit rotates only a log file of its own";
+
+	map_logs(p, d, sec);
+	if (!rotated_file(&p->s.out))
+		drop_rotation(&p->s.out, &p->out, "stdout", not_file, d, sec);
+	if (p->s.redirect_stderr)
+		drop_rotation(&p->s.err, &p->err, "stderr", "since stderr goes where stdout goes",
+			      d, sec);
+	else if (!rotated_file(&p->s.err))
+		drop_rotation(&p->s.err, &p->err, "stderr", not_file, d, sec);
 }
 
 static void finish_program(struct program *p, struct diag *d, const struct where *sec)

@@ -232,6 +232,42 @@ static void test_mapping(void)
 	conf_free(&c);
 }
 
+static void test_rotation(void)
+{
+	struct cinit_conf c;
+
+	is_int(
+	    load(
+		"[program:a]\ncommand=a\nredirect_stderr=true\nstderr_logfile_maxbytes=10MB\n"
+		"stderr_logfile_backups=3\n[program:b]\ncommand=b\nstdout_logfile=/dev/stdout\n"
+		"stdout_logfile_maxbytes=10MB\nstderr_logfile=NONE\nstderr_logfile_backups=4\n"
+		"[program:c]\ncommand=c\nstdout_logfile_maxbytes=1MB\nstderr_logfile=/dev/stderr\n"
+		"stderr_logfile_maxbytes=0\nstderr_logfile_backups=0\n"
+		"[program:d]\ncommand=d\nstdout_logfile=/dev/stderr\nstdout_logfile_maxbytes=1MB\n",
+		&c),
+	    0, "rotation settings on streams");
+	is_str(said,
+	       "supervisord.conf:4: [program:a] stderr_logfile_maxbytes: warning: ignored, since "
+	       "stderr goes where stdout goes\n"
+	       "supervisord.conf:5: [program:a] stderr_logfile_backups: warning: ignored, since "
+	       "stderr goes where stdout goes\n"
+	       "supervisord.conf:9: [program:b] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:11: [program:b] stderr_logfile_backups: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:14: [program:c] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:21: [program:d] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own",
+	       "are named when they ask for something; the usual 0 beside /dev/stdout is not");
+	ok(c.n_services == 4 && c.services[0].err.max_bytes == 0 &&
+	       c.services[0].err.backups == 0 && c.services[1].out.max_bytes == 0 &&
+	       c.services[1].err.backups == 0 && c.services[2].out.max_bytes == 0 &&
+	       c.services[3].out.kind == LOG_FILE && c.services[3].out.max_bytes == 0,
+	   "and dropped, so that --check prints none");
+	conf_free(&c);
+}
+
 static void test_warnings(void)
 {
 	struct cinit_conf c;
@@ -384,12 +420,13 @@ static void test_errors(void)
 
 int main(void)
 {
-	tap_plan(81);
+	tap_plan(84);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
 	test_confd();
 	test_mapping();
+	test_rotation();
 	test_warnings();
 	test_supervisord_keys();
 	test_errors();
