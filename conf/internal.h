@@ -248,6 +248,8 @@ struct key_spec {
 const struct key_spec *find_key(const struct key_spec *table, size_t n, const char *name);
 int apply_key(void *obj, const struct key_spec *k, const char *value, struct diag *d,
 	      const struct where *w);
+/* Warns that a KEY_IGNORED key is not supported, with its reason. */
+void ignored_key(struct diag *d, const struct where *w, const struct key_spec *k);
 /* The closest known key to a misspelt one, or NULL. */
 const char *suggest_key(const char *key, const struct key_spec *table, size_t n);
 /* Says a key is unknown, with a suggestion when one is close. */

@@ -419,12 +419,14 @@ static void finish_program(struct program *p, struct diag *d, const struct where
 	}
 }
 
-/* The keys read once per section: numprocs, numprocs_start, process_name. */
+/* What is worked out once per section, not once per copy: numprocs,
+ * numprocs_start, process_name, and the entries each copy applies. */
 struct copies {
 	int numprocs, start;
 	const char *process_name;
 	int process_name_line;
-	int *repeat; /* per entry: the line that sets its key again, or 0 */
+	size_t *apply; /* indexes of the entries that set a value: known keys, last of each */
+	size_t n_apply;
 };
 
 static const struct ini_entry *last_entry(const struct ini_section *sec, const char *key)
@@ -488,46 +490,86 @@ static int read_copies(const struct ini_section *sec, const struct file_ctx *F,
 	return r;
 }
 
-/* For each key, the line that sets it again, or 0: supervisord's last
- * value counts. Worked out once per section, not once per copy. */
+struct entry_ref {
+	const char *key;
+	size_t index;
+};
+
+static int by_key_then_index(const void *a, const void *b)
+{
+	const struct entry_ref *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* For each entry, the line that sets its key again, or 0: supervisord's
+ * last value counts. Sorted rather than compared pairwise, since a section
+ * of a few MiB has hundreds of thousands of lines. */
 static int *repeat_lines(const struct ini_section *sec)
 {
 	int *rep = calloc(sec->n_entries + 1, sizeof(*rep));
+	struct entry_ref *refs = calloc(sec->n_entries + 1, sizeof(*refs));
 
-	for (size_t i = 0; rep && i < sec->n_entries; i++)
-		for (size_t j = i + 1; j < sec->n_entries && !rep[i]; j++)
-			if (strcasecmp(sec->entries[j].key, sec->entries[i].key) == 0)
-				rep[i] = sec->entries[j].line;
+	if (!rep || !refs) {
+		free(rep);
+		free(refs);
+		return NULL;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++)
+		refs[i] = (struct entry_ref){sec->entries[i].key, i};
+	qsort(refs, sec->n_entries, sizeof(*refs), by_key_then_index);
+	for (size_t i = 0; i + 1 < sec->n_entries; i++)
+		if (strcasecmp(refs[i].key, refs[i + 1].key) == 0)
+			rep[refs[i].index] = sec->entries[refs[i + 1].index].line;
+	free(refs);
 	return rep;
 }
 
+/* The messages about keys rather than values, said once for all copies,
+ * and the list of entries that each copy applies. numprocs=1024 times a
+ * long section would otherwise redo the same work a thousand times. */
+static int program_entries(const struct ini_section *sec, const struct file_ctx *F, struct diag *d,
+			   struct copies *c)
+{
+	int *repeat = repeat_lines(sec);
+
+	c->n_apply = 0;
+	if (!repeat || !(c->apply = calloc(sec->n_entries + 1, sizeof(*c->apply)))) {
+		free(repeat);
+		return -1;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct ini_entry *e = &sec->entries[i];
+		struct where w = {
+		    .file = F->name, .line = e->line, .section = sec->name, .key = e->key};
+		const struct key_spec *k = find_key(program_keys, N_PROGRAM_KEYS, e->key);
+		if (!*e->key) {
+			w.key = NULL;
+			diag_error(d, &w, "expected a key name before '='");
+		} else if (!k) {
+			unknown_key(d, &w, program_keys, N_PROGRAM_KEYS, true);
+		} else if (repeat[i]) {
+			diag_warn(d, &w, "set again at line %d, which counts (as in supervisord)",
+				  repeat[i]);
+		} else if (k->type == KEY_IGNORED) {
+			ignored_key(d, &w, k);
+		} else {
+			c->apply[c->n_apply++] = i;
+		}
+	}
+	free(repeat);
+	return 0;
+}
+
 static void program_key(struct program *p, const struct ini_section *sec, size_t i,
-			const struct file_ctx *F, const struct copies *c,
-			const struct percent_vars *vars, struct diag *d)
+			const struct file_ctx *F, const struct percent_vars *vars, struct diag *d)
 {
 	const struct ini_entry *e = &sec->entries[i];
 	struct where w = {.file = F->name, .line = e->line, .section = sec->name, .key = e->key};
-	const struct key_spec *k;
+	const struct key_spec *k = find_key(program_keys, N_PROGRAM_KEYS, e->key);
 	char *v;
 
-	if (!*e->key) {
-		w.key = NULL;
-		diag_error(d, &w, "expected a key name before '='");
-		return;
-	}
-	if (!(k = find_key(program_keys, N_PROGRAM_KEYS, e->key))) {
-		unknown_key(d, &w, program_keys, N_PROGRAM_KEYS, true);
-		return;
-	}
-	if (c->repeat[i]) {
-		diag_warn(d, &w, "set again at line %d, which counts (as in supervisord)",
-			  c->repeat[i]);
-		return;
-	}
-	if (k->type == KEY_IGNORED) {
-		apply_key(p, k, e->value, d, &w);
-		return;
-	}
 	if (expand_percent(e->value, vars, &v, d, &w) < 0) {
 		/* a command was given; validation must not call it missing */
 		if (k->fn == prg_command && !p->s.command)
@@ -560,8 +602,8 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 	}
 	named = expand_percent(c->process_name, vars, &p.s.name, &L->diag, &wn) == 0 &&
 		value_service_name(p.s.name, &L->diag, &wn) == 0;
-	for (size_t i = 0; i < sec->n_entries; i++)
-		program_key(&p, sec, i, F, c, vars, &L->diag);
+	for (size_t i = 0; i < c->n_apply; i++)
+		program_key(&p, sec, c->apply[i], F, vars, &L->diag);
 	finish_program(&p, &L->diag, &w);
 	free(p.out.value);
 	free(p.err.value);
@@ -584,7 +626,7 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 
 	if (read_copies(sec, F, &vars, &L->diag, &c) < 0)
 		return;
-	if (!(c.repeat = repeat_lines(sec))) {
+	if (program_entries(sec, F, &L->diag, &c) < 0) {
 		struct where w = {.file = F->name, .line = sec->line, .section = sec->name};
 		diag_oom(&L->diag, &w);
 		return;
@@ -598,7 +640,7 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 		program_copy(L, F, sec, &c, &vars);
 	}
 	diag_dedupe(&L->diag, false);
-	free(c.repeat);
+	free(c.apply);
 }
 
 /* ---- [supervisord] ------------------------------------------------------ */
