@@ -335,6 +335,8 @@ void load_service_section(struct loader *L, const struct file_ctx *F, const stru
 	struct service_conf s;
 	bool named;
 
+	if (!loader_room(L, 1, section_bytes(sec), &w))
+		return;
 	conf_service_defaults(&s);
 	s.name = service_name_of(sec->name);
 	s.file = strdup(F->name);

@@ -615,6 +615,19 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 		diag_oom(&L->diag, &w);
 }
 
+/* numprocs=1024 on many or long sections would fill PID 1's memory */
+static bool program_room(struct loader *L, const struct file_ctx *F, const struct ini_section *sec,
+			 int numprocs)
+{
+	const struct ini_entry *e = last_entry(sec, "numprocs");
+	struct where w = {.file = F->name,
+			  .line = e ? e->line : sec->line,
+			  .section = sec->name,
+			  .key = e ? "numprocs" : NULL};
+
+	return loader_room(L, numprocs, section_bytes(sec), &w);
+}
+
 static void load_program(struct loader *L, const struct file_ctx *F, const struct ini_section *sec)
 {
 	const char *name = after_prefix(sec->name, "program:");
@@ -625,6 +638,8 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 	struct copies c;
 
 	if (read_copies(sec, F, &vars, &L->diag, &c) < 0)
+		return;
+	if (!program_room(L, F, sec, c.numprocs))
 		return;
 	if (program_entries(sec, F, &L->diag, &c) < 0) {
 		struct where w = {.file = F->name, .line = sec->line, .section = sec->name};

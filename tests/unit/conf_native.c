@@ -425,9 +425,28 @@ static void test_files(void)
 	is_int(conf_load(CONFIGS "bad/errors.ini", &c, NULL), 29, "errs may be NULL");
 }
 
+static void test_bounds(void)
+{
+	struct cinit_conf c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i <= 8192; i++)
+		fprintf(m, "[service:s%d]\ncommand = a\n", i);
+	if (m)
+		fclose(m);
+	is_int(text ? load(text, &c) : -1, 1, "8193 services");
+	is_str(said,
+	       "cinit.ini:16385: [service:s8192] expected at most 8192 services in all; this "
+	       "section is not read",
+	       "the last is past the bound, and named");
+	free(text);
+}
+
 int main(void)
 {
-	tap_plan(90);
+	tap_plan(92);
 	test_basic();
 	test_full();
 	test_defaults();
@@ -439,5 +458,6 @@ int main(void)
 	test_keys();
 	test_environment_expansion();
 	test_files();
+	test_bounds();
 	return tap_done();
 }

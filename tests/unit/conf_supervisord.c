@@ -418,9 +418,52 @@ static void test_errors(void)
 	       "is an error naming process_name");
 }
 
+/* A string of n copies of fmt formatted with the copy's number. */
+static char *repeated(const char *fmt, int n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i < n; i++)
+		fprintf(m, fmt, i, i);
+	if (m)
+		fclose(m);
+	return text;
+}
+
+static void test_bounds(void)
+{
+	struct cinit_conf c;
+	char *text = repeated(
+	    "[program:p%d]\ncommand=a\nnumprocs=1024\nprocess_name=p%d_%%(process_num)d\n", 9);
+	char *env = repeated("K%d=%d,", 8000);
+	char *big;
+
+	is_int(load(text, &c), 1, "nine programs of numprocs=1024");
+	is_str(said,
+	       "supervisord.conf:35: [program:p8] numprocs: expected at most 8192 services in all; "
+	       "this section is not read",
+	       "the ninth is past the bound of services, and named");
+	free(text);
+
+	if (asprintf(&big,
+		     "[program:w]\ncommand=w\nnumprocs=1024\nprocess_name=w%%(process_num)d\n"
+		     "environment=%s\n",
+		     env) < 0)
+		big = NULL;
+	is_int(big ? load(big, &c) : -1, 1, "numprocs=1024 of a section of 80 KB");
+	is_str(said,
+	       "supervisord.conf:3: [program:w] numprocs: expected at most 64 MiB of sections with "
+	       "their numprocs copies; this section is not read",
+	       "is past the bound of bytes, and named");
+	free(big);
+	free(env);
+}
+
 int main(void)
 {
-	tap_plan(84);
+	tap_plan(88);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
@@ -430,5 +473,6 @@ int main(void)
 	test_warnings();
 	test_supervisord_keys();
 	test_errors();
+	test_bounds();
 	return tap_done();
 }
