@@ -31,6 +31,9 @@ struct tokenizer {
 	char *long_key;	     /* the text behind a placeholder */
 	char *long_value;
 	bool has_prev_key; /* inih's prev_name is not empty */
+	/* the last entry's value, which continuation lines extend: kept so
+	 * that a value of many lines is not measured again for each one */
+	size_t value_len, value_cap;
 	int syntax_errors;
 	struct ini_doc *doc;
 	struct diag *d;
@@ -140,6 +143,8 @@ static void add_entry(struct tokenizer *t, const char *key, const char *value)
 		return;
 	}
 	s->n_entries++;
+	t->value_len = strlen(e->value);
+	t->value_cap = t->value_len + 1;
 }
 
 /* A continuation line: its text joins the value of the key above it. */
@@ -154,16 +159,20 @@ static void append_value(struct tokenizer *t, const char *more)
 	if (!s || s->broken || !s->n_entries)
 		return;
 	e = &s->entries[s->n_entries - 1];
-	a = strlen(e->value);
+	a = t->value_len;
 	b = strlen(more);
-	v = realloc(e->value, a + b + 2);
-	if (!v) {
-		oom(t);
-		return;
+	if (a + b + 2 > t->value_cap) {
+		size_t cap = t->value_cap * 2 > a + b + 2 ? t->value_cap * 2 : a + b + 2;
+		if (!(v = realloc(e->value, cap))) {
+			oom(t);
+			return;
+		}
+		e->value = v;
+		t->value_cap = cap;
 	}
-	v[a] = '\n';
-	memcpy(v + a + 1, more, b + 1);
-	e->value = v;
+	e->value[a] = '\n';
+	memcpy(e->value + a + 1, more, b + 1);
+	t->value_len = a + b + 1;
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)

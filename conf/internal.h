@@ -172,6 +172,9 @@ void print_size(FILE *f, uint64_t bytes);
 #define CONF_MAX_TOTAL_BYTES (16u << 20)
 #define CONF_MAX_FILES 1024
 #define CONF_MAX_NUMPROCS 1024
+/* numprocs multiplies a section: these bound what the copies add up to */
+#define CONF_MAX_SERVICES 8192
+#define CONF_MAX_COPIED_BYTES (64u << 20)
 
 /* One file being loaded. */
 struct file_ctx {
@@ -204,12 +207,18 @@ struct loader {
 	int files;	 /* loaded so far */
 	size_t bytes;	 /* read so far */
 	bool limit_said; /* a file or size bound was reported */
+	size_t copied;	 /* bytes of the sections read, times their copies */
 };
 
 /* Moves *s into the configuration (and zeroes *s); -1 when out of memory,
  * and *s is then freed. */
 int loader_add_service(struct loader *L, struct service_conf *s, bool from_program);
 const char *loader_nodename(struct loader *L);
+/* Whether n more services, from a section of bytes, stay within
+ * CONF_MAX_SERVICES and CONF_MAX_COPIED_BYTES; says why not at w. */
+bool loader_room(struct loader *L, int n, size_t bytes, const struct where *w);
+/* The bytes of a section's keys and values. */
+size_t section_bytes(const struct ini_section *sec);
 /* Loads a file named by an include; from names the include line. */
 void loader_load_file(struct loader *L, const char *path, bool supervisord,
 		      const struct where *from);
@@ -248,6 +257,8 @@ struct key_spec {
 const struct key_spec *find_key(const struct key_spec *table, size_t n, const char *name);
 int apply_key(void *obj, const struct key_spec *k, const char *value, struct diag *d,
 	      const struct where *w);
+/* Warns that a KEY_IGNORED key is not supported, with its reason. */
+void ignored_key(struct diag *d, const struct where *w, const struct key_spec *k);
 /* The closest known key to a misspelt one, or NULL. */
 const char *suggest_key(const char *key, const struct key_spec *table, size_t n);
 /* Says a key is unknown, with a suggestion when one is close. */

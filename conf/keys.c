@@ -52,6 +52,11 @@ static const char *expected_of(enum key_type t)
 	}
 }
 
+void ignored_key(struct diag *d, const struct where *w, const struct key_spec *k)
+{
+	diag_warn(d, w, "not supported, ignored: %s", k->why ? k->why : "");
+}
+
 int apply_key(void *obj, const struct key_spec *k, const char *v, struct diag *d,
 	      const struct where *w)
 {
@@ -107,7 +112,7 @@ int apply_key(void *obj, const struct key_spec *k, const char *v, struct diag *d
 	case KEY_FN:
 		return k->fn(obj, v, d, w);
 	case KEY_IGNORED:
-		diag_warn(d, w, "not supported, ignored: %s", k->why ? k->why : "");
+		ignored_key(d, w, k);
 		return 0;
 	}
 	diag_expected(d, w, expected_of(k->type), v);

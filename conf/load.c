@@ -63,6 +63,34 @@ int loader_add_service(struct loader *L, struct service_conf *s, bool from_progr
 	return 0;
 }
 
+bool loader_room(struct loader *L, int n, size_t bytes, const struct where *w)
+{
+	if (L->conf.n_services > CONF_MAX_SERVICES - n) {
+		diag_error(&L->diag, w,
+			   "expected at most %d services in all; this section is not read",
+			   CONF_MAX_SERVICES);
+		return false;
+	}
+	if (bytes > (CONF_MAX_COPIED_BYTES - L->copied) / (size_t)n) {
+		diag_error(&L->diag, w,
+			   "expected at most %u MiB of sections with their numprocs copies; this "
+			   "section is not read",
+			   CONF_MAX_COPIED_BYTES >> 20);
+		return false;
+	}
+	L->copied += bytes * (size_t)n;
+	return true;
+}
+
+size_t section_bytes(const struct ini_section *sec)
+{
+	size_t n = strlen(sec->name ? sec->name : "");
+
+	for (size_t i = 0; i < sec->n_entries; i++)
+		n += strlen(sec->entries[i].key) + strlen(sec->entries[i].value) + 2;
+	return n;
+}
+
 const char *loader_nodename(struct loader *L)
 {
 	struct utsname u;

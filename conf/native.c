@@ -268,6 +268,34 @@ static int seen_line(const struct seen_keys *seen, const char *key)
 	return k ? seen->line[k - service_keys] : 0;
 }
 
+/* Rotation applies to files only: on another target, or on a stderr that
+ * goes where stdout goes, a size or a count would do nothing while its
+ * author expects it to. */
+static void check_rotation(const struct log_conf *l, bool redirected, const char *stream,
+			   const struct seen_keys *seen, const struct where *sec, struct diag *d)
+{
+	const char *why = redirected
+			      ? "ignored, since redirect_stderr sends stderr where stdout goes"
+			      : "ignored, since only a file is rotated";
+	char max_key[32], backups_key[32];
+	struct where w = *sec;
+
+	if (!redirected && l->kind == LOG_FILE)
+		return;
+	snprintf(max_key, sizeof(max_key), "%s_max_bytes", stream);
+	snprintf(backups_key, sizeof(backups_key), "%s_backups", stream);
+	if (l->max_bytes && seen_line(seen, max_key)) {
+		w.key = max_key;
+		w.line = seen_line(seen, max_key);
+		diag_warn(d, &w, "%s", why);
+	}
+	if (l->backups && seen_line(seen, backups_key)) {
+		w.key = backups_key;
+		w.line = seen_line(seen, backups_key);
+		diag_warn(d, &w, "%s", why);
+	}
+}
+
 /* Rules between keys of one service. */
 static void check_service(const struct service_conf *s, const struct seen_keys *seen,
 			  const struct where *sec, struct diag *d)
@@ -287,6 +315,8 @@ static void check_service(const struct service_conf *s, const struct seen_keys *
 		w.line = seen_line(seen, "stderr");
 		diag_warn(d, &w, "ignored, since redirect_stderr sends stderr where stdout goes");
 	}
+	check_rotation(&s->out, false, "stdout", seen, sec, d);
+	check_rotation(&s->err, s->redirect_stderr, "stderr", seen, sec, d);
 }
 
 static char *service_name_of(const char *section)
@@ -305,6 +335,8 @@ void load_service_section(struct loader *L, const struct file_ctx *F, const stru
 	struct service_conf s;
 	bool named;
 
+	if (!loader_room(L, 1, section_bytes(sec), &w))
+		return;
 	conf_service_defaults(&s);
 	s.name = service_name_of(sec->name);
 	s.file = strdup(F->name);

@@ -35,7 +35,7 @@ static const char *after_prefix(const char *s, const char *prefix)
 struct log_key {
 	char *value; /* stdout_logfile as written, after expansion */
 	int line;
-	bool max_set, backups_set;
+	int max_line, backups_line; /* 0 = not set */
 };
 
 /* A program being mapped: the service, and the keys that only make sense
@@ -136,7 +136,7 @@ static int set_log_max(struct log_key *k, struct log_conf *l, const char *v, str
 		diag_expected(d, w, "a size such as 0, 1KB, 50MB or 1GB", v);
 		return -1;
 	}
-	k->max_set = true;
+	k->max_line = w->line;
 	return 0;
 }
 
@@ -150,7 +150,7 @@ static int set_log_backups(struct log_key *k, struct log_conf *l, const char *v,
 		return -1;
 	}
 	l->backups = (unsigned)n;
-	k->backups_set = true;
+	k->backups_line = w->line;
 	return 0;
 }
 
@@ -281,22 +281,50 @@ static int log_file(struct log_conf *l, const struct log_key *k, const char *pat
 	free(l->path);
 	l->path = p;
 	l->kind = LOG_FILE;
-	if (!rotate) {
-		l->max_bytes = 0;
-		l->backups = 0;
+	if (!rotate)
 		return 0;
-	}
-	if (!k->max_set)
+	if (!k->max_line)
 		l->max_bytes = SUPERVISORD_LOG_MAXBYTES;
-	if (!k->backups_set)
+	if (!k->backups_line)
 		l->backups = SUPERVISORD_LOG_BACKUPS;
 	return 0;
 }
 
-/* A target that is not a file: rotation settings mean nothing there. */
+/* A target that is not a file; its rotation settings are dropped later,
+ * by drop_rotation. */
 static void log_stream(struct log_conf *l, enum log_kind kind)
 {
 	l->kind = kind;
+}
+
+/* A log file by a path of its own, which can be renamed and reopened;
+ * not a stream reached through one of the /dev/stdout paths. */
+static bool rotated_file(const struct log_conf *l)
+{
+	return l->kind == LOG_FILE && std_target(l->path) == TO_NONE;
+}
+
+/* Sizes and counts that cannot be honoured are named, and dropped, so that
+ * --check prints no setting that would do nothing. A 0 asks for nothing
+ * and is dropped in silence: it is what every image writes next to
+ * /dev/stdout. */
+static void drop_rotation(struct log_conf *l, const struct log_key *k, const char *stream,
+			  const char *why, struct diag *d, const struct where *sec)
+{
+	char key[40];
+	struct where w = *sec;
+
+	w.key = key;
+	if (l->max_bytes && k->max_line) {
+		snprintf(key, sizeof(key), "%s_logfile_maxbytes", stream);
+		w.line = k->max_line;
+		diag_warn(d, &w, "ignored, %s", why);
+	}
+	if (l->backups && k->backups_line) {
+		snprintf(key, sizeof(key), "%s_logfile_backups", stream);
+		w.line = k->backups_line;
+		diag_warn(d, &w, "ignored, %s", why);
+	}
 	l->max_bytes = 0;
 	l->backups = 0;
 }
@@ -338,7 +366,7 @@ static enum std_stream map_log(struct log_conf *l, const struct log_key *k, enum
 	return TO_NONE;
 }
 
-static void finish_logs(struct program *p, struct diag *d, const struct where *sec)
+static void map_logs(struct program *p, struct diag *d, const struct where *sec)
 {
 	struct where wo = *sec, we = *sec;
 
@@ -363,6 +391,20 @@ static void finish_logs(struct program *p, struct diag *d, const struct where *s
 	log_file(&p->s.err, &p->err, p->err.value, false, d, &we);
 }
 
+static void finish_logs(struct program *p, struct diag *d, const struct where *sec)
+{
+	static const char not_file[] = "since cinit rotates only a log file of its own";
+
+	map_logs(p, d, sec);
+	if (!rotated_file(&p->s.out))
+		drop_rotation(&p->s.out, &p->out, "stdout", not_file, d, sec);
+	if (p->s.redirect_stderr)
+		drop_rotation(&p->s.err, &p->err, "stderr", "since stderr goes where stdout goes",
+			      d, sec);
+	else if (!rotated_file(&p->s.err))
+		drop_rotation(&p->s.err, &p->err, "stderr", not_file, d, sec);
+}
+
 static void finish_program(struct program *p, struct diag *d, const struct where *sec)
 {
 	finish_logs(p, d, sec);
@@ -377,12 +419,14 @@ static void finish_program(struct program *p, struct diag *d, const struct where
 	}
 }
 
-/* The keys read once per section: numprocs, numprocs_start, process_name. */
+/* What is worked out once per section, not once per copy: numprocs,
+ * numprocs_start, process_name, and the entries each copy applies. */
 struct copies {
 	int numprocs, start;
 	const char *process_name;
 	int process_name_line;
-	int *repeat; /* per entry: the line that sets its key again, or 0 */
+	size_t *apply; /* indexes of the entries that set a value: known keys, last of each */
+	size_t n_apply;
 };
 
 static const struct ini_entry *last_entry(const struct ini_section *sec, const char *key)
@@ -446,46 +490,86 @@ static int read_copies(const struct ini_section *sec, const struct file_ctx *F,
 	return r;
 }
 
-/* For each key, the line that sets it again, or 0: supervisord's last
- * value counts. Worked out once per section, not once per copy. */
+struct entry_ref {
+	const char *key;
+	size_t index;
+};
+
+static int by_key_then_index(const void *a, const void *b)
+{
+	const struct entry_ref *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* For each entry, the line that sets its key again, or 0: supervisord's
+ * last value counts. Sorted rather than compared pairwise, since a section
+ * of a few MiB has hundreds of thousands of lines. */
 static int *repeat_lines(const struct ini_section *sec)
 {
 	int *rep = calloc(sec->n_entries + 1, sizeof(*rep));
+	struct entry_ref *refs = calloc(sec->n_entries + 1, sizeof(*refs));
 
-	for (size_t i = 0; rep && i < sec->n_entries; i++)
-		for (size_t j = i + 1; j < sec->n_entries && !rep[i]; j++)
-			if (strcasecmp(sec->entries[j].key, sec->entries[i].key) == 0)
-				rep[i] = sec->entries[j].line;
+	if (!rep || !refs) {
+		free(rep);
+		free(refs);
+		return NULL;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++)
+		refs[i] = (struct entry_ref){sec->entries[i].key, i};
+	qsort(refs, sec->n_entries, sizeof(*refs), by_key_then_index);
+	for (size_t i = 0; i + 1 < sec->n_entries; i++)
+		if (strcasecmp(refs[i].key, refs[i + 1].key) == 0)
+			rep[refs[i].index] = sec->entries[refs[i + 1].index].line;
+	free(refs);
 	return rep;
 }
 
+/* The messages about keys rather than values, said once for all copies,
+ * and the list of entries that each copy applies. numprocs=1024 times a
+ * long section would otherwise redo the same work a thousand times. */
+static int program_entries(const struct ini_section *sec, const struct file_ctx *F, struct diag *d,
+			   struct copies *c)
+{
+	int *repeat = repeat_lines(sec);
+
+	c->n_apply = 0;
+	if (!repeat || !(c->apply = calloc(sec->n_entries + 1, sizeof(*c->apply)))) {
+		free(repeat);
+		return -1;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct ini_entry *e = &sec->entries[i];
+		struct where w = {
+		    .file = F->name, .line = e->line, .section = sec->name, .key = e->key};
+		const struct key_spec *k = find_key(program_keys, N_PROGRAM_KEYS, e->key);
+		if (!*e->key) {
+			w.key = NULL;
+			diag_error(d, &w, "expected a key name before '='");
+		} else if (!k) {
+			unknown_key(d, &w, program_keys, N_PROGRAM_KEYS, true);
+		} else if (repeat[i]) {
+			diag_warn(d, &w, "set again at line %d, which counts (as in supervisord)",
+				  repeat[i]);
+		} else if (k->type == KEY_IGNORED) {
+			ignored_key(d, &w, k);
+		} else {
+			c->apply[c->n_apply++] = i;
+		}
+	}
+	free(repeat);
+	return 0;
+}
+
 static void program_key(struct program *p, const struct ini_section *sec, size_t i,
-			const struct file_ctx *F, const struct copies *c,
-			const struct percent_vars *vars, struct diag *d)
+			const struct file_ctx *F, const struct percent_vars *vars, struct diag *d)
 {
 	const struct ini_entry *e = &sec->entries[i];
 	struct where w = {.file = F->name, .line = e->line, .section = sec->name, .key = e->key};
-	const struct key_spec *k;
+	const struct key_spec *k = find_key(program_keys, N_PROGRAM_KEYS, e->key);
 	char *v;
 
-	if (!*e->key) {
-		w.key = NULL;
-		diag_error(d, &w, "expected a key name before '='");
-		return;
-	}
-	if (!(k = find_key(program_keys, N_PROGRAM_KEYS, e->key))) {
-		unknown_key(d, &w, program_keys, N_PROGRAM_KEYS, true);
-		return;
-	}
-	if (c->repeat[i]) {
-		diag_warn(d, &w, "set again at line %d, which counts (as in supervisord)",
-			  c->repeat[i]);
-		return;
-	}
-	if (k->type == KEY_IGNORED) {
-		apply_key(p, k, e->value, d, &w);
-		return;
-	}
 	if (expand_percent(e->value, vars, &v, d, &w) < 0) {
 		/* a command was given; validation must not call it missing */
 		if (k->fn == prg_command && !p->s.command)
@@ -518,8 +602,8 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 	}
 	named = expand_percent(c->process_name, vars, &p.s.name, &L->diag, &wn) == 0 &&
 		value_service_name(p.s.name, &L->diag, &wn) == 0;
-	for (size_t i = 0; i < sec->n_entries; i++)
-		program_key(&p, sec, i, F, c, vars, &L->diag);
+	for (size_t i = 0; i < c->n_apply; i++)
+		program_key(&p, sec, c->apply[i], F, vars, &L->diag);
 	finish_program(&p, &L->diag, &w);
 	free(p.out.value);
 	free(p.err.value);
@@ -529,6 +613,19 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 	}
 	if (loader_add_service(L, &p.s, true) < 0)
 		diag_oom(&L->diag, &w);
+}
+
+/* numprocs=1024 on many or long sections would fill PID 1's memory */
+static bool program_room(struct loader *L, const struct file_ctx *F, const struct ini_section *sec,
+			 int numprocs)
+{
+	const struct ini_entry *e = last_entry(sec, "numprocs");
+	struct where w = {.file = F->name,
+			  .line = e ? e->line : sec->line,
+			  .section = sec->name,
+			  .key = e ? "numprocs" : NULL};
+
+	return loader_room(L, numprocs, section_bytes(sec), &w);
 }
 
 static void load_program(struct loader *L, const struct file_ctx *F, const struct ini_section *sec)
@@ -542,7 +639,9 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 
 	if (read_copies(sec, F, &vars, &L->diag, &c) < 0)
 		return;
-	if (!(c.repeat = repeat_lines(sec))) {
+	if (!program_room(L, F, sec, c.numprocs))
+		return;
+	if (program_entries(sec, F, &L->diag, &c) < 0) {
 		struct where w = {.file = F->name, .line = sec->line, .section = sec->name};
 		diag_oom(&L->diag, &w);
 		return;
@@ -556,7 +655,7 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 		program_copy(L, F, sec, &c, &vars);
 	}
 	diag_dedupe(&L->diag, false);
-	free(c.repeat);
+	free(c.apply);
 }
 
 /* ---- [supervisord] ------------------------------------------------------ */
@@ -616,6 +715,31 @@ static const char *inherited_note(bool env, bool user, bool umask)
 	return notes[(env ? 4 : 0) | (user ? 2 : 0) | (umask ? 1 : 0)];
 }
 
+/* The keys supervisord knows in [supervisord]. Those not passed on are
+ * covered by the section's notice; any other key is a typo or a newer
+ * supervisord's, and is named, since a misspelt environment would otherwise
+ * vanish without a word. */
+static const struct key_spec supervisord_keys[] = {
+    {"logfile", KEY_FN, 0, NULL, NULL},
+    {"logfile_maxbytes", KEY_FN, 0, NULL, NULL},
+    {"logfile_backups", KEY_FN, 0, NULL, NULL},
+    {"loglevel", KEY_FN, 0, NULL, NULL},
+    {"pidfile", KEY_FN, 0, NULL, NULL},
+    {"umask", KEY_FN, 0, NULL, NULL},
+    {"nodaemon", KEY_FN, 0, NULL, NULL},
+    {"silent", KEY_FN, 0, NULL, NULL},
+    {"minfds", KEY_FN, 0, NULL, NULL},
+    {"minprocs", KEY_FN, 0, NULL, NULL},
+    {"nocleanup", KEY_FN, 0, NULL, NULL},
+    {"childlogdir", KEY_FN, 0, NULL, NULL},
+    {"user", KEY_FN, 0, NULL, NULL},
+    {"directory", KEY_FN, 0, NULL, NULL},
+    {"strip_ansi", KEY_FN, 0, NULL, NULL},
+    {"environment", KEY_FN, 0, NULL, NULL},
+    {"identifier", KEY_FN, 0, NULL, NULL},
+};
+#define N_SUPERVISORD_KEYS (sizeof(supervisord_keys) / sizeof(supervisord_keys[0]))
+
 static void load_supervisord(struct loader *L, const struct file_ctx *F,
 			     const struct ini_section *sec)
 {
@@ -643,6 +767,11 @@ static void load_supervisord(struct loader *L, const struct file_ctx *F,
 			diag_warn(&L->diag, &kw,
 				  "not honoured: cinit does not raise its own limits; set "
 				  "rlimit_nofile or rlimit_nproc on a [service:x] instead");
+		} else if (!*e->key) {
+			kw.key = NULL;
+			diag_error(&L->diag, &kw, "expected a key name before '='");
+		} else if (!find_key(supervisord_keys, N_SUPERVISORD_KEYS, e->key)) {
+			unknown_key(&L->diag, &kw, supervisord_keys, N_SUPERVISORD_KEYS, true);
 		}
 	}
 	diag_note(&L->diag, &w,

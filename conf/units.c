@@ -270,14 +270,20 @@ static int word_putc(struct word_buf *w, char c)
 	return 0;
 }
 
-static int argv_push(char ***argv, size_t *n, char *word)
+/* Appends word, doubling the room, since a command may have a hundred
+ * thousand words and growing by one copies the array each time. */
+static int argv_push(char ***argv, size_t *n, size_t *cap, char *word)
 {
-	char **a = realloc(*argv, (*n + 2) * sizeof(char *));
-	if (!a)
-		return -1;
-	a[(*n)++] = word;
-	a[*n] = NULL;
-	*argv = a;
+	if (*n + 2 > *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		char **a = reallocarray(*argv, c, sizeof(char *));
+		if (!a)
+			return -1;
+		*argv = a;
+		*cap = c;
+	}
+	(*argv)[(*n)++] = word;
+	(*argv)[*n] = NULL;
 	return 0;
 }
 
@@ -385,17 +391,17 @@ int conf_split_command(const char *s, char ***argv, const char **err)
 {
 	struct word_buf w = {0};
 	char **out = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int r;
 
-	if (argv_push(&out, &n, NULL) < 0) {
+	if (argv_push(&out, &n, &cap, NULL) < 0) {
 		*err = "out of memory";
 		return -1;
 	}
 	n = 0;
 	while ((r = next_word(&s, &w, err)) > 0) {
 		char *word = strdup(w.data ? w.data : "");
-		if (!word || argv_push(&out, &n, word) < 0) {
+		if (!word || argv_push(&out, &n, &cap, word) < 0) {
 			free(word);
 			*err = "out of memory";
 			r = -1;

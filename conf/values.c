@@ -52,37 +52,101 @@ static char *sb_take(struct sbuf *b)
 	return s;
 }
 
-static size_t argv_len(char *const *a)
-{
-	size_t n = 0;
+/* A NULL-terminated array being built, with its length and room kept, so
+ * that appending does not walk the array: a list or an environment of a
+ * few MiB has hundreds of thousands of items. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
 
-	while (a && a[n])
-		n++;
-	return n;
+static int strv_init(struct strv *a)
+{
+	a->n = 0;
+	a->cap = 8;
+	a->v = calloc(a->cap, sizeof(*a->v));
+	return a->v ? 0 : -1;
 }
 
-/* Appends word to a NULL-terminated array, taking ownership of it. */
-static int argv_add(char ***a, char *word)
+/* Appends word, taking ownership of it. */
+static int strv_add(struct strv *a, char *word)
 {
-	size_t n = argv_len(*a);
-	char **r;
-
 	if (!word)
 		return -1;
-	r = realloc(*a, (n + 2) * sizeof(*r));
-	if (!r) {
-		free(word);
-		return -1;
+	if (a->n + 2 > a->cap) {
+		char **r = reallocarray(a->v, a->cap * 2, sizeof(*r));
+		if (!r) {
+			free(word);
+			return -1;
+		}
+		a->v = r;
+		a->cap *= 2;
 	}
-	r[n] = word;
-	r[n + 1] = NULL;
-	*a = r;
+	a->v[a->n++] = word;
+	a->v[a->n] = NULL;
 	return 0;
 }
 
-static char **argv_empty(void)
+/* ---- environments ------------------------------------------------------- */
+
+struct env_ref {
+	const char *kv;
+	size_t klen, index;
+};
+
+static int by_env_key(const void *a, const void *b)
 {
-	return calloc(1, sizeof(char *));
+	const struct env_ref *x = a, *y = b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->kv, y->kv, n);
+
+	if (c)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static bool same_key(const struct env_ref *x, const struct env_ref *y)
+{
+	return x->klen == y->klen && memcmp(x->kv, y->kv, x->klen) == 0;
+}
+
+/* Leaves one KEY=VALUE per key, with the value of the last. keep_first
+ * keeps it where the key first appeared (a key set again in one value);
+ * otherwise where it last appeared (a program's own keys over
+ * [supervisord]'s). Sorted, since a pairwise search is quadratic. */
+static int env_dedupe(struct strv *a, bool keep_first)
+{
+	struct env_ref *refs = calloc(a->n + 1, sizeof(*refs));
+	size_t kept = 0;
+
+	if (!refs)
+		return -1;
+	for (size_t i = 0; i < a->n; i++)
+		refs[i] = (struct env_ref){a->v[i], strcspn(a->v[i], "="), i};
+	qsort(refs, a->n, sizeof(*refs), by_env_key);
+	for (size_t g = 0, end; g < a->n; g = end) {
+		size_t first = refs[g].index, last;
+		for (end = g + 1; end < a->n && same_key(&refs[g], &refs[end]); end++)
+			;
+		last = refs[end - 1].index;
+		for (size_t i = g; i + 1 < end; i++) {
+			free(a->v[refs[i].index]);
+			a->v[refs[i].index] = NULL;
+		}
+		if (keep_first && first != last) {
+			a->v[first] = a->v[last];
+			a->v[last] = NULL;
+		}
+	}
+	free(refs);
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i])
+			a->v[kept++] = a->v[i];
+	a->n = kept;
+	a->v[kept] = NULL;
+	return 0;
 }
 
 /* ---- single values ------------------------------------------------------ */
@@ -176,9 +240,9 @@ static bool list_sep(char c)
 
 int value_list(const char *v, char ***out, struct diag *d, const struct where *w)
 {
-	char **a = argv_empty();
+	struct strv a;
 
-	if (!a) {
+	if (strv_init(&a) < 0) {
 		diag_oom(d, w);
 		return -1;
 	}
@@ -190,14 +254,14 @@ int value_list(const char *v, char ***out, struct diag *d, const struct where *w
 			break;
 		for (e = p; *e && !list_sep(*e); e++)
 			;
-		if (argv_add(&a, strndup(p, (size_t)(e - p))) < 0) {
-			conf_free_argv(a);
+		if (strv_add(&a, strndup(p, (size_t)(e - p))) < 0) {
+			conf_free_argv(a.v);
 			diag_oom(d, w);
 			return -1;
 		}
 		p = e;
 	}
-	*out = a;
+	*out = a.v;
 	return 0;
 }
 
@@ -390,22 +454,8 @@ static int env_value(struct env_parser *e)
 	return r;
 }
 
-/* Sets KEY=VALUE in env, replacing an earlier KEY. Takes kv. */
-static int env_put(char ***env, char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-
-	for (char **p = *env; p && *p; p++) {
-		if (strncmp(*p, kv, klen) == 0 && (*p)[klen] == '=') {
-			free(*p);
-			*p = kv;
-			return 0;
-		}
-	}
-	return argv_add(env, kv);
-}
-
-static int env_item(struct env_parser *e, char ***env)
+/* Appends one KEY=VALUE; a key set again is left to env_dedupe. */
+static int env_item(struct env_parser *e, struct strv *env)
 {
 	const char *key = e->p;
 	char *kv;
@@ -429,7 +479,7 @@ static int env_item(struct env_parser *e, char ***env)
 	if (env_value(e) < 0)
 		return -1;
 	kv = sb_take(&e->out);
-	if (!kv || env_put(env, kv) < 0) {
+	if (!kv || strv_add(env, kv) < 0) {
 		diag_oom(e->d, e->w);
 		return -1;
 	}
@@ -439,9 +489,9 @@ static int env_item(struct env_parser *e, char ***env)
 int value_env(const char *v, bool expand_dollar, char ***env, struct diag *d, const struct where *w)
 {
 	struct env_parser e = {.p = v, .expand_dollar = expand_dollar, .d = d, .w = w, .whole = v};
-	char **out = argv_empty();
+	struct strv out;
 
-	if (!out) {
+	if (strv_init(&out) < 0) {
 		diag_oom(d, w);
 		return -1;
 	}
@@ -454,39 +504,44 @@ int value_env(const char *v, bool expand_dollar, char ***env, struct diag *d, co
 			if (e.out.oom)
 				diag_oom(d, w);
 			free(sb_take(&e.out));
-			conf_free_argv(out);
+			conf_free_argv(out.v);
 			return -1;
 		}
 	}
+	if (env_dedupe(&out, true) < 0) {
+		conf_free_argv(out.v);
+		diag_oom(d, w);
+		return -1;
+	}
 	conf_free_argv(*env);
-	*env = out;
+	*env = out.v;
 	return 0;
 }
 
 int env_merge_under(char ***env, char *const *base)
 {
-	char **merged = argv_empty();
+	struct strv merged;
 
-	if (!merged)
+	if (strv_init(&merged) < 0)
 		return -1;
 	for (char *const *b = base; b && *b; b++) {
-		size_t klen = strcspn(*b, "=");
-		bool overridden = false;
-		for (char **p = *env; p && *p && !overridden; p++)
-			overridden = strncmp(*p, *b, klen) == 0 && (*p)[klen] == '=';
-		if (!overridden && argv_add(&merged, strdup(*b)) < 0) {
-			conf_free_argv(merged);
+		if (strv_add(&merged, strdup(*b)) < 0) {
+			conf_free_argv(merged.v);
 			return -1;
 		}
 	}
 	for (char **p = *env; p && *p; p++) {
-		if (argv_add(&merged, strdup(*p)) < 0) {
-			conf_free_argv(merged);
+		if (strv_add(&merged, strdup(*p)) < 0) {
+			conf_free_argv(merged.v);
 			return -1;
 		}
 	}
+	if (env_dedupe(&merged, false) < 0) {
+		conf_free_argv(merged.v);
+		return -1;
+	}
 	conf_free_argv(*env);
-	*env = merged;
+	*env = merged.v;
 	return 0;
 }
 

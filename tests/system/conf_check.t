@@ -11,7 +11,11 @@ if [ ! -x "$CINIT" ]; then
 	trap - EXIT
 	exit 1
 fi
-plan 36
+# every good config the tests and examples have, for the round trip below
+GOOD=$(cd "$ROOT" && ls tests/configs/native/*.ini tests/configs/native/include/cinit.ini \
+	tests/configs/supervisord/*.conf tests/configs/supervisord/confd/supervisord.conf \
+	tests/configs/supervisord/running/*.conf examples/*.ini examples/supervisord/supervisord.conf)
+plan $((43 + $(echo "$GOOD" | wc -l)))
 
 check() { # check FILE: runs --check in the current directory; sets rc, out, err
 	"$CINIT" --check -c "$1" >"$TMP/out" 2>"$TMP/err"
@@ -75,6 +79,10 @@ like "$err" 'conf.d/app.conf:17: \[eventlistener:crashmail\] warning: not suppor
 like "$out" '\[service:redis\]' "included programs are services"
 cd "$ROOT" || exit 1
 
+check tests/configs/supervisord/webapp.conf
+is "$rc" 0 "a web app with a worker and cron loads"
+like "$out" 'command = cron -f$' "supervisord's '#' comment is not part of the command"
+
 check tests/configs/supervisord/numprocs.conf
 is "$rc" 0 "numprocs"
 is "$(grep -c '^\[service:queue_0[1-4]\]' "$TMP/out")" 4 "makes four services"
@@ -94,3 +102,56 @@ for f in examples/cinit.ini examples/webapp.ini examples/supervisord/supervisord
 	check "$f"
 	is "$rc" 0 "the example $f is valid"
 done
+
+# Each, converted by --check and saved, loads quietly to the same services;
+# the running/ files take their scratch directory from RUN.
+export RUN=/run/cinit-test
+for f in $GOOD; do
+	"$CINIT" --check -c "$f" 2>/dev/null | grep -v '^#' >"$TMP/rt1.ini"
+	"$CINIT" --check -c "$TMP/rt1.ini" 2>"$TMP/rt.err" | grep -v '^#' >"$TMP/rt2.ini"
+	[ -s "$TMP/rt1.ini" ] && [ ! -s "$TMP/rt.err" ] && cmp -s "$TMP/rt1.ini" "$TMP/rt2.ini"
+	ok $? "$f converts to a cinit.ini that prints the same again"
+done
+
+# Long files load in time linear in their length: PID 1 reads them before
+# anything starts. Each of these took from 10 s to minutes when a section,
+# a list or an environment was searched pairwise; 5 s is far above what
+# they take now, even under the sanitizers.
+quick_check() { # quick_check FILE: sets rc; 124 when it took more than 5 s
+	timeout 5 "$CINIT" --check -c "$1" >/dev/null 2>&1
+	rc=$?
+}
+{
+	printf '[service:w]\ncommand = w\nenvironment = '
+	seq 100000 | awk '{ printf "K%d=1, ", $1 }'
+	echo
+} >"$TMP/env.ini"
+quick_check "$TMP/env.ini"
+is "$rc" 0 "an environment of 100000 pairs"
+{
+	printf '[service:w]\ncommand = w\nexit_codes = '
+	seq 300000 | awk '{ printf "1," }'
+	printf '\nready = exec:true'
+	seq 300000 | awk '{ printf " x" }'
+	echo
+} >"$TMP/lists.ini"
+quick_check "$TMP/lists.ini"
+is "$rc" 0 "lists of 300000 items"
+{
+	printf '[program:w]\ncommand=w\nprocess_name=w%%(process_num)d\nnumprocs=1024\n'
+	seq 2000 | awk '{ printf "stdout_logfile_backupz%d=1\n", $1 }'
+} >"$TMP/copies.conf"
+quick_check "$TMP/copies.conf"
+is "$rc" 0 "numprocs=1024 of a section with 2000 unknown keys"
+{
+	printf '[program:w]\ncommand=w\n'
+	seq 150000 | awk '{ printf "k%d=1\n", $1 }'
+} >"$TMP/keys.conf"
+quick_check "$TMP/keys.conf"
+is "$rc" 0 "a program section of 150000 keys"
+{
+	printf '[service:w]\ncommand = w\n'
+	seq 1000000 | awk '{ print "  x" }'
+} >"$TMP/lines.ini"
+quick_check "$TMP/lines.ini"
+is "$rc" 0 "a value of a million continuation lines"

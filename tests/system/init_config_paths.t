@@ -3,7 +3,7 @@
 # /etc/cinit.ini when it exists and no command is given; a broken file
 # starts nothing and exits 2.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 7
+plan 11
 
 cat >"$TMP/app.ini" <<EOF
 [service:app]
@@ -35,3 +35,28 @@ in_pidns "$CINIT" -c "$TMP/bad.ini" 2>"$TMP/err"
 is $? 2 "a broken file exits 2"
 ! test -e "$TMP/never"
 ok $? "and nothing from it starts"
+
+# Errors between services: found after every file is read, and still
+# before anything starts.
+cat >"$TMP/cross.ini" <<EOF
+[service:a]
+command = touch $TMP/never
+depends = b
+[service:b]
+command = touch $TMP/never
+depends = a
+[service:c]
+command = touch $TMP/never
+depends = ghost
+[service:c]
+command = touch $TMP/never
+EOF
+# bounded, so that a file that wrongly loads fails instead of running on
+timeout 20 unshare --pid --fork --mount-proc --kill-child "$CINIT" -c "$TMP/cross.ini" 2>"$TMP/cross.err"
+is $? 2 "a dependency cycle, a missing dependency and a duplicate name exit 2"
+! test -e "$TMP/never"
+ok $? "and nothing starts"
+is "$(grep -c "^$TMP/cross.ini:[0-9]*: \[service:[bc]\] " "$TMP/cross.err")" 3 \
+	"each error names the file, the line and the section"
+like "$(cat "$TMP/cross.err")" "cross.ini:6: \[service:b\] depends: expected no dependency cycle, got a -> b -> a" \
+	"the cycle is named at its depends line"

@@ -360,7 +360,28 @@ static void test_keys(void)
 	       "stderr where stdout goes",
 	       "is a warning");
 	conf_free(&c);
+	is_int(load("[service:x]\ncommand = x\nstdout_max_bytes = 10M\nstdout_backups = 0\n"
+		    "stderr = /var/log/x.err\nstderr_backups = 3\nredirect_stderr = yes\n"
+		    "[service:y]\ncommand = y\nstdout = /var/log/y\nstdout_max_bytes = 1M\n"
+		    "stderr_max_bytes = 1k\n",
+		    &c),
+	       0, "rotation of what is not a file");
+	is_str(said,
+	       "cinit.ini:3: [service:x] stdout_max_bytes: warning: ignored, since only a file is "
+	       "rotated\n"
+	       "cinit.ini:5: [service:x] stderr: warning: ignored, since redirect_stderr sends "
+	       "stderr where stdout goes\n"
+	       "cinit.ini:6: [service:x] stderr_backups: warning: ignored, since redirect_stderr "
+	       "sends stderr where stdout goes\n"
+	       "cinit.ini:12: [service:y] stderr_max_bytes: warning: ignored, since only a file is "
+	       "rotated",
+	       "is a warning naming each key that was set; a 0 asks for nothing");
+	conf_free(&c);
 	is_int(load("[service:x]\ncommand = x\nready_interval = 0\n", &c), 1, "ready_interval 0");
+	is_str(said,
+	       "cinit.ini:3: [service:x] ready_interval: expected a duration of at least 1ms, such "
+	       "as 100ms or 1s, got '0'",
+	       "says it would be a busy loop's bound");
 	is_int(load("[service:x]\ncommand = x\nrlimit_nofile = 1\nrlimit_nofile = 2\n", &c), 1,
 	       "an rlimit key twice");
 	is_int(load("[cinit]\nverbosity = 3\n[cinit]\ngrace = 1s\n[service:x]\ncommand = x\n", &c),
@@ -404,9 +425,28 @@ static void test_files(void)
 	is_int(conf_load(CONFIGS "bad/errors.ini", &c, NULL), 29, "errs may be NULL");
 }
 
+static void test_bounds(void)
+{
+	struct cinit_conf c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i <= 8192; i++)
+		fprintf(m, "[service:s%d]\ncommand = a\n", i);
+	if (m)
+		fclose(m);
+	is_int(text ? load(text, &c) : -1, 1, "8193 services");
+	is_str(said,
+	       "cinit.ini:16385: [service:s8192] expected at most 8192 services in all; this "
+	       "section is not read",
+	       "the last is past the bound, and named");
+	free(text);
+}
+
 int main(void)
 {
-	tap_plan(87);
+	tap_plan(92);
 	test_basic();
 	test_full();
 	test_defaults();
@@ -418,5 +458,6 @@ int main(void)
 	test_keys();
 	test_environment_expansion();
 	test_files();
+	test_bounds();
 	return tap_done();
 }

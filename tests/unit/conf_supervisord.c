@@ -232,6 +232,42 @@ static void test_mapping(void)
 	conf_free(&c);
 }
 
+static void test_rotation(void)
+{
+	struct cinit_conf c;
+
+	is_int(
+	    load(
+		"[program:a]\ncommand=a\nredirect_stderr=true\nstderr_logfile_maxbytes=10MB\n"
+		"stderr_logfile_backups=3\n[program:b]\ncommand=b\nstdout_logfile=/dev/stdout\n"
+		"stdout_logfile_maxbytes=10MB\nstderr_logfile=NONE\nstderr_logfile_backups=4\n"
+		"[program:c]\ncommand=c\nstdout_logfile_maxbytes=1MB\nstderr_logfile=/dev/stderr\n"
+		"stderr_logfile_maxbytes=0\nstderr_logfile_backups=0\n"
+		"[program:d]\ncommand=d\nstdout_logfile=/dev/stderr\nstdout_logfile_maxbytes=1MB\n",
+		&c),
+	    0, "rotation settings on streams");
+	is_str(said,
+	       "supervisord.conf:4: [program:a] stderr_logfile_maxbytes: warning: ignored, since "
+	       "stderr goes where stdout goes\n"
+	       "supervisord.conf:5: [program:a] stderr_logfile_backups: warning: ignored, since "
+	       "stderr goes where stdout goes\n"
+	       "supervisord.conf:9: [program:b] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:11: [program:b] stderr_logfile_backups: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:14: [program:c] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own\n"
+	       "supervisord.conf:21: [program:d] stdout_logfile_maxbytes: warning: ignored, since "
+	       "cinit rotates only a log file of its own",
+	       "are named when they ask for something; the usual 0 beside /dev/stdout is not");
+	ok(c.n_services == 4 && c.services[0].err.max_bytes == 0 &&
+	       c.services[0].err.backups == 0 && c.services[1].out.max_bytes == 0 &&
+	       c.services[1].err.backups == 0 && c.services[2].out.max_bytes == 0 &&
+	       c.services[3].out.kind == LOG_FILE && c.services[3].out.max_bytes == 0,
+	   "and dropped, so that --check prints none");
+	conf_free(&c);
+}
+
 static void test_warnings(void)
 {
 	struct cinit_conf c;
@@ -281,6 +317,37 @@ static void test_warnings(void)
 	conf_free(&c);
 }
 
+static void test_supervisord_keys(void)
+{
+	struct cinit_conf c;
+
+	is_int(load("[supervisord]\nnodaemon=true\nenvirnoment=A=1\nloglevel=info\nnewthing=1\n"
+		    "[program:a]\ncommand=a\n",
+		    &c),
+	       0, "unknown keys in [supervisord] are not errors");
+	is_str(said,
+	       "supervisord.conf:1: [supervisord] ignored: cinit is PID 1 itself; logfile, pidfile "
+	       "and daemon settings do not apply\n"
+	       "supervisord.conf:3: [supervisord] envirnoment: warning: unknown key, ignored; did "
+	       "you mean 'environment'?\n"
+	       "supervisord.conf:5: [supervisord] newthing: warning: unknown key, ignored",
+	       "but each is named in a warning; supervisord's own keys are not");
+	ok(c.n_services == 1 && !c.services[0].env, "the misspelt environment is not passed on");
+	conf_free(&c);
+
+	is_int(load("[inet_http_server]\nport=*:9001\nusername=admin\n[ctlplugin:wildcards]\n"
+		    "supervisor.ctl_factory=x\n[program:a]\ncommand=a\n",
+		    &c),
+	       0, "[inet_http_server] and [ctlplugin:x]");
+	is_str(said,
+	       "supervisord.conf:1: [inet_http_server] ignored: cinit has no XML-RPC server; "
+	       "[cinit] control_socket is its control interface\n"
+	       "supervisord.conf:4: [ctlplugin:wildcards] ignored: supervisorctl plugins do not "
+	       "apply to cinit",
+	       "have one notice each, whatever their keys");
+	conf_free(&c);
+}
+
 static void test_errors(void)
 {
 	struct cinit_conf c;
@@ -322,6 +389,15 @@ static void test_errors(void)
 	       "as TERM, SIGTERM or 15, got 'NOPE'",
 	       "is said once");
 
+	is_int(
+	    load("[program:a]\ncommand=a\nstdout_logfile=/tmp/a.log\nstdout_logfile_backups=-1\n",
+		 &c),
+	    1, "negative log backups");
+	is_str(said,
+	       "supervisord.conf:4: [program:a] stdout_logfile_backups: expected a whole number, 0 "
+	       "or more, got '-1'",
+	       "names the key");
+
 	is_int(load("[program:nocommand]\nautostart=true\n", &c), 1, "a program without a command");
 	is_str(
 	    said,
@@ -342,15 +418,61 @@ static void test_errors(void)
 	       "is an error naming process_name");
 }
 
+/* A string of n copies of fmt formatted with the copy's number. */
+static char *repeated(const char *fmt, int n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i < n; i++)
+		fprintf(m, fmt, i, i);
+	if (m)
+		fclose(m);
+	return text;
+}
+
+static void test_bounds(void)
+{
+	struct cinit_conf c;
+	char *text = repeated(
+	    "[program:p%d]\ncommand=a\nnumprocs=1024\nprocess_name=p%d_%%(process_num)d\n", 9);
+	char *env = repeated("K%d=%d,", 8000);
+	char *big;
+
+	is_int(load(text, &c), 1, "nine programs of numprocs=1024");
+	is_str(said,
+	       "supervisord.conf:35: [program:p8] numprocs: expected at most 8192 services in all; "
+	       "this section is not read",
+	       "the ninth is past the bound of services, and named");
+	free(text);
+
+	if (asprintf(&big,
+		     "[program:w]\ncommand=w\nnumprocs=1024\nprocess_name=w%%(process_num)d\n"
+		     "environment=%s\n",
+		     env) < 0)
+		big = NULL;
+	is_int(big ? load(big, &c) : -1, 1, "numprocs=1024 of a section of 80 KB");
+	is_str(said,
+	       "supervisord.conf:3: [program:w] numprocs: expected at most 64 MiB of sections with "
+	       "their numprocs copies; this section is not read",
+	       "is past the bound of bytes, and named");
+	free(big);
+	free(env);
+}
+
 int main(void)
 {
-	tap_plan(74);
+	tap_plan(88);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
 	test_confd();
 	test_mapping();
+	test_rotation();
 	test_warnings();
+	test_supervisord_keys();
 	test_errors();
+	test_bounds();
 	return tap_done();
 }
