@@ -110,13 +110,14 @@ ns_wait 20
 # main: its exit ends the container with its code, and the others stop.
 cat >"$TMP/main.ini" <<EOF
 [service:side]
-command = sh -c 'trap "echo side-stopped >> $TMP/main.log; exit 0" TERM; while :; do sleep 0.05; done'
+command = sh -c 'trap "echo side-stopped >> $TMP/main.log; exit 0" TERM; echo side-up >> $TMP/main.log; while :; do sleep 0.05; done'
 [service:app]
 command = sh -c 'while [ ! -e $TMP/app.go ]; do sleep 0.05; done; exit 7'
 main = yes
 EOF
 run_conf main
-wait_until 10 test -e /proc/$NS_INIT
+# side's TERM trap must be in place before app's exit stops it
+wait_until 10 file_has "$TMP/main.log" side-up
 touch "$TMP/app.go"
 ns_wait 20
 is "$NS_STATUS" 7 "the main service's exit code becomes cinit's"

@@ -217,12 +217,12 @@ command = sh -c 'echo \$\$ >> $TMP/keep.pids; exec sleep 600'
 [service:change]
 command = sh -c 'echo v1 >> $TMP/change.log; exec sleep 600'
 [service:drop]
-command = sh -c 'trap "echo dropped >> $TMP/drop.log; exit 0" TERM; while :; do sleep 0.05; done'
+command = sh -c 'trap "echo dropped >> $TMP/drop.log; exit 0" TERM; touch $TMP/drop.up; while :; do sleep 0.05; done'
 [service:fix]
 command = sh -c 'exit 1'
 EOF
 run_conf rl
-wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log" &&
+wait_until 10 test -e "$TMP/keep.pids" -a -e "$TMP/change.log" -a -e "$TMP/drop.up" &&
 	wait_until 10 file_has "$TMP/rl.err" "fix: exited with 1"
 cat >"$TMP/rl.ini" <<EOF
 [service:keep]
