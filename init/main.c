@@ -187,8 +187,9 @@ static void reset_ignored_signals(void)
 		if (sig == SIGKILL || sig == SIGSTOP ||
 		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
 			continue;
-		if (old.handler == SIG_IGN)
-			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+		if (old.handler == SIG_IGN &&
+		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
+			fprintf(stderr, "cinit: rt_sigaction(%d): %s\n", sig, strerror(errno));
 	}
 }
 

@@ -431,6 +431,7 @@ static void signal_descendants(int sig)
 	}
 	ppid_of = calloc((size_t)max, sizeof(pid_t));
 	if (!ppid_of) {
+		cinit_log(0, "cannot signal leftover processes: out of memory");
 		closedir(d);
 		return;
 	}
@@ -443,8 +444,9 @@ static void signal_descendants(int sig)
 	rewinddir(d);
 	while ((de = readdir(d))) {
 		long p = strtol(de->d_name, NULL, 10);
-		if (p > 0 && p < max && is_descendant((pid_t)p, self, ppid_of, max))
-			kill((pid_t)p, sig);
+		if (p > 0 && p < max && is_descendant((pid_t)p, self, ppid_of, max) &&
+		    kill((pid_t)p, sig) < 0 && errno != ESRCH)
+			cinit_log(0, "kill(%ld, %d): %s", p, sig, strerror(errno));
 	}
 	free(ppid_of);
 	closedir(d);
@@ -549,8 +551,10 @@ static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	cinit_log(0, "services still running after shutdown_timeout, sending KILL");
 	for (int i = 0; i < sup->n_svcs; i++)
-		if (service_active(sup->svcs[i]))
-			kill(-sup->svcs[i]->pid, SIGKILL);
+		if (service_active(sup->svcs[i]) && kill(-sup->svcs[i]->pid, SIGKILL) < 0 &&
+		    errno != ESRCH)
+			cinit_log(0, "%s: kill(%d, KILL): %s", sup->svcs[i]->conf.name,
+				  (int)-sup->svcs[i]->pid, strerror(errno));
 }
 
 static void begin_shutdown(struct supervisor *sup, const char *why)
