@@ -20,7 +20,7 @@ int main(void)
 	struct cinit_options o;
 	char err[1024];
 
-	tap_plan(27);
+	tap_plan(29);
 	{
 		char *argv[] = {"cinit", "-g", "-e", "143", "-e", "3", "--", "java", "-jar", NULL};
 		is_int(parse(&o, err, sizeof(err), 9, argv), OPTIONS_RUN, "flags and -- parse");
@@ -42,6 +42,12 @@ int main(void)
 		is_int(o.grace_ms, 250, "--grace takes a duration");
 		is_int(o.pdeathsig, 10, "-p takes a signal name");
 		is_int(o.verbose, 2, "-v counts");
+	}
+	{
+		char *argv[] = {"cinit", "-s", "-w", "x", NULL};
+		is_int(parse(&o, err, sizeof(err), 4, argv), OPTIONS_RUN,
+		       "-s is accepted, as tini's scripts pass it");
+		ok(o.warn_orphans, "-w sets warn_orphans");
 	}
 	{
 		char *argv[] = {"cinit", "-e", "256", "x", NULL};
