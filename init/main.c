@@ -45,8 +45,9 @@ static bool is_forwarded(int sig)
 	case SIGTTOU:
 		return false;
 	}
-	/* 32 and 33 belong to the C library's threads */
-	return sig < 32 || (sig >= SIGRTMIN && sig <= SIGRTMAX);
+	/* 32 and 33 too: the C library keeps them for its threads, which
+	 * cinit has none of, and a child may still be sent them */
+	return sig >= 1 && sig < _NSIG;
 }
 
 /* Children reaped per loop iteration at most, so that a storm of exits
@@ -151,12 +152,18 @@ static int ensure_stdio(void)
 	return 0;
 }
 
-static void handled_signals(sigset_t *set)
+/* The kernel's signal set, one bit per signal, as rt_sigprocmask(2) and
+ * signalfd4(2) take it: glibc's sigaddset refuses 32 and 33. */
+_Static_assert(_NSIG - 1 <= 64, "a 64-bit kernel signal set");
+
+static uint64_t handled_signals(void)
 {
-	sigemptyset(set);
+	uint64_t set = 0;
+
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (is_forwarded(sig) || sig == SIGCHLD)
-			sigaddset(set, sig);
+			set |= UINT64_C(1) << (sig - 1);
+	return set;
 }
 
 /* The kernel's struct sigaction for rt_sigaction(2) (handler, flags,
@@ -180,8 +187,9 @@ static void reset_ignored_signals(void)
 		if (sig == SIGKILL || sig == SIGSTOP ||
 		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
 			continue;
-		if (old.handler == SIG_IGN)
-			(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+		if (old.handler == SIG_IGN &&
+		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
+			fprintf(stderr, "cinit: rt_sigaction(%d): %s\n", sig, strerror(errno));
 	}
 }
 
@@ -191,13 +199,12 @@ static void reset_ignored_signals(void)
  * before the signalfd exists. Returns the signalfd. */
 static int prepare_signals(void)
 {
-	sigset_t handled;
+	uint64_t handled = handled_signals();
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	int fd;
 
-	handled_signals(&handled);
-	if (sigprocmask(SIG_BLOCK, &handled, NULL) < 0) {
-		fprintf(stderr, "cinit: sigprocmask: %s\n", strerror(errno));
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, NULL, sizeof(handled)) < 0) {
+		fprintf(stderr, "cinit: rt_sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
 	reset_ignored_signals();
@@ -205,9 +212,9 @@ static int prepare_signals(void)
 		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
 		return -1;
 	}
-	fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = (int)syscall(SYS_signalfd4, -1, &handled, sizeof(handled), SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
-		fprintf(stderr, "cinit: signalfd: %s\n", strerror(errno));
+		fprintf(stderr, "cinit: signalfd4: %s\n", strerror(errno));
 	return fd;
 }
 

@@ -44,18 +44,18 @@ child_fail(int report_fd, int code, const char *fmt, ...)
 /* cinit installs no handlers (it reads signals from a signalfd) and resets
  * inherited SIG_IGN at start, so only its own two ignored signals differ
  * from the defaults here. */
-static void reset_signals(void)
+static void reset_signals(int report_fd)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTTIN, &sa, NULL);
-	(void)sigaction(SIGTTOU, &sa, NULL);
+	if (sigaction(SIGTTIN, &sa, NULL) < 0 || sigaction(SIGTTOU, &sa, NULL) < 0)
+		child_fail(report_fd, 126, "cinit: sigaction: %s", strerror(errno));
 }
 
-static void take_terminal(void)
+static void take_terminal(int report_fd)
 {
 	sigset_t ttou;
 
@@ -65,7 +65,8 @@ static void take_terminal(void)
 	 * the mask is cleared just before exec */
 	sigemptyset(&ttou);
 	sigaddset(&ttou, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &ttou, NULL);
+	if (sigprocmask(SIG_BLOCK, &ttou, NULL) < 0)
+		child_fail(report_fd, 126, "cinit: sigprocmask: %s", strerror(errno));
 	if (tcsetpgrp(STDIN_FILENO, getpid()) < 0 && errno != ENOTTY && errno != ENXIO &&
 	    errno != EPERM)
 		cinit_log(1, "tcsetpgrp: %s", strerror(errno));
@@ -241,8 +242,8 @@ pid_t exec_service(struct service *svc, int out_fd, int err_fd)
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
 	if (svc->conf.main && svc->sup->opts.give_terminal)
-		take_terminal();
-	reset_signals();
+		take_terminal(report_fd);
+	reset_signals(report_fd);
 	setup_stdio(svc, report_fd, out_fd, err_fd);
 	apply_limits(svc, report_fd);
 	drop_privileges(svc, report_fd);
@@ -270,7 +271,7 @@ pid_t exec_probe(struct service *svc, char **argv)
 	}
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
-	reset_signals();
+	reset_signals(report_fd);
 	place_fd(report_fd, open_null(report_fd, O_RDONLY), STDIN_FILENO);
 	place_fd(report_fd, open_null(report_fd, O_WRONLY), STDOUT_FILENO);
 	exec_command(svc, argv, report_fd);

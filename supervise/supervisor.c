@@ -442,6 +442,7 @@ static void signal_descendants(int sig)
 	}
 	ppid_of = calloc((size_t)max, sizeof(pid_t));
 	if (!ppid_of) {
+		cinit_log(0, "cannot signal leftover processes: out of memory");
 		closedir(d);
 		return;
 	}

@@ -27,7 +27,9 @@ if pid == 0:
                           cinit, "--", "bash", "--norc", "--noprofile", "-i"])
 out = b""
 def read_until(token, secs):
+    """waits for token in what the terminal shows from now on"""
     global out
+    start = len(out)
     end = time.time() + secs
     while time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.1)
@@ -37,12 +39,20 @@ def read_until(token, secs):
             except OSError:
                 return False
             out += data
-            if token in out:
+            if token in out[start:]:
                 return True
     return False
 ok = read_until(b"PROMPT$ ", 10)
-os.write(fd, b"sleep 60; echo after\"-\"sleep\n")
-time.sleep(0.3)
+def exists_within(path, secs):
+    end = time.time() + secs
+    while time.time() < end:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.02)
+    return False
+# Ctrl-C once the foreground job runs: before exec or in sleep, INT ends it
+os.write(fd, ("sh -c 'touch %s/fg; exec sleep 60'; echo after\"-\"sleep\n" % tmp).encode())
+ok = ok and exists_within(tmp + "/fg", 10)
 os.write(fd, b"\x03")
 ok = ok and read_until(b"PROMPT$ ", 10)
 os.write(fd, b"echo alive-$((40+2))\n")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # cinit -- CMD: exit codes, exec failures, usage errors (issue 2, items 1, 7, 8).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 21
+plan 26
 
 run_ns() { # run_ns ARGS...: cinit as PID 1, output in $TMP/out and $TMP/err
 	in_pidns "$CINIT" "$@" >"$TMP/out" 2>"$TMP/err"
@@ -50,3 +50,14 @@ like "$(cat "$TMP/out")" "^usage: cinit" "-h prints usage"
 CINIT_GRACE=soon "$CINIT" -- true >"$TMP/out" 2>"$TMP/err"
 is $? 2 "a bad CINIT_GRACE is a usage error"
 like "$(cat "$TMP/err")" "grace: expected a duration" "and says what was expected"
+
+# no command and no /etc/cinit.ini (an empty tmpfs over /etc, in a private
+# mount namespace, so the host's /etc is not touched)
+unshare --mount sh -c "mount -t tmpfs none /etc && exec '$CINIT'" >"$TMP/out" 2>"$TMP/err"
+is $? 2 "no command and no config file is a usage error"
+like "$(cat "$TMP/err")" "no command given and no /etc/cinit.ini" "which says so"
+like "$(cat "$TMP/err")" "^usage: cinit" "and prints usage to stderr"
+printf '[service:x]\ncommand = true\n' >"$TMP/x.ini"
+"$CINIT" -c "$TMP/x.ini" -- true >"$TMP/out" 2>"$TMP/err"
+is $? 2 "-c FILE and a command together are a usage error"
+like "$(cat "$TMP/err")" "give either -c FILE or a command, not both" "which says so"
