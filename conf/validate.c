@@ -139,6 +139,45 @@ static void check_depends_exist(const struct checker *k)
 	}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Harmless, but most likely a typo for another name: said, not refused.
+ * Sorted copy, so a long list costs n log n. */
+static void check_depends_once(const struct checker *k, const struct service_conf *s)
+{
+	char buf[128], show[DIAG_SHOW_MAX];
+	struct where w = where_of(s, buf, sizeof(buf), s->depends_line, "depends");
+	size_t n = 0;
+	char **sorted;
+
+	while (s->depends && s->depends[n])
+		n++;
+	if (n < 2)
+		return;
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted) {
+		diag_oom(k->d, &w);
+		return;
+	}
+	memcpy(sorted, s->depends, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(sorted[i], sorted[i - 1]) &&
+		    (i < 2 || strcmp(sorted[i], sorted[i - 2])))
+			diag_warn(k->d, &w, "'%s' is listed more than once",
+				  diag_show(show, sizeof(show), sorted[i]));
+	free(sorted);
+}
+
+static void check_depends_twice(const struct checker *k)
+{
+	for (int i = 0; i < k->c->n_services; i++)
+		check_depends_once(k, &k->c->services[i]);
+}
+
 struct frame {
 	int node;
 	int next; /* the next of its depends to follow */
@@ -233,6 +272,7 @@ int conf_validate(struct cinit_conf *c, FILE *errs)
 	check_unique_names(&k);
 	check_one_main(&k);
 	check_depends_exist(&k);
+	check_depends_twice(&k);
 	check_cycles(&k);
 	free(k.by_name);
 	diag_dedupe(&d, false);

@@ -98,6 +98,11 @@ static void test_rules(void)
 	is_str(said, "cinit.ini:3: [service:a] depends: expected no dependency cycle, got a -> a",
 	       "is a cycle of one");
 
+	is_int(load("[service:a]\ncommand = a\n[service:b]\ncommand = b\ndepends = a, a, a\n", &c),
+	       0, "a dependency listed twice is no error");
+	is_str(said, "cinit.ini:5: [service:b] depends: warning: 'a' is listed more than once",
+	       "but one warning names it");
+
 	is_int(
 	    load("[service:a]\ncommand = a\ndepends = b\n[service:b]\ncommand = b\ndepends = a\n"
 		 "[service:c]\ncommand = c\ndepends = d\n[service:d]\ncommand = d\ndepends = c\n",
@@ -150,7 +155,7 @@ static void test_rules(void)
 
 int main(void)
 {
-	tap_plan(23);
+	tap_plan(25);
 	test_in_memory();
 	test_rules();
 	return tap_done();
