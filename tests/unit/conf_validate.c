@@ -102,6 +102,7 @@ static void test_rules(void)
 	       0, "a dependency listed twice is no error");
 	is_str(said, "cinit.ini:5: [service:b] depends: warning: 'a' is listed more than once",
 	       "but one warning names it");
+	conf_free(&c);
 
 	is_int(
 	    load("[service:a]\ncommand = a\ndepends = b\n[service:b]\ncommand = b\ndepends = a\n"
