@@ -18,7 +18,7 @@ for name in $SIGNALS $RT; do
 done
 kill -0 "$NS_INIT"
 ok $? "cinit is still running after every signal"
-kill -KILL "$NS_WRAPPER"
+{ kill -KILL "$NS_WRAPPER"; wait "$NS_WRAPPER"; } 2>/dev/null # no "Killed" job notice
 wait "$NS_WRAPPER" 2>/dev/null
 
 # As PID 1, a signal sent from inside the namespace must not be dropped.
@@ -53,7 +53,7 @@ ok $? "CINIT_GROUP=1 does the same as -g"
 group_test ""
 file_has "$TMP/b" '^12$' && ! file_has "$TMP/a" '^12$'
 ok $? "without -g only the child itself gets the signal"
-kill -KILL "$NS_WRAPPER"
+{ kill -KILL "$NS_WRAPPER"; wait "$NS_WRAPPER"; } 2>/dev/null # no "Killed" job notice
 
 # Not PID 1, where an unhandled signal would take its default action on
 # cinit itself: 33, which the C library reserves, still goes to the child.
