@@ -31,19 +31,21 @@ unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>&1 | sed "s/^/  
 unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>/dev/null || echo "   not found    -> cinit exited with $?"
 
 step "4. supervision: two services from an INI file, one restarted on failure"
+# web fails twice, then comes up and says it is ready; worker waits for that
 cat >"$T/demo.ini" <<INI
 [service:web]
-command = sh -c 'echo serving; n=\$(cat $T/n 2>/dev/null || echo 0); echo \$((n+1)) > $T/n; [ \$n -ge 2 ] && exec sleep 600; exit 1'
+command = sh -c 'n=\$(cat $T/n 2>/dev/null || echo 0); echo \$((n+1)) > $T/n; [ \$n -ge 2 ] || { echo failing; exit 1; }; echo serving; touch $T/ready; exec sleep 600'
 restart = on-failure
 start_secs = 0
+ready = file:$T/ready
 [service:worker]
-command = sh -c 'echo working; exec sleep 600'
+command = sh -c 'echo working; touch $T/worked; exec sleep 600'
 depends = web
 INI
 unshare --pid --fork --mount-proc "$CINIT" -c "$T/demo.ini" &
 ns=$!
 i=0
-while [ $i -lt 100 ] && ! [ "$(cat "$T/n" 2>/dev/null)" = 3 ]; do sleep 0.05; i=$((i+1)); done
+while [ $i -lt 100 ] && ! [ -e "$T/worked" ]; do sleep 0.05; i=$((i+1)); done
 init=$(cat /proc/$ns/task/$ns/children)
 kill -TERM "$init"
 wait "$ns" && echo "   SIGTERM: services stopped in order, cinit exited with 0"
