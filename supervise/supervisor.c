@@ -426,6 +426,27 @@ static pid_t read_ppid(const char *pid)
 	return (pid_t)strtol(p + 4, NULL, 10);
 }
 
+/* The size of a table indexed by pid: the kernel's pid_max (32768 on most
+ * hosts), or its upper bound when that cannot be read. */
+static int pid_table_size(void)
+{
+	const int limit = 4 * 1024 * 1024; /* PID_MAX_LIMIT on 64-bit */
+	char buf[32];
+	ssize_t n;
+	long v;
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return limit;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return limit;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v < limit ? (int)v + 1 : limit;
+}
+
 /* Outside a pid namespace kill(-1) would reach the whole host; signal only
  * the processes that descend from cinit. */
 static void signal_descendants(int sig)
@@ -433,7 +454,7 @@ static void signal_descendants(int sig)
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	pid_t self = getpid();
-	int max = 4 * 1024 * 1024;
+	int max = pid_table_size();
 	pid_t *ppid_of;
 
 	if (!d) {
