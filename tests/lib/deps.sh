@@ -29,6 +29,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests run redis-server and nginx themselves, in namespaces of their
+# own; their packages must not start host-wide daemons on ports 80 and 6379.
+# A policy-rc.d of ours, for the install only, says so to invoke-rc.d.
+rcd=/usr/sbin/policy-rc.d
+if [ ! -e "$rcd" ]; then
+	printf '#!/bin/sh\n# deps.sh: no daemons start while it installs\nexit 101\n' >"$rcd"
+	chmod 755 "$rcd"
+	trap 'rm -f "$rcd"' EXIT
+fi
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null
