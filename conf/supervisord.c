@@ -718,25 +718,27 @@ static const char *inherited_note(bool env, bool user, bool umask)
 /* The keys supervisord knows in [supervisord]. Those not passed on are
  * covered by the section's notice; any other key is a typo or a newer
  * supervisord's, and is named, since a misspelt environment would otherwise
- * vanish without a word. */
+ * vanish without a word. The table is only looked up, never applied:
+ * load_supervisord reads the keys it passes on itself. */
+#define SUPERVISORD_NOTICE "see the [supervisord] notice"
 static const struct key_spec supervisord_keys[] = {
-    {"logfile", KEY_FN, 0, NULL, NULL},
-    {"logfile_maxbytes", KEY_FN, 0, NULL, NULL},
-    {"logfile_backups", KEY_FN, 0, NULL, NULL},
-    {"loglevel", KEY_FN, 0, NULL, NULL},
-    {"pidfile", KEY_FN, 0, NULL, NULL},
-    {"umask", KEY_FN, 0, NULL, NULL},
-    {"nodaemon", KEY_FN, 0, NULL, NULL},
-    {"silent", KEY_FN, 0, NULL, NULL},
-    {"minfds", KEY_FN, 0, NULL, NULL},
-    {"minprocs", KEY_FN, 0, NULL, NULL},
-    {"nocleanup", KEY_FN, 0, NULL, NULL},
-    {"childlogdir", KEY_FN, 0, NULL, NULL},
-    {"user", KEY_FN, 0, NULL, NULL},
-    {"directory", KEY_FN, 0, NULL, NULL},
-    {"strip_ansi", KEY_FN, 0, NULL, NULL},
-    {"environment", KEY_FN, 0, NULL, NULL},
-    {"identifier", KEY_FN, 0, NULL, NULL},
+    {"logfile", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"logfile_maxbytes", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"logfile_backups", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"loglevel", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"pidfile", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"umask", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"nodaemon", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"silent", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"minfds", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"minprocs", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"nocleanup", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"childlogdir", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"user", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"directory", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"strip_ansi", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"environment", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
+    {"identifier", KEY_IGNORED, 0, NULL, SUPERVISORD_NOTICE},
 };
 #define N_SUPERVISORD_KEYS (sizeof(supervisord_keys) / sizeof(supervisord_keys[0]))
 
