@@ -27,7 +27,11 @@ ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 CONF_SRC = $(wildcard conf/*.c)
 SUPERVISE_SRC = $(wildcard supervise/*.c)
 INIT_SRC = $(filter-out init/main.c,$(wildcard init/*.c))
-SPAWN_SRC = $(filter-out spawn/main.c,$(wildcard spawn/*.c))
+SPAWN_SRC = $(wildcard spawn/*.c)
+# The manager's rooms (see README, Layout): the commands, networks, images.
+MANAGE_SRC = $(filter-out manage/main.c,$(wildcard manage/*.c))
+NET_SRC = $(wildcard net/*.c)
+IMAGE_SRC = $(wildcard image/*.c)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 TEST_HELPER_SRC = $(wildcard tests/helpers/*.c)
 
@@ -37,9 +41,17 @@ LIBCONF = $(BUILD)/libconf.a
 LIBSUPERVISE = $(BUILD)/libsupervise.a
 LIBINIT = $(BUILD)/libinit.a
 LIBSPAWN = $(BUILD)/libspawn.a
+LIBMANAGE = $(BUILD)/libmanage.a
+LIBNET = $(BUILD)/libnet.a
+LIBIMAGE = $(BUILD)/libimage.a
+# cspawn's own archives, the commands first (the linker reads them in order).
+CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
 
 CINIT_LIBS = -lev -linih -lm
-CSPAWN_LIBS = -lseccomp
+# Libraries of each room of cspawn; a room adds its own here.
+NET_LIBS =
+IMAGE_LIBS =
+CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
@@ -57,6 +69,9 @@ $(LIBCONF): $(call obj,$(CONF_SRC))
 $(LIBSUPERVISE): $(call obj,$(SUPERVISE_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
+$(LIBMANAGE): $(call obj,$(MANAGE_SRC))
+$(LIBNET): $(call obj,$(NET_SRC))
+$(LIBIMAGE): $(call obj,$(IMAGE_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
@@ -65,13 +80,13 @@ $(BUILD)/lib%.a:
 $(BUILD)/cinit: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF)
 	$(CC) $(ALL_LDFLAGS) $(STATIC) -o $@ $^ $(CINIT_LIBS)
 
-$(BUILD)/cspawn: $(call obj,spawn/main.c) $(LIBSPAWN) $(LIBCONF)
+$(BUILD)/cspawn: $(call obj,manage/main.c) $(CSPAWN_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
 
-$(BUILD)/tests/unit/%.t: tests/unit/%.c $(LIBSPAWN) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF) tests/tap.h
+$(BUILD)/tests/unit/%.t: tests/unit/%.c $(CSPAWN_ARCHIVES) $(LIBINIT) $(LIBSUPERVISE) tests/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBSPAWN) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF) \
-		$(CINIT_LIBS) $(CSPAWN_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CSPAWN_ARCHIVES) $(LIBINIT) $(LIBSUPERVISE) \
+		$(LIBCONF) $(CINIT_LIBS) $(CSPAWN_LIBS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

@@ -1,4 +1,7 @@
-/* cspawn: runs a root filesystem as a container, with cinit as PID 1. */
+/* `cspawn run` in the foreground: a root filesystem as a container, with
+ * cinit as PID 1, and cspawn staying outside as its monitor. */
+#include "manage/commands.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -100,7 +103,7 @@ static void free_paths(struct host_paths *h)
 	free(h->config);
 }
 
-int main(int argc, char **argv)
+int cmd_run(int argc, char **argv)
 {
 	struct host_paths paths = {0};
 	struct spawn_opts o;
