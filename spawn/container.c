@@ -324,6 +324,66 @@ static _Noreturn void run_child(const struct container_spec *s, int sync[2], int
 	report_and_exit(report[1], st, &ce);
 }
 
+/* The network namespace to join is one that net/ set up on the host side
+ * (owned by the host's user namespace): a child already inside a new user
+ * namespace could not setns into it, so cspawn enters it around clone and
+ * the child starts there. *saved gets cspawn's own, to return to. */
+static int enter_netns_for_clone(const struct container_spec *s, int *saved,
+				 struct spawn_error *e)
+{
+	int target;
+
+	*saved = -1;
+	if (s->o->net != SPAWN_NET_JOIN)
+		return 0;
+	target = open(s->o->netns_path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return spawn_fail_errno(e, "opening the network namespace %s", s->o->netns_path);
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0) {
+		spawn_fail_errno(e, "opening /proc/self/ns/net");
+	} else if (setns(target, CLONE_NEWNET) < 0) {
+		spawn_fail_errno(e, "setns to the network namespace %s", s->o->netns_path);
+		close(*saved);
+		*saved = -1;
+	}
+	close(target);
+	return *saved < 0 ? -1 : 0;
+}
+
+/* Back to cspawn's own namespace; failing that, cspawn must not go on in
+ * the container's (its later containers would start there). */
+static void leave_netns(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cspawn: setns back to its own network namespace: %s\n",
+			strerror(errno));
+		_exit(125);
+	}
+	close(saved);
+}
+
+static pid_t clone_child(const struct container_spec *s, int sync[2], int report[2],
+			 struct spawn_error *e)
+{
+	int saved;
+	pid_t pid;
+
+	if (enter_netns_for_clone(s, &saved, e) < 0)
+		return -1;
+	/* Fork-like clone (no new stack): the child runs on a copy of ours,
+	 * which keeps sanitizers and stack traces sane. */
+	pid = (pid_t)syscall(SYS_clone, clone_flags(s) | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		run_child(s, sync, report);
+	if (pid < 0)
+		spawn_fail_errno(e, "clone");
+	leave_netns(saved);
+	return pid;
+}
+
 pid_t container_start(const struct container_spec *s, int *status, struct spawn_error *e)
 {
 	int sync[2], report[2];
@@ -338,18 +398,12 @@ pid_t container_start(const struct container_spec *s, int *status, struct spawn_
 		close(sync[1]);
 		return -1;
 	}
-	/* Fork-like clone (no new stack): the child runs on a copy of ours,
-	 * which keeps sanitizers and stack traces sane. */
-	pid = (pid_t)syscall(SYS_clone, clone_flags(s) | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid == 0)
-		run_child(s, sync, report);
+	pid = clone_child(s, sync, report, e);
 	close(sync[0]);
 	close(report[1]);
-	if (pid < 0)
-		spawn_fail_errno(e, "clone");
-	else if (prepare_child(s, pid, sync[1], e) < 0)
+	if (pid >= 0 && prepare_child(s, pid, sync[1], e) < 0)
 		pid = abandon_child(pid, report[0], status, e);
-	else
+	else if (pid >= 0)
 		pid = await_exec(pid, report[0], status, e);
 	close(sync[1]);
 	close(report[0]);

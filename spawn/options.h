@@ -11,7 +11,11 @@
 
 #include "spawn/util.h"
 
-enum spawn_net { SPAWN_NET_NONE, SPAWN_NET_HOST };
+enum spawn_net {
+	SPAWN_NET_NONE, /* a new namespace with only lo */
+	SPAWN_NET_HOST, /* the host's */
+	SPAWN_NET_JOIN, /* an existing namespace: netns_path, set up by net/ */
+};
 
 enum spawn_restart {
 	SPAWN_RESTART_NO,
@@ -58,6 +62,7 @@ struct spawn_opts {
 	bool read_only;
 
 	enum spawn_net net;
+	const char *netns_path; /* SPAWN_NET_JOIN: a bind-mounted namespace file */
 	bool userns;
 	uint64_t caps; /* effective, permitted and bounding set */
 
