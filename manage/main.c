@@ -1,7 +1,9 @@
 /* cspawn's entry: `cspawn COMMAND [ARGS]` picks a command; with no known
  * command word first, the arguments are those of `run`, so the form that
  * came first (`cspawn [options] ROOTFS [COMMAND...]`) keeps working. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manage/commands.h"
@@ -23,10 +25,33 @@ static const struct command *find_command(const char *word)
 	return NULL;
 }
 
+/* `--root DIR` before the command word moves all state (manage/paths.h);
+ * it travels as CSPAWN_ROOT, so commands and monitors they start agree. */
+static int take_global_root(int *argc, char ***argv)
+{
+	if (*argc < 3 || strcmp((*argv)[1], "--root") != 0)
+		return 0;
+	if ((*argv)[2][0] != '/') {
+		fprintf(stderr, "cspawn: --root '%s': expected an absolute path\n", (*argv)[2]);
+		return -1;
+	}
+	if (setenv("CSPAWN_ROOT", (*argv)[2], 1) < 0) {
+		fprintf(stderr, "cspawn: setenv CSPAWN_ROOT: %s\n", strerror(errno));
+		return -1;
+	}
+	(*argv)[2] = (*argv)[0];
+	*argv += 2;
+	*argc -= 2;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const struct command *c = argc > 1 ? find_command(argv[1]) : NULL;
+	const struct command *c;
 
+	if (take_global_root(&argc, &argv) < 0)
+		return 125;
+	c = argc > 1 ? find_command(argv[1]) : NULL;
 	if (!c)
 		return cmd_run(argc, argv);
 	return c->fn(argc - 1, argv + 1);

@@ -328,8 +328,7 @@ static _Noreturn void run_child(const struct container_spec *s, int sync[2], int
  * (owned by the host's user namespace): a child already inside a new user
  * namespace could not setns into it, so cspawn enters it around clone and
  * the child starts there. *saved gets cspawn's own, to return to. */
-static int enter_netns_for_clone(const struct container_spec *s, int *saved,
-				 struct spawn_error *e)
+static int enter_netns_for_clone(const struct container_spec *s, int *saved, struct spawn_error *e)
 {
 	int target;
 
