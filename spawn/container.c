@@ -180,6 +180,11 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
+	/* A session of its own: in cspawn's process group, `kill 0` inside
+	 * would reach cspawn and whatever else shares its job on the host.
+	 * cspawn forwards what its terminal sends instead. */
+	if (setsid() < 0)
+		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_namespaces(s, e) < 0)
 		return -1;
 	/* Device nodes and mount points get exactly the modes asked for; the

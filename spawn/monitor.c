@@ -60,14 +60,6 @@ static int exit_code_of(int wstatus)
 	return 125;
 }
 
-/* A signal the terminal sent (Ctrl-C, a resize) already reached the
- * container, which shares cspawn's process group; passing it on again
- * would deliver it twice. Only signals from a process are forwarded. */
-static bool sent_by_a_process(const siginfo_t *si)
-{
-	return si->si_code <= 0;
-}
-
 /* Waits for the container's PID 1 to end, forwarding signals meanwhile. */
 static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
 {
@@ -91,8 +83,10 @@ static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
 		}
 		if (sig == SIGTERM || sig == SIGINT)
 			*stop_requested = true;
-		/* pid is our unreaped child, so kill cannot miss it. */
-		if (sent_by_a_process(&si) && kill(pid, sig) < 0)
+		/* Signals from cspawn's terminal too (Ctrl-C, a resize): the
+		 * container is in a session of its own and gets them only from
+		 * here. pid is our unreaped child, so kill cannot miss it. */
+		if (kill(pid, sig) < 0)
 			fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
 	}
 }
