@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 
 #include "spawn/command.h"
 #include "spawn/privs.h"
+#include "spawn/resolve.h"
 #include "spawn/sysfilter.h"
 #include "spawn/users.h"
 
@@ -114,16 +116,52 @@ static int set_up_namespaces(const struct container_spec *s, struct spawn_error 
 	return 0;
 }
 
+/* The working directory is resolved inside the root like every path
+ * cspawn opens there (no magic link, no symlink out), created there when
+ * missing, and entered by descriptor; then checked to lie under the root,
+ * as a cwd reached any other way could be a directory of the host's. */
 static int enter_workdir(const char *dir, struct spawn_error *e)
 {
-	struct stat st;
+	char cwd[PATH_MAX];
+	int root, fd;
 
 	if (!dir)
 		return 0;
-	if (stat(dir, &st) < 0 && mkdir_p(dir, 0755) < 0)
-		return spawn_fail_errno(e, "creating the working directory %s", dir);
-	if (chdir(dir) < 0)
-		return spawn_fail_errno(e, "chdir %s", dir);
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return spawn_fail_errno(e, "opening the root for the working directory");
+	fd = resolve_in_root(root, dir, RESOLVE_MKDIR, RESOLVE_AUTO, e);
+	close(root);
+	if (fd < 0) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return spawn_fail(e, "working directory %s: %s", dir, why);
+	}
+	if (fchdir(fd) < 0) {
+		spawn_fail_errno(e, "working directory %s: fchdir", dir);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	/* getcwd names a directory outside the root "(unreachable)...". */
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return spawn_fail(e, "working directory %s: not under the container's root", dir);
+	return 0;
+}
+
+/* Closes every descriptor but 0-2 and the two pipes to cspawn, before
+ * anything else: one inherited from cspawn's caller (a directory held
+ * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
+ * every path resolved from here on, and lead out of the root. */
+static int close_inherited_fds(const struct child_pipes *p, struct spawn_error *e)
+{
+	unsigned lo = (unsigned)(p->sync_rd < p->report_wr ? p->sync_rd : p->report_wr);
+	unsigned hi = (unsigned)(p->sync_rd < p->report_wr ? p->report_wr : p->sync_rd);
+
+	if ((lo > 3 && close_range(3, lo - 1, 0) < 0) ||
+	    (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) < 0) || close_range(hi + 1, ~0U, 0) < 0)
+		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
 
@@ -178,6 +216,8 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	struct spawn_command cmd;
 	struct spawn_user user;
 
+	if (close_inherited_fds(p, e) < 0)
+		return -1;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
 	/* A session of its own: in cspawn's process group, `kill 0` inside
