@@ -92,9 +92,10 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
-# Runs inside busybox roots, so static, and without the sanitizers (which
-# cannot be linked statically).
-$(BUILD)/tests/helpers/sysprobe: tests/helpers/sysprobe.c
+# These run inside busybox roots, so static, and without the sanitizers
+# (which cannot be linked statically).
+STATIC_HELPERS = $(addprefix $(BUILD)/tests/helpers/,sysprobe swapper maskprobe)
+$(STATIC_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
 
