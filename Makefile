@@ -99,7 +99,14 @@ $(STATIC_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
 
-tests: all $(UNIT_BINS) $(HELPER_BINS)
+# Libraries an attacker's image preloads (tests/system/spawn_escape_exe.t).
+PRELOAD_LIBS = $(patsubst tests/helpers/preload/%.c,$(BUILD)/tests/helpers/%.so,\
+	$(wildcard tests/helpers/preload/*.c))
+$(BUILD)/tests/helpers/%.so: tests/helpers/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -shared -fPIC -o $@ $<
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS)
 
 deps:
 	@sh tests/lib/deps.sh

@@ -63,7 +63,7 @@ static int find_init(const struct spawn_opts *o, char **out)
 	}
 	*out = realpath(path, NULL);
 	if (!*out || access(*out, X_OK) < 0)
-		return fail("cinit %s (give --init PATH, or --no-init)", path, strerror(errno));
+		return fail("cinit %s (give --init PATH)", path, strerror(errno));
 	return 0;
 }
 
@@ -82,7 +82,9 @@ static int resolve_paths(struct spawn_opts *o, struct host_paths *h)
 			return -1;
 		o->layers[i] = h->layers[i];
 	}
-	if (!o->no_init && find_init(o, &h->init) < 0)
+	/* With --no-init too: the command starts through cinit's exec
+	 * trampoline (spawn/command.h). */
+	if (find_init(o, &h->init) < 0)
 		return -1;
 	if (o->config) {
 		h->config = realpath(o->config, NULL);

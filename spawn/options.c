@@ -15,30 +15,33 @@
 
 void spawn_usage(FILE *out)
 {
-	fputs("usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
-	      "  --name NAME             container name (default: cspawn-PID-RAND)\n"
-	      "  --hostname NAME         hostname inside (default: the name)\n"
-	      "  -e, --env KEY[=VAL]     set an environment variable\n"
-	      "  -w, --workdir DIR       working directory inside\n"
-	      "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
-	      "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
-	      "      --cpus N            CPU limit, e.g. 0.5\n"
-	      "      --pids-limit N      most processes at once\n"
-	      "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
-	      "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
-	      "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
-	      "                          writes go to a fresh layer removed at exit\n"
-	      "      --read-only         mount the root read-only\n"
-	      "      --net none|host     network namespace (default none: only lo)\n"
-	      "      --userns            map root inside to an unprivileged host range\n"
-	      "      --cap-add CAP       add a capability (or ALL)\n"
-	      "      --cap-drop CAP      drop a capability (or ALL)\n"
-	      "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
-	      "      --init PATH         cinit to run as PID 1 (default: beside cspawn)\n"
-	      "  -c, --config FILE       run cinit with this cinit.ini\n"
-	      "      --no-init           run COMMAND itself as PID 1\n"
-	      "  -h, --help              show this help\n",
-	      out);
+	fputs(
+	    "usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
+	    "  --name NAME             container name (default: cspawn-PID-RAND)\n"
+	    "  --hostname NAME         hostname inside (default: the name)\n"
+	    "  -e, --env KEY[=VAL]     set an environment variable\n"
+	    "  -w, --workdir DIR       working directory inside\n"
+	    "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
+	    "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
+	    "      --cpus N            CPU limit, e.g. 0.5\n"
+	    "      --pids-limit N      most processes at once\n"
+	    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
+	    "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
+	    "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
+	    "                          writes go to a fresh layer removed at exit\n"
+	    "      --read-only         mount the root read-only\n"
+	    "      --net none|host     network namespace (default none: only lo)\n"
+	    "      --userns            map root inside to an unprivileged host range\n"
+	    "      --cap-add CAP       add a capability (or ALL)\n"
+	    "      --cap-drop CAP      drop a capability (or ALL)\n"
+	    "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
+	    "      --init PATH         cinit to run as PID 1 (default: beside cspawn);\n"
+	    "                          with --no-init, the trampoline the command starts through\n"
+	    "  -c, --config FILE       run cinit with this cinit.ini\n"
+	    "      --no-init           run COMMAND itself as PID 1 (started through cinit's\n"
+	    "                          exec trampoline, which it replaces at once)\n"
+	    "  -h, --help              show this help\n",
+	    out);
 }
 
 enum long_only {
@@ -382,8 +385,6 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 
 static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
 {
-	if (o->no_init && o->init_path)
-		return spawn_fail(e, "--init and --no-init exclude each other");
 	if (o->no_init && o->config)
 		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
 	if (o->config && o->ncmd > 0)
