@@ -178,6 +178,7 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 				      .map = o->userns ? &env->map : NULL,
 				      .held = o->no_init ? NULL : &env->signals};
 	struct spawn_error e;
+	struct rootfs_created created;
 	struct cgroup cg;
 	pid_t pid;
 	int code;
@@ -193,12 +194,19 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 		return -1;
 	}
 	spec.cg = &cg;
-	pid = container_start(&spec, status, &e);
-	if (pid < 0) {
+	if (rootfs_note_missing(&plan, o->workdir, &created, &e) < 0) {
 		warn(o, &e);
 		clean_run(env, &cg);
 		return -1;
 	}
+	pid = container_start(&spec, status, &e);
+	if (pid < 0) {
+		warn(o, &e);
+		rootfs_remove_created(&plan, &created);
+		clean_run(env, &cg);
+		return -1;
+	}
+	rootfs_created_free(&created); /* started: they stay, as runc leaves them */
 	code = supervise(pid, &env->signals, stop_requested);
 	report_oom(o, &cg);
 	clean_run(env, &cg);

@@ -1,6 +1,9 @@
 #include "spawn/rootfs.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,36 +16,68 @@
 #include "spawn/mounts.h"
 #include "spawn/resolve.h"
 
-static int mount_user_tmpfs(int rootfd, const struct spawn_tmpfs *t, struct spawn_error *e)
+/* The target of a -v or --tmpfs, resolved (and made) inside the root,
+ * which it must not be: a mount over the container's / (through "..",
+ * or a symlink to /) would hide everything cspawn put there. */
+static int user_target(int rootfd, const char *flag, const char *path, enum resolve_create create,
+		       struct spawn_error *e)
 {
-	int mnt = mounts_new("tmpfs", t->data, mounts_attrs_of(t->flags), e), target, rc = -1;
+	int fd = resolve_in_root(rootfd, path, create, RESOLVE_AUTO, e);
+	struct stat root, target;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(rootfd, &root) < 0 || fstat(fd, &target) < 0) {
+		spawn_fail_errno(e, "%s %s: fstat", flag, path);
+	} else if (root.st_dev == target.st_dev && root.st_ino == target.st_ino) {
+		spawn_fail(e, "%s %s: the target resolves to the container's /", flag, path);
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* Attaches the detached mount mnt on the user's target; closes mnt. */
+static int attach_user(int rootfd, int mnt, const char *flag, const char *path,
+		       enum resolve_create create, struct spawn_error *e)
+{
+	int target, rc = -1;
 
 	if (mnt < 0) {
 		char why[sizeof(e->msg)];
 
 		snprintf(why, sizeof(why), "%s", e->msg);
-		return spawn_fail(e, "--tmpfs %s: %s", t->path, why);
+		return spawn_fail(e, "%s %s: %s", flag, path, why);
 	}
-	target = resolve_in_root(rootfd, t->path, RESOLVE_MKDIR, RESOLVE_AUTO, e);
+	target = user_target(rootfd, flag, path, create, e);
 	if (target >= 0) {
 		rc = mounts_attach(mnt, target);
 		if (rc < 0)
-			spawn_fail_errno(e, "mounting tmpfs on %s", t->path);
+			spawn_fail_errno(e, "%s: mounting on %s", flag, path);
 		close(target);
 	}
 	close(mnt);
 	return rc;
 }
 
+static int mount_user_tmpfs(int rootfd, const struct spawn_tmpfs *t, struct spawn_error *e)
+{
+	int mnt = mounts_new("tmpfs", t->data, mounts_attrs_of(t->flags), e);
+
+	return attach_user(rootfd, mnt, "--tmpfs", t->path, RESOLVE_MKDIR, e);
+}
+
 static int mount_user_bind(int rootfd, const struct spawn_bind *b, struct spawn_error *e)
 {
 	struct stat st;
+	int tree;
 
 	if (stat(b->host, &st) < 0)
 		return spawn_fail_errno(e, "-v %s", b->host);
-	return mounts_bind_host(rootfd, b->host, b->ctr,
-				S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE,
-				b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
+	tree = mounts_clone(AT_FDCWD, b->host, b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
+	return attach_user(rootfd, tree, "-v", b->ctr,
+			   S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE, e);
 }
 
 /* On cspawn's own /dev, through its descriptor: a name looked up from the
@@ -209,4 +244,134 @@ int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
 	if (rc == 0 && p->read_only)
 		rc = root_read_only(e);
 	return rc;
+}
+
+static bool noted(const struct rootfs_created *c, const char *path)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+static int add_note(struct rootfs_created *c, const char *path, struct spawn_error *e)
+{
+	char **grown = realloc(c->paths, (c->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return spawn_fail_errno(e, "noting mount points");
+	c->paths = grown;
+	c->paths[c->n] = strdup(path);
+	if (!c->paths[c->n])
+		return spawn_fail_errno(e, "noting mount points");
+	c->n++;
+	return 0;
+}
+
+/* Notes path and each of its parents that the root lacks. */
+static int note_path(int rootfd, const char *path, struct rootfs_created *c, struct spawn_error *e)
+{
+	char prefix[PATH_MAX];
+	size_t len = 0;
+
+	if (!path || strlen(path) >= sizeof(prefix))
+		return 0;
+	while (path[len]) {
+		int fd;
+
+		len += strspn(path + len, "/");
+		len += strcspn(path + len, "/");
+		memcpy(prefix, path, len);
+		prefix[len] = '\0';
+		fd = resolve_open(rootfd, prefix, O_PATH, RESOLVE_AUTO);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != ENOENT)
+			return 0; /* not something a start creates: it will say why */
+		else if (!noted(c, prefix) && add_note(c, prefix, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rootfs_note_missing(const struct rootfs_plan *p, const char *workdir, struct rootfs_created *c,
+			struct spawn_error *e)
+{
+	static const char *const kernel[] = {"/proc", "/sys", "/dev"};
+	int rootfd, rc = 0;
+
+	c->paths = NULL;
+	c->n = 0;
+	if (p->nlayers)
+		return 0;
+	rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return 0; /* the start will report it */
+	for (size_t i = 0; rc == 0 && i < 3; i++)
+		rc = note_path(rootfd, kernel[i], c, e);
+	for (size_t i = 0; rc == 0 && i < p->nbinds; i++)
+		rc = note_path(rootfd, p->binds[i].ctr, c, e);
+	for (size_t i = 0; rc == 0 && i < p->ntmpfs; i++)
+		rc = note_path(rootfd, p->tmpfs[i].path, c, e);
+	if (rc == 0)
+		rc = note_path(rootfd, workdir, c, e);
+	close(rootfd);
+	return rc;
+}
+
+/* Removes path if it is an empty directory or an empty file. */
+static void remove_if_empty(int rootfd, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/') + 1;
+	struct stat st;
+	int dirfd;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path);
+	dirfd = resolve_open(rootfd, parent, O_PATH | O_DIRECTORY, RESOLVE_AUTO);
+	if (dirfd < 0)
+		return;
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* rmdir refuses a directory that is not empty: left alone */
+		if (S_ISDIR(st.st_mode))
+			(void)unlinkat(dirfd, base, AT_REMOVEDIR);
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlinkat(dirfd, base, 0);
+	}
+	close(dirfd);
+}
+
+static size_t depth_of(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+void rootfs_remove_created(const struct rootfs_plan *p, struct rootfs_created *c)
+{
+	int rootfd = c->n ? open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	size_t deepest = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (depth_of(c->paths[i]) > deepest)
+			deepest = depth_of(c->paths[i]);
+	for (size_t d = deepest; rootfd >= 0 && d > 0; d--)
+		for (size_t i = 0; i < c->n; i++)
+			if (depth_of(c->paths[i]) == d)
+				remove_if_empty(rootfd, c->paths[i]);
+	if (rootfd >= 0)
+		close(rootfd);
+	rootfs_created_free(c);
+}
+
+void rootfs_created_free(struct rootfs_created *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->paths[i]);
+	free(c->paths);
+	c->paths = NULL;
+	c->n = 0;
 }

@@ -57,17 +57,44 @@ static bool lock_is_current(int fd, const char *path)
 	       held.st_dev == named.st_dev;
 }
 
+/* mkdir, then the mode set explicitly (a umask of 077 would otherwise
+ * decide it); an existing directory gets the mode too. */
+static int make_dir(const char *path, mode_t mode, struct spawn_error *e)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "creating %s", path);
+	if (chmod(path, mode) < 0)
+		return spawn_fail_errno(e, "chmod %s", path);
+	return 0;
+}
+
+/* The base 0711: with --userns the overlay is mounted by the container's
+ * root, an unprivileged host uid that must pass through it. The name's
+ * directory 0700, so that no host user can reach the writable layer, where
+ * the container's root may leave setuid files and device nodes (with
+ * --userns it belongs to the container's root, see state_fresh_layer). */
+static int make_state_dirs(const struct spawn_state *s, struct spawn_error *e)
+{
+	char base[PATH_MAX];
+
+	snprintf(base, sizeof(base), "%s", s->dir);
+	*strrchr(base, '/') = '\0';
+	if (mkdir_p(base, 0711) < 0)
+		return spawn_fail_errno(e, "creating %s", base);
+	if (chmod(base, 0711) < 0)
+		return spawn_fail_errno(e, "chmod %s", base);
+	return make_dir(s->dir, 0700, e);
+}
+
 static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error *e)
 {
 	for (int attempt = 0; attempt < 100; attempt++) {
 		int fd;
 
-		/* mkdir -p: the base may vanish when another cspawn releases
-		 * the last name in it. 0711: with --userns the overlay is
-		 * mounted by the container's root, an unprivileged host uid
-		 * that must pass through to its writable layer. */
-		if (mkdir_p(s->dir, 0711) < 0)
-			return spawn_fail_errno(e, "creating %s", s->dir);
+		/* The base may vanish when another cspawn releases the last
+		 * name in it. */
+		if (make_state_dirs(s, e) < 0)
+			return -1;
 		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == ENOENT)
 			continue; /* the directory went away under us */
@@ -118,9 +145,13 @@ int state_fresh_layer(const struct spawn_state *s, uid_t uid, gid_t gid, struct 
 	state_path(s, "rw", rw, sizeof(rw));
 	if (state_remove_layer(s, e) < 0)
 		return -1;
+	/* The container's root (a host uid with --userns) mounts the overlay
+	 * and must reach its layer through the name's 0700 directory. */
+	if (chown(s->dir, uid, gid) < 0)
+		return spawn_fail_errno(e, "chown %s", s->dir);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
-			return spawn_fail_errno(e, "creating %s", dirs[i]);
+		if (make_dir(dirs[i], 0755, e) < 0)
+			return -1;
 		if (chown(dirs[i], uid, gid) < 0)
 			return spawn_fail_errno(e, "chown %s", dirs[i]);
 	}
