@@ -260,6 +260,27 @@ static int clean_stale(struct run_env *env, struct spawn_error *e)
 	return state_remove_layer(&env->state, e);
 }
 
+static void remove_stale_cgroup(const char *name, void *ctx)
+{
+	struct run_env *env = ctx;
+	struct spawn_error e;
+
+	if (cgroup_remove_stale(&env->layout, name, &e) < 0)
+		fprintf(stderr, "cspawn: %s: %s\n", name, e.msg);
+}
+
+/* The cgroup layout; what an earlier run of this name left, and what
+ * killed runs of other names left; the id map of --userns. */
+static int prepare_run(struct run_env *env, struct spawn_error *e)
+{
+	if (detect_layout(&env->layout, e) < 0 || (env->state.stale_pid && clean_stale(env, e) < 0))
+		return -1;
+	state_sweep(STATE_BASE, env->o->name, remove_stale_cgroup, env);
+	if (env->o->userns && userns_default_map(&env->map, e) < 0)
+		return -1;
+	return 0;
+}
+
 int monitor_run(const struct spawn_opts *o, const char *init_path)
 {
 	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}};
@@ -273,9 +294,7 @@ int monitor_run(const struct spawn_opts *o, const char *init_path)
 		state_release(&env.state);
 		return 125;
 	}
-	if (detect_layout(&env.layout, &e) < 0 ||
-	    (env.state.stale_pid && clean_stale(&env, &e) < 0) ||
-	    (o->userns && userns_default_map(&env.map, &e) < 0))
+	if (prepare_run(&env, &e) < 0)
 		warn(o, &e);
 	else
 		status = run_with_restarts(&env);

@@ -1,6 +1,8 @@
 #include "spawn/state.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,14 @@ static int make_state_dirs(const struct spawn_state *s, struct spawn_error *e)
 	return make_dir(s->dir, 0700, e);
 }
 
+/* The pid file names no live process (ESRCH; or there is none yet). */
+static bool holder_is_gone(const struct spawn_state *s)
+{
+	pid_t pid = read_pid(s);
+
+	return pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
 static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error *e)
 {
 	for (int attempt = 0; attempt < 100; attempt++) {
@@ -105,6 +115,13 @@ static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error
 
 			close(fd);
 			errno = saved;
+			/* A sweep (state_sweep) holds the lock of a dead cspawn
+			 * for a moment: wait for it rather than call the name
+			 * taken. */
+			if (errno == EWOULDBLOCK && holder_is_gone(s)) {
+				sleep_ms(10);
+				continue;
+			}
 			if (errno == EWOULDBLOCK)
 				return spawn_fail(e,
 						  "a container named '%s' is already running "
@@ -196,4 +213,56 @@ void state_release(struct spawn_state *s)
 	if (rmdir(path) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT &&
 	    errno != EBUSY)
 		fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+}
+
+/* Takes the lock of base/name when its holder died: 1 with s filled and
+ * the lock held, 0 when it is in use (or was never held). */
+static int take_stale(const char *base, const char *name, struct spawn_state *s)
+{
+	char lock[PATH_MAX + 8];
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	if (format_path(s->dir, sizeof(s->dir), "%s/%s", base, name) < 0)
+		return 0;
+	/* No pid file: a cspawn between its mkdir and its lock, not stale. */
+	s->stale_pid = read_pid(s);
+	if (s->stale_pid <= 0)
+		return 0;
+	state_path(s, "rw/upper", s->upper, sizeof(s->upper));
+	state_path(s, "rw/work", s->work, sizeof(s->work));
+	state_path(s, "merged", s->merged, sizeof(s->merged));
+	state_path(s, "lock", lock, sizeof(lock));
+	fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !lock_is_current(fd, lock)) {
+		close(fd);
+		return 0;
+	}
+	s->lockfd = fd;
+	return 1;
+}
+
+void state_sweep(const char *base, const char *skip, void (*clean)(const char *name, void *ctx),
+		 void *ctx)
+{
+	DIR *d = opendir(base);
+	struct dirent *ent;
+
+	if (!d)
+		return;
+	while ((ent = readdir(d))) {
+		struct spawn_state s;
+
+		if (ent->d_name[0] == '.' || strcmp(ent->d_name, skip) == 0 ||
+		    ent->d_type != DT_DIR || !take_stale(base, ent->d_name, &s))
+			continue;
+		fprintf(stderr, "cspawn: %s: removing what a killed cspawn (pid %d) left behind\n",
+			ent->d_name, (int)s.stale_pid);
+		clean(ent->d_name, ctx);
+		state_release(&s);
+	}
+	closedir(d);
 }
