@@ -362,6 +362,16 @@ static pid_t abandon_child(pid_t pid, int report_rd, int *status, struct spawn_e
 	return -1;
 }
 
+/* The relay's pipes become 0, 1 and 2; the originals go with the other
+ * inherited descriptors in child_setup. */
+static int install_stdio(const int *stdio, struct spawn_error *e)
+{
+	for (int i = 0; stdio && i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			return spawn_fail_errno(e, "dup2 of the container's stdio");
+	return 0;
+}
+
 static _Noreturn void run_child(const struct container_spec *s, int sync[2], int report[2])
 {
 	struct child_pipes p = {.sync_rd = sync[0], .report_wr = report[1]};
@@ -370,7 +380,8 @@ static _Noreturn void run_child(const struct container_spec *s, int sync[2], int
 
 	close(sync[1]);
 	close(report[0]);
-	child_setup(s, &p, &st, &ce);
+	if (install_stdio(s->stdio, &ce) == 0)
+		child_setup(s, &p, &st, &ce);
 	report_and_exit(report[1], st, &ce);
 }
 

@@ -36,7 +36,7 @@ void state_release(struct spawn_state *s);
  * holding that name's lock, then releases it with state_release: what a
  * killed cspawn of a generated name left would otherwise stay forever, as
  * no later start reuses the name. */
-void state_sweep(const char *base, const char *skip,
-		 void (*clean)(const char *name, void *ctx), void *ctx);
+void state_sweep(const char *base, const char *skip, void (*clean)(const char *name, void *ctx),
+		 void *ctx);
 
 #endif
