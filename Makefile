@@ -28,6 +28,8 @@ CONF_SRC = $(wildcard conf/*.c)
 SUPERVISE_SRC = $(wildcard supervise/*.c)
 INIT_SRC = $(filter-out init/main.c,$(wildcard init/*.c))
 SPAWN_SRC = $(wildcard spawn/*.c)
+# The OCI runtime spec's documents as structs (config.json, state, features).
+OCI_SRC = $(wildcard oci/*.c)
 # The manager's rooms (see README, Layout): the commands, networks, images.
 MANAGE_SRC = $(filter-out manage/main.c,$(wildcard manage/*.c))
 NET_SRC = $(wildcard net/*.c)
@@ -41,17 +43,19 @@ LIBCONF = $(BUILD)/libconf.a
 LIBSUPERVISE = $(BUILD)/libsupervise.a
 LIBINIT = $(BUILD)/libinit.a
 LIBSPAWN = $(BUILD)/libspawn.a
+LIBOCI = $(BUILD)/liboci.a
 LIBMANAGE = $(BUILD)/libmanage.a
 LIBNET = $(BUILD)/libnet.a
 LIBIMAGE = $(BUILD)/libimage.a
 # cspawn's own archives, the commands first (the linker reads them in order).
-CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
+CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBOCI) $(LIBCONF)
 
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
 NET_LIBS =
 IMAGE_LIBS =
-CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
+OCI_LIBS = -ljansson
+CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
@@ -69,6 +73,7 @@ $(LIBCONF): $(call obj,$(CONF_SRC))
 $(LIBSUPERVISE): $(call obj,$(SUPERVISE_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
+$(LIBOCI): $(call obj,$(OCI_SRC))
 $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
