@@ -104,7 +104,8 @@ struct rd_mark {
 
 struct rd_mark rd_key(struct rd *r, const char *key);
 struct rd_mark rd_index(struct rd *r, size_t i);
-/* An entry of a map of objects (linux.resources.rdma): schema gets "{}". */
+/* An entry of a map (annotations["key"], linux.resources.rdma["dev"]):
+ * schema gets "{}". */
 struct rd_mark rd_entry(struct rd *r, const char *key);
 /* Enters a definition that several places share ("Hook"): schema becomes
  * its name. */

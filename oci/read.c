@@ -284,9 +284,10 @@ static void read_console_size(struct rd *r, const json_t *p, struct oci_process 
 
 	if (!o)
 		return;
-	/* & not &&: both are read, and both said when wrong */
-	if (rd_uint(r, o, "height", true, USHRT_MAX, &h) &
-	    rd_uint(r, o, "width", true, USHRT_MAX, &w)) {
+	/* both are read, and both said when wrong */
+	bool height = rd_uint(r, o, "height", true, USHRT_MAX, &h);
+	bool width = rd_uint(r, o, "width", true, USHRT_MAX, &w);
+	if (height && width) {
 		proc->console_size.present = true;
 		proc->console_size.height = (unsigned short)h;
 		proc->console_size.width = (unsigned short)w;

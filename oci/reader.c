@@ -82,11 +82,13 @@ struct rd_mark rd_index(struct rd *r, size_t i)
 	return m;
 }
 
+/* Map keys are data, not field names: always annotations["key"]. */
 struct rd_mark rd_entry(struct rd *r, const char *key)
 {
 	struct rd_mark m = mark(r);
+	char show[SHOW_BUF];
 
-	append_key(r->path, &r->plen, key);
+	append(r->path, &r->plen, "[%s]", oci_show(show, sizeof(show), key));
 	append(r->schema, &r->slen, "%s", "{}");
 	return m;
 }
@@ -193,17 +195,51 @@ static const char *did_you_mean(const char *parent, const char *key)
 	return best;
 }
 
+/* What asks for nothing: an unsupported field given so is accepted. -1 is
+ * the spec's "unlimited" of the limits (memory.kernel: -1). */
 static bool is_empty(const json_t *v)
 {
-	return json_is_false(v) || (json_is_string(v) && json_string_length(v) == 0) ||
+	return json_is_false(v) || (json_is_integer(v) && json_integer_value(v) == -1) ||
+	       (json_is_string(v) && json_string_length(v) == 0) ||
 	       (json_is_array(v) && json_array_size(v) == 0) ||
 	       (json_is_object(v) && json_object_size(v) == 0);
+}
+
+/* Whether an object at schema lies inside a field the table refuses: that
+ * field was said to be unsupported already, its parts need not be. */
+static bool inside_refused(const char *schema)
+{
+	char s[OCI_PATH_MAX], *cut;
+
+	snprintf(s, sizeof(s), "%s", schema);
+	for (;;) {
+		size_t n;
+		if ((cut = strrchr(s, '#')))
+			*cut = '\0'; /* a definition's owner is what comes before it */
+		n = strlen(s);
+		while (n >= 2 && (strcmp(s + n - 2, "[]") == 0 || strcmp(s + n - 2, "{}") == 0))
+			s[n -= 2] = '\0';
+		char *dot = strrchr(s, '.');
+		const char *name = dot ? dot + 1 : s, *parent = "";
+		if (!*name)
+			return false;
+		if (dot) {
+			*dot = '\0';
+			parent = strrchr(s, '#') ? strrchr(s, '#') + 1 : s;
+		}
+		const struct oci_field *f = oci_field_find(parent, name);
+		if (f && f->support == OCI_UNSUPPORTED)
+			return true;
+		if (!dot)
+			return false;
+	}
 }
 
 static void check_field(struct rd *r, const char *key, const json_t *v)
 {
 	const struct oci_field *f = oci_field_find(schema_tail(r), key);
 	const char *hint = f ? NULL : did_you_mean(schema_tail(r), key);
+	bool quiet = f && f->support == OCI_UNSUPPORTED && inside_refused(r->schema);
 	struct rd_mark m;
 
 	m = rd_key(r, key);
@@ -218,7 +254,7 @@ static void check_field(struct rd *r, const char *key, const json_t *v)
 		rd_error(r, "defined after runtime-spec 1.1 (%s); this runtime reads 1.0 and 1.1",
 			 f->note);
 	else if (f->support == OCI_UNSUPPORTED && !(r->flags & OCI_ALLOW_UNSUPPORTED) &&
-		 !json_is_null(v) && !is_empty(v))
+		 !json_is_null(v) && !is_empty(v) && !quiet)
 		rd_error(r, "not supported by this runtime%s%s", f->note ? ": " : "",
 			 f->note ? f->note : "");
 	rd_pop(r, m);
@@ -488,7 +524,7 @@ bool rd_map(struct rd *r, const json_t *obj, const char *key, struct oci_map *ou
 	out->v = rd_alloc(r, json_object_size(o), sizeof(*out->v));
 	json_object_foreach(o, k, v)
 	{
-		struct rd_mark e = rd_key(r, k);
+		struct rd_mark e = rd_entry(r, k);
 		char *s = NULL;
 		if (!*k)
 			rd_error(r, "a key must not be empty");

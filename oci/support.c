@@ -14,7 +14,7 @@
 #define NEWER OCI_NEWER_SPEC
 
 #define NO_MAC "no AppArmor or SELinux support; an empty string is accepted"
-#define V1_ONLY "a cgroup v1 controller that cgroup v2 has no equivalent of"
+#define V1_ONLY "cgroup v1 only"
 
 const struct oci_field oci_fields[] = {
     {"", "ociVersion", S, NULL, false},
