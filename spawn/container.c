@@ -24,8 +24,6 @@
 #include "spawn/sysfilter.h"
 #include "spawn/users.h"
 
-extern char **environ;
-
 /* What the child sends back when it cannot exec: the exit status cspawn
  * should use and why. Nothing arrives when exec succeeds (the pipe is
  * close-on-exec). */
@@ -150,6 +148,17 @@ static int enter_workdir(const char *dir, struct spawn_error *e)
 	return 0;
 }
 
+/* Until it execs, this process runs the host's cspawn: nothing that joins
+ * its namespaces may open its /proc/PID/exe (or ptrace it), which a
+ * non-dumpable process refuses to all but CAP_SYS_PTRACE. Set again after
+ * the user switch, which resets it to the host's suid_dumpable. */
+static int not_dumpable(struct spawn_error *e)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return spawn_fail_errno(e, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
 /* Closes every descriptor but 0-2 and the two pipes to cspawn, before
  * anything else: one inherited from cspawn's caller (a directory held
  * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
@@ -191,7 +200,7 @@ static int drop_privileges(const struct container_spec *s, const struct spawn_us
 			   struct spawn_error *e)
 {
 	if (privs_drop_bounding(s->o->caps, e) < 0 || privs_switch_user(u, e) < 0 ||
-	    privs_set_caps(s->o->caps, e) < 0 || privs_no_new_privs(e) < 0 ||
+	    not_dumpable(e) < 0 || privs_set_caps(s->o->caps, e) < 0 || privs_no_new_privs(e) < 0 ||
 	    arm_parent_death_signal(sync_rd, e) < 0)
 		return -1;
 	return sysfilter_load(s->o->caps, e);
@@ -199,13 +208,7 @@ static int drop_privileges(const struct container_spec *s, const struct spawn_us
 
 static int exec_command(const struct spawn_command *c, struct spawn_error *e)
 {
-	if (c->search_path) {
-		/* execvp searches the PATH of environ: the container's. */
-		environ = c->envp;
-		execvp(c->path, c->argv);
-	} else {
-		execve(c->path, c->argv, c->envp);
-	}
+	execve(c->path, c->argv, c->envp);
 	return spawn_fail_errno(e, "exec %s", c->path);
 }
 
@@ -216,7 +219,7 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	struct spawn_command cmd;
 	struct spawn_user user;
 
-	if (close_inherited_fds(p, e) < 0)
+	if (close_inherited_fds(p, e) < 0 || not_dumpable(e) < 0)
 		return -1;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
@@ -239,6 +242,10 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	if (command_build(s->o, access("/etc/cinit.ini", F_OK) == 0, hostname_of(s->o), &user, &cmd,
 			  e) < 0)
 		return -1;
+	if (s->o->no_init && command_resolve(&cmd, e) < 0) {
+		*status = errno == ENOENT ? 127 : 126;
+		return -1;
+	}
 	/* In its cgroup before anything of the user's runs, and before the
 	 * cgroup namespace is made, so that its root is that cgroup. */
 	if (wait_for_parent(p->sync_rd, CGROUP_READY, e) < 0)
@@ -252,9 +259,7 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "close_range");
 	exec_command(&cmd, e);
-	if (s->o->no_init)
-		*status = errno == ENOENT ? 127 : 126;
-	else if (errno == ENOENT)
+	if (errno == ENOENT)
 		/* The file is there (bound); what is missing is its loader. */
 		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			 " (cinit must be statically linked to run in any root)");
@@ -357,6 +362,16 @@ static pid_t abandon_child(pid_t pid, int report_rd, int *status, struct spawn_e
 	return -1;
 }
 
+/* The relay's pipes become 0, 1 and 2; the originals go with the other
+ * inherited descriptors in child_setup. */
+static int install_stdio(const int *stdio, struct spawn_error *e)
+{
+	for (int i = 0; stdio && i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			return spawn_fail_errno(e, "dup2 of the container's stdio");
+	return 0;
+}
+
 static _Noreturn void run_child(const struct container_spec *s, int sync[2], int report[2])
 {
 	struct child_pipes p = {.sync_rd = sync[0], .report_wr = report[1]};
@@ -365,7 +380,8 @@ static _Noreturn void run_child(const struct container_spec *s, int sync[2], int
 
 	close(sync[1]);
 	close(report[0]);
-	child_setup(s, &p, &st, &ce);
+	if (install_stdio(s->stdio, &ce) == 0)
+		child_setup(s, &p, &st, &ce);
 	report_and_exit(report[1], st, &ce);
 }
 
