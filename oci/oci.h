@@ -452,10 +452,11 @@ char *oci_process_write(const struct oci_process *p);
 
 /* A config like `runc spec` writes: sh in a read-only rootfs "rootfs",
  * new pid, network, ipc, uts and mount namespaces, the usual /proc /dev
- * /sys mounts, masked and read-only /proc paths, all devices denied.
- * With rootless, a user namespace too that maps root to that uid and gid,
- * no network namespace of its own... as `runc spec --rootless`. Returns 0,
- * or -1 with errno ENOMEM. */
+ * /sys mounts, masked and read-only /proc paths, all devices denied, the
+ * capabilities AUDIT_WRITE, KILL and NET_BIND_SERVICE. With rootless, as
+ * `crun spec --rootless`: a user namespace too, mapping root to that uid
+ * and gid, devpts without gid=5, and no device cgroup. Returns 0, or -1
+ * with errno ENOMEM. */
 struct oci_rootless {
 	uid_t uid;
 	gid_t gid;
