@@ -2,6 +2,7 @@
  * cinit as PID 1, and cspawn staying outside as its monitor. */
 #include "manage/commands.h"
 #include "manage/paths.h"
+#include "manage/spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -152,6 +153,36 @@ static void free_paths(struct host_paths *h)
 	free(h->config);
 }
 
+/* The flags as a spec, run by the monitor. */
+static int run_spec(const struct spawn_opts *o, const char *init)
+{
+	char upper[PATH_MAX], work[PATH_MAX];
+	struct spec_inputs in = {.init_path = init, .upper = upper, .work = work};
+	struct userns_map map;
+	struct oci_config cfg;
+	struct spawn_error e;
+	int rc;
+
+	if (o->userns && userns_default_map(&map, &e) < 0)
+		return fail("%s", "--userns", e.msg), 125;
+	in.map = &map;
+	if (format_path(upper, sizeof(upper), "%s/%s/rw/upper", o->state_base, o->name) < 0 ||
+	    format_path(work, sizeof(work), "%s/%s/rw/work", o->state_base, o->name) < 0)
+		return fail("%s", "the writable layer's path", strerror(errno)), 125;
+	if (spec_from_run(o, &in, &cfg, &e) < 0)
+		return fail("%s", o->name, e.msg), 125;
+	if (o->print_spec) {
+		char *text = oci_config_write(&cfg);
+
+		rc = text && fputs(text, stdout) >= 0 ? 0 : 125;
+		free(text);
+	} else {
+		rc = monitor_run(o, &cfg, init);
+	}
+	oci_config_free(&cfg);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct host_paths paths = {0};
@@ -185,7 +216,7 @@ int cmd_run(int argc, char **argv)
 	} else {
 		o.state_base = roots.run;
 		warn_if_exposed(&o);
-		rc = monitor_run(&o, paths.init);
+		rc = run_spec(&o, paths.init);
 	}
 	free_paths(&paths);
 	spawn_opts_free(&o);

@@ -13,21 +13,21 @@
 
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
+#include "spawn/devfilter.h"
 #include "spawn/relay.h"
 #include "spawn/restart.h"
 #include "spawn/rootfs.h"
 #include "spawn/state.h"
-#include "spawn/userns.h"
 
 /* Signals cspawn passes on to the container's PID 1. */
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 struct run_env {
 	const struct spawn_opts *o;
+	const struct oci_config *cfg;
 	const char *init_path;
 	struct spawn_state state;
 	struct cgroup_layout layout;
-	struct userns_map map;
 	sigset_t signals; /* blocked, taken from sigfd (sigtimedwait between runs) */
 	int sigfd;
 };
@@ -156,39 +156,6 @@ static bool stopped_during(const sigset_t *set, int64_t ms)
 	}
 }
 
-static struct cgroup_limits limits_of(const struct spawn_opts *o)
-{
-	struct cgroup_limits lim = {
-	    .memory_bytes = o->memory_bytes,
-	    .cpu_quota_us = o->cpu_quota_us,
-	    .cpu_period_us = o->cpu_period_us,
-	    .pids = o->pids_limit,
-	};
-	return lim;
-}
-
-static struct rootfs_plan plan_of(const struct run_env *env)
-{
-	const struct spawn_opts *o = env->o;
-	struct rootfs_plan p = {
-	    .rootfs = o->rootfs,
-	    .layers = o->layers,
-	    .nlayers = o->nlayers,
-	    .upper = env->state.upper,
-	    .work = env->state.work,
-	    .merged = env->state.merged,
-	    .read_only = o->read_only,
-	    .binds = o->binds,
-	    .nbinds = o->nbinds,
-	    .tmpfs = o->tmpfs,
-	    .ntmpfs = o->ntmpfs,
-	    .init_path = env->init_path,
-	    .config_path = o->config,
-	    .userns = o->userns,
-	};
-	return p;
-}
-
 static void report_oom(const struct spawn_opts *o, const struct cgroup *cg)
 {
 	char size[32];
@@ -219,54 +186,72 @@ static int record_cgroup(const struct run_env *env, const struct cgroup *cg, str
 	return state_save(&env->state, "cgroup", text, e);
 }
 
+/* The container's root's owner on the host: its writable layer is made
+ * for it. */
+static void layer_owner(const struct oci_config *c, uid_t *uid, gid_t *gid)
+{
+	*uid = c->lnx.uid_mappings.n ? c->lnx.uid_mappings.v[0].host_id : 0;
+	*gid = c->lnx.gid_mappings.n ? c->lnx.gid_mappings.v[0].host_id : 0;
+}
+
+/* A fresh writable layer (with --layer) and a cgroup, recorded. */
+static int prepare_start(struct run_env *env, struct cgroup *cg, struct spawn_error *e)
+{
+	const struct spawn_opts *o = env->o;
+	struct devfilter_rule *rules;
+	struct cgroup_limits lim;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	layer_owner(env->cfg, &uid, &gid);
+	if (o->nlayers && state_fresh_layer(&env->state, uid, gid, e) < 0)
+		return -1;
+	if (cgroup_limits_of(&env->cfg->lnx.resources, &lim, &rules, e) < 0)
+		return -1;
+	rc = cgroup_create(&env->layout, o->name, env->cfg->lnx.cgroups_path, &lim, cg, e);
+	free(rules);
+	if (rc == 0 && record_cgroup(env, cg, e) == 0)
+		return 0;
+	clean_run(env, cg);
+	return -1;
+}
+
 /* One start: a fresh writable layer and cgroup, the container, its end.
  * Returns its exit code, or -1 with *status set when it never started. */
 static int run_once(struct run_env *env, bool *stop_requested, int *status)
 {
 	const struct spawn_opts *o = env->o;
-	struct cgroup_limits lim = limits_of(o);
-	struct rootfs_plan plan = plan_of(env);
-	struct container_spec spec = {.o = o,
-				      .plan = &plan,
-				      .map = o->userns ? &env->map : NULL,
-				      .held = o->no_init ? NULL : &env->signals};
+	struct rootfs_params rp = {.c = env->cfg};
+	struct container_opts co = {.trampoline = env->init_path,
+				    .direct_exec = ROOTFS_INIT_PATH,
+				    .held = o->no_init ? NULL : &env->signals,
+				    .die_with_parent = true,
+				    .start_fd = -1};
 	struct spawn_error e;
-	struct rootfs_created created;
+	struct rootfs_created created = {0};
 	struct relay relay;
-	struct cgroup cg;
+	struct cgroup cg = {0};
 	pid_t pid;
 	int code;
 
 	*status = 125;
-	if (o->nlayers && state_fresh_layer(&env->state, o->userns ? env->map.uid_base : 0,
-					    o->userns ? env->map.gid_base : 0, &e) < 0)
+	if (prepare_start(env, &cg, &e) < 0)
 		return warn(o, &e);
-	if (cgroup_create(&env->layout, o->name, &lim, &cg, &e) < 0) {
-		warn(o, &e);
-		if (o->nlayers && state_remove_layer(&env->state, &e) < 0)
-			warn(o, &e);
-		return -1;
-	}
-	spec.cg = &cg;
-	if (record_cgroup(env, &cg, &e) < 0) {
-		warn(o, &e);
-		clean_run(env, &cg);
-		return -1;
-	}
-	if (rootfs_note_missing(&plan, o->workdir, &created, &e) < 0 ||
-	    relay_open(&relay, &e) < 0) {
+	if (rootfs_note_missing(&rp, &created, &e) < 0 || relay_open(&relay, &e) < 0) {
 		warn(o, &e);
 		rootfs_created_free(&created);
 		clean_run(env, &cg);
 		return -1;
 	}
-	spec.stdio = relay.child;
-	pid = container_start(&spec, status, &e);
+	co.cg = &cg;
+	co.stdio = relay.child;
+	pid = container_start(env->cfg, &co, status, &e);
 	relay_close_child_ends(&relay);
 	if (pid < 0) {
 		warn(o, &e);
 		relay_close(&relay);
-		rootfs_remove_created(&plan, &created);
+		rootfs_remove_created(&rp, &created);
 		clean_run(env, &cg);
 		return -1;
 	}
@@ -355,14 +340,13 @@ static int prepare_run(struct run_env *env, struct spawn_error *e)
 	if (detect_layout(&env->layout, e) < 0 || (env->state.stale_pid && clean_stale(env, e) < 0))
 		return -1;
 	state_sweep(base_of(env->o), env->o->name, sweep_one, env);
-	if (env->o->userns && userns_default_map(&env->map, e) < 0)
-		return -1;
 	return 0;
 }
 
-int monitor_run(const struct spawn_opts *o, const char *init_path)
+int monitor_run(const struct spawn_opts *o, const struct oci_config *cfg, const char *init_path)
 {
-	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}, .sigfd = -1};
+	struct run_env env = {
+	    .cfg = cfg, .o = o, .init_path = init_path, .state = {.lockfd = -1}, .sigfd = -1};
 	struct spawn_error e;
 	int status = 125;
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -50,21 +51,52 @@ int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spaw
 	return mnt;
 }
 
-int mounts_clone(int dirfd, const char *path, unsigned attrs, struct spawn_error *e)
+static int clone_tree(int dirfd, const char *path, unsigned attrs, bool recursive,
+		      struct spawn_error *e)
 {
 	struct mount_attr attr = {.attr_set = attrs};
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE;
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
 	int tree = (int)open_tree(dirfd, path, flags | (*path ? 0 : AT_EMPTY_PATH));
 
 	if (tree < 0)
 		return spawn_fail_errno(e, "bind mount of %s: open_tree", *path ? path : "a tree");
-	if (attrs &&
-	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+	/* the atime mode is one field: setting one means clearing the rest */
+	if (attrs & MOUNT_ATTR__ATIME)
+		attr.attr_clr = MOUNT_ATTR__ATIME;
+	if (attrs && mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+				   sizeof(attr)) < 0) {
 		spawn_fail_errno(e, "bind mount of %s: mount_setattr", *path ? path : "a tree");
 		close(tree);
 		return -1;
 	}
 	return tree;
+}
+
+int mounts_clone(int dirfd, const char *path, unsigned attrs, struct spawn_error *e)
+{
+	return clone_tree(dirfd, path, attrs, true, e);
+}
+
+int mounts_clone_one(int dirfd, const char *path, unsigned attrs, struct spawn_error *e)
+{
+	return clone_tree(dirfd, path, attrs, false, e);
+}
+
+int mounts_set_recursive(int mnt, uint64_t set, uint64_t clr)
+{
+	struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
+
+	if (set & MOUNT_ATTR__ATIME)
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+	return mount_setattr(mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+}
+
+int mounts_propagate(int mnt, unsigned long propagation)
+{
+	struct mount_attr attr = {.propagation = propagation & ~(unsigned long)MS_REC};
+
+	return mount_setattr(mnt, "", AT_EMPTY_PATH | (propagation & MS_REC ? AT_RECURSIVE : 0),
+			     &attr, sizeof(attr));
 }
 
 int mounts_attach(int mnt, int target)
@@ -92,8 +124,13 @@ int mounts_bind_host(int base, const char *src, const char *path, enum resolve_c
 
 unsigned mounts_attrs_of(unsigned long ms_flags)
 {
+	unsigned atime = ms_flags & MS_NOATIME	     ? MOUNT_ATTR_NOATIME
+			 : ms_flags & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
+						     : MOUNT_ATTR_RELATIME;
+
 	return (ms_flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
 	       (ms_flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
 	       (ms_flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-	       (ms_flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	       (ms_flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+	       (ms_flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) | atime;
 }

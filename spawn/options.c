@@ -60,6 +60,7 @@ enum long_only {
 	OPT_INIT,
 	OPT_NO_INIT,
 	OPT_VERSION,
+	OPT_PRINT_SPEC,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +85,7 @@ static const struct option long_options[] = {
     {"init", required_argument, NULL, OPT_INIT},
     {"config", required_argument, NULL, 'c'},
     {"no-init", no_argument, NULL, OPT_NO_INIT},
+    {"print-spec", no_argument, NULL, OPT_PRINT_SPEC},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -463,6 +465,9 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 		return 0;
 	case OPT_NO_INIT:
 		o->no_init = true;
+		return 0;
+	case OPT_PRINT_SPEC:
+		o->print_spec = true;
 		return 0;
 	}
 	return spawn_fail(e, "internal error: option %d not handled", c);

@@ -74,8 +74,9 @@ struct spawn_opts {
 
 	const char *state_base; /* NULL: STATE_BASE; the run root (manage/paths.h) */
 	const char *init_path;	/* NULL: cinit beside cspawn */
-	const char *config;    /* -c: host path of a cinit.ini */
+	const char *config;	/* -c: host path of a cinit.ini */
 	bool no_init;
+	bool print_spec; /* print the config.json of the container, run nothing */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */

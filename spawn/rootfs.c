@@ -1,36 +1,133 @@
 #include "spawn/rootfs.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdbool.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "spawn/kernfs.h"
 #include "spawn/mounts.h"
+#include "spawn/options.h"
 #include "spawn/resolve.h"
 
-/* The target of a -v or --tmpfs, resolved (and made) inside the root,
- * which it must not be: a mount over the container's / (through "..",
- * or a symlink to /) would hide everything cspawn put there. */
-static int user_target(int rootfd, const char *flag, const char *path, enum resolve_create create,
-		       struct spawn_error *e)
+const char *rootfs_root_path(const struct rootfs_params *p, char *buf, size_t len)
 {
-	int fd = resolve_in_root(rootfd, path, create, RESOLVE_AUTO, e);
+	const char *path = p->c->root.path;
+
+	if (path[0] == '/' || !p->bundle)
+		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "%s/%s", p->bundle, path);
+	return buf;
+}
+
+/* A mount's source, relative ones against the bundle. */
+static const char *source_of(const struct rootfs_params *p, const struct oci_mount *m, char *buf,
+			     size_t len)
+{
+	const char *src = m->source ? m->source : "";
+
+	if (src[0] == '/' || !p->bundle)
+		snprintf(buf, len, "%s", src);
+	else
+		snprintf(buf, len, "%s/%s", p->bundle, src);
+	return buf;
+}
+
+static bool is_bind(const struct oci_mount *m)
+{
+	return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+static bool is_cgroup(const struct oci_mount *m)
+{
+	return m->type && (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0);
+}
+
+/* The first mount whose destination is "/": it takes the root's place. */
+static const struct oci_mount *root_mount(const struct oci_config *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (spawn_path_is_root(c->mounts[i].destination))
+			return &c->mounts[i];
+	return NULL;
+}
+
+/* In a user namespace the mounts are made by the container's root, an
+ * unprivileged uid on the host: the usual reason for EACCES. */
+static const char *userns_hint(const struct rootfs_params *p)
+{
+	return p->userns && errno == EACCES ? " (in a user namespace, the container's root must be "
+					      "able to reach every directory on the way)"
+					    : "";
+}
+
+/* A new filesystem for mount m, detached, with its flags. */
+static int new_fs(const struct rootfs_params *p, const struct oci_mount *m, struct spawn_error *e)
+{
+	unsigned attrs = mounts_attrs_of(m->flags);
+	int mnt = mounts_new(m->type, m->data, attrs, e);
+
+	/* A user namespace sharing the host's network may not mount sysfs;
+	 * a read-only view of the host's is what crun gives it too. */
+	if (mnt < 0 && errno == EPERM && p->userns && strcmp(m->type, "sysfs") == 0)
+		mnt = mounts_clone(AT_FDCWD, "/sys", attrs | MOUNT_ATTR_RDONLY, e);
+	return mnt;
+}
+
+/* Mounts the root onto itself (or the spec's mount on "/" onto it), so
+ * that it is a mount point pivot_root accepts; returns that mount. */
+static int mount_root(const struct rootfs_params *p, struct spawn_error *e)
+{
+	const struct oci_mount *top = root_mount(p->c);
+	char root[PATH_MAX];
+	int dir, mnt;
+
+	rootfs_root_path(p, root, sizeof(root));
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return spawn_fail_errno(e, "opening the root %s", root);
+	mnt = top ? new_fs(p, top, e) : mounts_clone(dir, "", 0, e);
+	if (mnt >= 0 && mounts_attach(mnt, dir) < 0) {
+		spawn_fail_errno(e, "mounting %s on the root %s%s", top ? top->type : "the root",
+				 root, userns_hint(p));
+		close(mnt);
+		mnt = -1;
+	} else if (mnt < 0 && top) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		spawn_fail(e, "mounting %s on the root %s: %s%s", top->type, root, why,
+			   userns_hint(p));
+	}
+	close(dir);
+	return mnt;
+}
+
+/* The target of a mount, resolved (and made) inside the root, which it
+ * must not be: a mount over the container's / (through "..", or a symlink
+ * to /) would hide everything put there. */
+static int mount_target(const struct kernfs *k, const char *path, enum resolve_create create,
+			struct spawn_error *e)
+{
+	int fd = kernfs_resolve(k, path, create, e);
 	struct stat root, target;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(rootfd, &root) < 0 || fstat(fd, &target) < 0) {
-		spawn_fail_errno(e, "%s %s: fstat", flag, path);
+	if (fstat(k->rootfd, &root) < 0 || fstat(fd, &target) < 0) {
+		spawn_fail_errno(e, "mount on %s: fstat", path);
 	} else if (root.st_dev == target.st_dev && root.st_ino == target.st_ino) {
-		spawn_fail(e, "%s %s: the target resolves to the container's /", flag, path);
+		spawn_fail(e, "mount on %s: the target resolves to the container's /", path);
 	} else {
 		return fd;
 	}
@@ -38,138 +135,87 @@ static int user_target(int rootfd, const char *flag, const char *path, enum reso
 	return -1;
 }
 
-/* Attaches the detached mount mnt on the user's target; closes mnt. */
-static int attach_user(int rootfd, int mnt, const char *flag, const char *path,
-		       enum resolve_create create, struct spawn_error *e)
+/* A bind mount's detached tree, and whether its target is a directory. */
+static int bind_tree(const struct rootfs_params *p, const struct oci_mount *m, bool *dir,
+		     struct spawn_error *e)
 {
-	int target, rc = -1;
+	char src[PATH_MAX];
+	struct stat st;
+
+	source_of(p, m, src, sizeof(src));
+	if (stat(src, &st) < 0)
+		return spawn_fail_errno(e, "bind mount of %s on %s", src, m->destination);
+	*dir = S_ISDIR(st.st_mode);
+	if (m->flags & MS_REC)
+		return mounts_clone(AT_FDCWD, src, mounts_attrs_of(m->flags), e);
+	return mounts_clone_one(AT_FDCWD, src, mounts_attrs_of(m->flags), e);
+}
+
+/* The spec's recursive attributes and propagation, once attached. */
+static int finish_mount(int mnt, const struct oci_mount *m, struct spawn_error *e)
+{
+	if ((m->recursive.set || m->recursive.clr) &&
+	    mounts_set_recursive(mnt, m->recursive.set, m->recursive.clr) < 0)
+		return spawn_fail_errno(e, "mount on %s: recursive attributes", m->destination);
+	for (size_t i = 0; i < m->n_propagation; i++)
+		if (mounts_propagate(mnt, m->propagation[i]) < 0)
+			return spawn_fail_errno(e, "mount on %s: propagation", m->destination);
+	return 0;
+}
+
+/* One mount of the spec. A new filesystem is kept (kernfs) so that what
+ * lies beneath it is reached through it. */
+static int mount_one(struct kernfs *k, const struct rootfs_params *p, const struct oci_mount *m,
+		     struct spawn_error *e)
+{
+	bool bind = is_bind(m), dir = true;
+	int mnt = bind ? bind_tree(p, m, &dir, e) : new_fs(p, m, e), target;
 
 	if (mnt < 0) {
 		char why[sizeof(e->msg)];
 
-		snprintf(why, sizeof(why), "%s", e->msg);
-		return spawn_fail(e, "%s %s: %s", flag, path, why);
-	}
-	target = user_target(rootfd, flag, path, create, e);
-	if (target >= 0) {
-		rc = mounts_attach(mnt, target);
-		if (rc < 0)
-			spawn_fail_errno(e, "%s: mounting on %s", flag, path);
-		close(target);
-	}
-	close(mnt);
-	return rc;
-}
-
-static int mount_user_tmpfs(int rootfd, const struct spawn_tmpfs *t, struct spawn_error *e)
-{
-	int mnt = mounts_new("tmpfs", t->data, mounts_attrs_of(t->flags), e);
-
-	return attach_user(rootfd, mnt, "--tmpfs", t->path, RESOLVE_MKDIR, e);
-}
-
-static int mount_user_bind(int rootfd, const struct spawn_bind *b, struct spawn_error *e)
-{
-	struct stat st;
-	int tree;
-
-	if (stat(b->host, &st) < 0)
-		return spawn_fail_errno(e, "-v %s", b->host);
-	tree = mounts_clone(AT_FDCWD, b->host, b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
-	return attach_user(rootfd, tree, "-v", b->ctr,
-			   S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE, e);
-}
-
-/* On cspawn's own /dev, through its descriptor: a name looked up from the
- * root again could lead into a directory of ROOTFS renamed into place. */
-static int bind_cinit(int devfd, const struct rootfs_plan *p, struct spawn_error *e)
-{
-	const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	const size_t dev = strlen("/dev");
-
-	/* Read-only, so no process inside can write through /proc/self/exe
-	 * into the host's cinit. */
-	if (p->init_path && mounts_bind_host(devfd, p->init_path, ROOTFS_INIT_PATH + dev,
-					     RESOLVE_MKFILE, ro, e) < 0)
-		return -1;
-	if (p->config_path && mounts_bind_host(devfd, p->config_path, ROOTFS_CONFIG_PATH + dev,
-					       RESOLVE_MKFILE, ro | MOUNT_ATTR_NOEXEC, e) < 0)
-		return -1;
-	return 0;
-}
-
-/* overlayfs splits its options at ',' and lowerdir at ':' (and takes '\\'
- * as an escape): a path holding one, such as a ROOTFS or a --layer symlink
- * that resolved to "/img,upperdir=/etc", would be read as other options. */
-static int check_overlay_paths(const struct rootfs_plan *p, struct spawn_error *e)
-{
-	const char *paths[] = {p->rootfs, p->upper, p->work};
-
-	for (size_t i = 0; i < p->nlayers + 3; i++) {
-		const char *path = i < p->nlayers ? p->layers[i] : paths[i - p->nlayers];
-
-		if (strpbrk(path, ":,\\"))
-			return spawn_fail(e, "overlayfs cannot take ':', ',' or '\\' in a path: %s",
-					  path);
-	}
-	return 0;
-}
-
-int rootfs_overlay_options(const struct rootfs_plan *p, char *buf, size_t len,
-			   struct spawn_error *e)
-{
-	size_t off = 0;
-	int n;
-
-	if (check_overlay_paths(p, e) < 0)
-		return -1;
-	n = snprintf(buf, len, "lowerdir=");
-	off = (size_t)n;
-	/* overlayfs lists lower layers top first; the rootfs is the bottom. */
-	for (size_t i = p->nlayers; i-- > 0 && off < len;)
-		off += (size_t)snprintf(buf + off, len - off, "%s:", p->layers[i]);
-	if (off < len)
-		off +=
-		    (size_t)snprintf(buf + off, len - off, "%s,upperdir=%s,workdir=%s%s", p->rootfs,
-				     p->upper, p->work, p->userns ? ",userxattr" : "");
-	if (off >= len)
-		return spawn_fail(e, "overlay options are longer than %zu bytes", len - 1);
-	return 0;
-}
-
-/* In a user namespace the mounts are made by the container's root, an
- * unprivileged uid on the host: the usual reason for EACCES. */
-static const char *userns_hint(const struct rootfs_plan *p)
-{
-	return p->userns && errno == EACCES ? " (with --userns, the container's root must be able "
-					      "to reach every directory on the way)"
-					    : "";
-}
-
-/* Mounts the root onto itself (or the overlay onto merged) so that it is
- * a mount point pivot_root accepts, and returns a descriptor for it. */
-static int mount_root(const struct rootfs_plan *p, struct spawn_error *e)
-{
-	const char *root = p->rootfs;
-	int fd;
-
-	if (p->nlayers) {
-		char data[4000];
-
-		if (rootfs_overlay_options(p, data, sizeof(data), e) < 0)
+		if (bind)
 			return -1;
-		if (mount("overlay", p->merged, "overlay", 0, data) < 0)
-			return spawn_fail_errno(e, "mounting the overlay (%s) on %s%s", data,
-						p->merged, userns_hint(p));
-		root = p->merged;
-	} else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		return spawn_fail_errno(e, "bind mount of the root %s%s", p->rootfs,
-					userns_hint(p));
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return spawn_fail(e, "mounting %s on %s: %s", m->type, m->destination, why);
 	}
-	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return spawn_fail_errno(e, "opening the root %s", root);
-	return fd;
+	target = mount_target(k, m->destination, dir ? RESOLVE_MKDIR : RESOLVE_MKFILE, e);
+	if (target < 0) {
+		close(mnt);
+		return -1;
+	}
+	if (mounts_attach(mnt, target) < 0) {
+		spawn_fail_errno(e, "mounting %s on %s%s", bind ? m->source : m->type,
+				 m->destination, userns_hint(p));
+		close(target);
+		close(mnt);
+		return -1;
+	}
+	close(target);
+	if (finish_mount(mnt, m, e) < 0) {
+		close(mnt);
+		return -1;
+	}
+	if (bind) {
+		close(mnt);
+		return 0;
+	}
+	return kernfs_add(k, m->destination, mnt, e);
+}
+
+static int mount_all(struct kernfs *k, const struct rootfs_params *p, struct spawn_error *e)
+{
+	const struct oci_mount *top = root_mount(p->c);
+
+	for (size_t i = 0; i < p->c->n_mounts; i++) {
+		const struct oci_mount *m = &p->c->mounts[i];
+
+		if (m == top || is_cgroup(m))
+			continue;
+		if (mount_one(k, p, m, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one; it can
@@ -198,33 +244,43 @@ static int pivot_into(int rootfd, struct spawn_error *e)
 	return rc;
 }
 
-static int root_read_only(struct spawn_error *e)
+/* --no-pivot (runc's): the root moved over "/", then chroot; for a root
+ * on a ramfs, where pivot_root cannot work. The old root stays beneath. */
+static int move_into(int rootfd, struct spawn_error *e)
+{
+	if (fchdir(rootfd) < 0)
+		return spawn_fail_errno(e, "chdir to the new root");
+	if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return spawn_fail_errno(e, "moving the root onto /");
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return spawn_fail_errno(e, "chroot");
+	return 0;
+}
+
+static int finish_root(const struct oci_config *c, struct spawn_error *e)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	int root;
 
+	if (c->lnx.rootfs_propagation) {
+		root = open("/", O_PATH | O_CLOEXEC);
+		if (root < 0 || mounts_propagate(root, c->lnx.rootfs_propagation) < 0) {
+			spawn_fail_errno(e, "linux.rootfsPropagation");
+			if (root >= 0)
+				close(root);
+			return -1;
+		}
+		close(root);
+	}
 	/* Not recursive: /proc, /dev, tmpfs mounts and binds keep their own. */
-	if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
+	if (c->root.readonly && mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
 		return spawn_fail_errno(e, "making the root read-only");
 	return 0;
 }
 
-static int build_tree(int rootfd, const struct rootfs_plan *p, struct kernfs *k,
-		      struct spawn_error *e)
+int rootfs_enter(const struct rootfs_params *p, struct spawn_error *e)
 {
-	if (kernfs_mount(rootfd, k, e) < 0)
-		return -1;
-	for (size_t i = 0; i < p->ntmpfs; i++)
-		if (mount_user_tmpfs(rootfd, &p->tmpfs[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < p->nbinds; i++)
-		if (mount_user_bind(rootfd, &p->binds[i], e) < 0)
-			return -1;
-	return bind_cinit(k->dev, p, e);
-}
-
-int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
-{
-	struct kernfs k = KERNFS_INIT;
+	struct kernfs k;
 	int rootfd, rc;
 
 	/* Private, recursively: nothing mounted from here on propagates to the
@@ -234,15 +290,20 @@ int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
 	rootfd = mount_root(p, e);
 	if (rootfd < 0)
 		return -1;
-	rc = build_tree(rootfd, p, &k, e);
+	kernfs_init(&k, rootfd);
+	rc = mount_all(&k, p, e);
 	if (rc == 0)
-		rc = pivot_into(rootfd, e);
+		rc = kernfs_devices(&k, &p->c->lnx, e);
+	if (rc == 0)
+		rc = kernfs_protect(&k, &p->c->lnx, e);
+	if (rc == 0)
+		rc = p->no_pivot ? move_into(rootfd, e) : pivot_into(rootfd, e);
 	if (rc == 0)
 		rc = kernfs_verify(&k, e);
 	kernfs_close(&k);
 	close(rootfd);
-	if (rc == 0 && p->read_only)
-		rc = root_read_only(e);
+	if (rc == 0)
+		rc = finish_root(p->c, e);
 	return rc;
 }
 
@@ -294,27 +355,24 @@ static int note_path(int rootfd, const char *path, struct rootfs_created *c, str
 	return 0;
 }
 
-int rootfs_note_missing(const struct rootfs_plan *p, const char *workdir, struct rootfs_created *c,
+int rootfs_note_missing(const struct rootfs_params *p, struct rootfs_created *c,
 			struct spawn_error *e)
 {
-	static const char *const kernel[] = {"/proc", "/sys", "/dev"};
+	const struct oci_config *cfg = p->c;
+	char root[PATH_MAX];
 	int rootfd, rc = 0;
 
 	c->paths = NULL;
 	c->n = 0;
-	if (p->nlayers)
-		return 0;
-	rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_mount(cfg))
+		return 0; /* writes go to the mount on "/" (a writable layer) */
+	rootfd = open(rootfs_root_path(p, root, sizeof(root)), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return 0; /* the start will report it */
-	for (size_t i = 0; rc == 0 && i < 3; i++)
-		rc = note_path(rootfd, kernel[i], c, e);
-	for (size_t i = 0; rc == 0 && i < p->nbinds; i++)
-		rc = note_path(rootfd, p->binds[i].ctr, c, e);
-	for (size_t i = 0; rc == 0 && i < p->ntmpfs; i++)
-		rc = note_path(rootfd, p->tmpfs[i].path, c, e);
-	if (rc == 0)
-		rc = note_path(rootfd, workdir, c, e);
+	for (size_t i = 0; rc == 0 && i < cfg->n_mounts; i++)
+		rc = note_path(rootfd, cfg->mounts[i].destination, c, e);
+	if (rc == 0 && cfg->process.present)
+		rc = note_path(rootfd, cfg->process.cwd, c, e);
 	close(rootfd);
 	return rc;
 }
@@ -350,9 +408,12 @@ static size_t depth_of(const char *path)
 	return n;
 }
 
-void rootfs_remove_created(const struct rootfs_plan *p, struct rootfs_created *c)
+void rootfs_remove_created(const struct rootfs_params *p, struct rootfs_created *c)
 {
-	int rootfd = c->n ? open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	char root[PATH_MAX];
+	int rootfd =
+	    c->n ? open(rootfs_root_path(p, root, sizeof(root)), O_PATH | O_DIRECTORY | O_CLOEXEC)
+		 : -1;
 	size_t deepest = 0;
 
 	for (size_t i = 0; i < c->n; i++)
@@ -374,4 +435,129 @@ void rootfs_created_free(struct rootfs_created *c)
 	free(c->paths);
 	c->paths = NULL;
 	c->n = 0;
+}
+
+/* One v1 hierarchy ("cpu,cpuacct", "name=systemd") mounted at dir of the
+ * tmpfs at parent, as the cgroup namespace shows it. */
+static int mount_v1_hierarchy(int parent, const char *controllers, unsigned attrs,
+			      struct spawn_error *e)
+{
+	char opts[256], dir[256], *save = NULL;
+	int fsfd, mnt, target, rc = -1;
+
+	snprintf(opts, sizeof(opts), "%s", controllers);
+	snprintf(dir, sizeof(dir), "%s", strncmp(opts, "name=", 5) == 0 ? opts + 5 : opts);
+	if (mkdirat(parent, dir, 0755) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "mkdir /sys/fs/cgroup/%s", dir);
+	fsfd = fsopen("cgroup", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return spawn_fail_errno(e, "fsopen cgroup");
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		bool named = strncmp(o, "name=", 5) == 0;
+
+		if (fsconfig(fsfd, named ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+			     named ? "name" : o, named ? o + 5 : NULL, 0) < 0) {
+			spawn_fail_errno(e, "cgroup option %s", o);
+			close(fsfd);
+			return -1;
+		}
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0) {
+		spawn_fail_errno(e, "mounting the cgroup hierarchy %s", controllers);
+		close(fsfd);
+		return -1;
+	}
+	close(fsfd);
+	target = openat(parent, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || mounts_attach(mnt, target) < 0)
+		spawn_fail_errno(e, "mounting the cgroup hierarchy %s", controllers);
+	else
+		rc = 0;
+	if (target >= 0)
+		close(target);
+	close(mnt);
+	return rc;
+}
+
+/* Links "cpu" and "cpuacct" to "cpu,cpuacct", as hosts have them. */
+static void link_parts(int parent, const char *controllers)
+{
+	char buf[256], *save = NULL;
+
+	if (!strchr(controllers, ',') || strncmp(controllers, "name=", 5) == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%s", controllers);
+	for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		(void)symlinkat(controllers, parent, c); /* EEXIST: a hierarchy of its own */
+}
+
+/* The v1 hierarchies the container's /proc/self/cgroup lists. */
+static int mount_v1(int parent, unsigned attrs, const char *self, struct spawn_error *e)
+{
+	for (const char *line = self; *line;) {
+		const char *end = strchrnul(line, '\n'), *c1 = strchr(line, ':'), *c2;
+		char controllers[256];
+
+		c2 = c1 && c1 < end ? strchr(c1 + 1, ':') : NULL;
+		if (c2 && c2 < end && c2 > c1 + 1) {
+			snprintf(controllers, sizeof(controllers), "%.*s", (int)(c2 - c1 - 1),
+				 c1 + 1);
+			if (mount_v1_hierarchy(parent, controllers, attrs, e) < 0)
+				return -1;
+			link_parts(parent, controllers);
+		}
+		line = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int mount_cgroup(const struct oci_mount *m, const char *self, struct spawn_error *e)
+{
+	unsigned attrs = mounts_attrs_of(m->flags);
+	/* a v2 host lists one line, "0::/..."; anything else has v1 trees */
+	const char *nl = strchr(self, '\n');
+	bool v1 = strncmp(self, "0::", 3) != 0 || (nl && nl[1]);
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), target, mnt = -1, rc = -1;
+
+	if (root < 0)
+		return spawn_fail_errno(e, "opening /");
+	target = resolve_in_root(root, m->destination, RESOLVE_MKDIR, RESOLVE_AUTO, e);
+	close(root);
+	if (target < 0)
+		return -1;
+	/* on v1 the hierarchies go into a tmpfs, made read-only once filled */
+	mnt = v1 ? mounts_new("tmpfs", "mode=755", attrs & ~MOUNT_ATTR_RDONLY, e)
+		 : mounts_new("cgroup2", NULL, attrs, e);
+	if (mnt >= 0 && mounts_attach(mnt, target) < 0)
+		spawn_fail_errno(e, "mounting cgroup on %s", m->destination);
+	else if (mnt >= 0 && (!v1 || mount_v1(mnt, attrs, self, e) == 0))
+		rc = 0;
+	if (rc == 0 && v1 && (attrs & MOUNT_ATTR_RDONLY)) {
+		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+
+		if (mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+			rc = spawn_fail_errno(e, "making %s read-only", m->destination);
+	}
+	if (mnt >= 0)
+		close(mnt);
+	close(target);
+	return rc;
+}
+
+int rootfs_mount_cgroups(const struct rootfs_params *p, struct spawn_error *e)
+{
+	char self[4096];
+
+	for (size_t i = 0; i < p->c->n_mounts; i++) {
+		if (!is_cgroup(&p->c->mounts[i]))
+			continue;
+		if (read_file("/proc/self/cgroup", self, sizeof(self)) <= 0)
+			return spawn_fail_errno(e,
+						"mounting cgroup on %s: reading /proc/self/cgroup",
+						p->c->mounts[i].destination);
+		if (mount_cgroup(&p->c->mounts[i], self, e) < 0)
+			return -1;
+	}
+	return 0;
 }

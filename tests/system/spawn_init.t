@@ -18,7 +18,7 @@ on_exit "clean_up_after '$R'"
 
 is "$(cs "${INIT[@]}" "$R" sh -c 'cat /proc/1/comm; readlink /proc/1/exe')" "cinit
 /dev/.cspawn/cinit" "PID 1 is cinit, from cspawn's own /dev, not the root"
-like "$(cs "${INIT[@]}" "$R" ps -o pid,args)" "1 cinit -- ps -o pid,args" "... running the command through --"
+like "$(cs "${INIT[@]}" "$R" ps -o pid,args)" "1 /dev/.cspawn/cinit -- ps -o pid,args" "... running the command through --"
 cs "${INIT[@]}" "$R" sh -c 'exit 6'
 is $? 6 "the command's exit code passes through cinit"
 cs "${INIT[@]}" "$R" sh -c 'kill -KILL $$'

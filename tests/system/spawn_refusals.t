@@ -29,9 +29,9 @@ ok "$(test ! -e /dev/proc && test ! -e /dev/sys; echo $?)" "... and nothing was 
 refused "ROOTFS in the cgroup tree" "not a root filesystem" /sys/fs/cgroup true
 refused "-v onto /" "-v '$S:/x/\.\.': the target cannot be the container's /" -v "$S:/x/.." "$R" true
 ln -s / "$R/up"
-refused "-v onto a symlink to /" "-v /up: the target resolves to the container's /" \
+refused "-v onto a symlink to /" "mount on /up: the target resolves to the container's /" \
 	-v "$S:/up" "$R" true
-refused "--tmpfs onto a symlink to /" "--tmpfs /up: the target resolves" --tmpfs /up "$R" true
+refused "--tmpfs onto a symlink to /" "mount on /up: the target resolves" --tmpfs /up "$R" true
 rm "$R/up"
 refused "--pids-limit 0" "--pids-limit '0': .* at least 1" --pids-limit 0 "$R" true
 refused "--tmpfs size=0" "size=0 would mean no limit" --tmpfs /t:size=0 "$R" true
