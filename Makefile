@@ -55,7 +55,8 @@ CINIT_LIBS = -lev -linih -lm
 NET_LIBS =
 IMAGE_LIBS =
 OCI_LIBS = -ljansson
-CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp
+MANAGE_LIBS = -lev
+CSPAWN_LIBS = $(MANAGE_LIBS) $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))

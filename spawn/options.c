@@ -61,6 +61,9 @@ enum long_only {
 	OPT_NO_INIT,
 	OPT_VERSION,
 	OPT_PRINT_SPEC,
+	OPT_LOG_OPT,
+	OPT_STOP_SIGNAL,
+	OPT_STOP_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -86,6 +89,10 @@ static const struct option long_options[] = {
     {"config", required_argument, NULL, 'c'},
     {"no-init", no_argument, NULL, OPT_NO_INIT},
     {"print-spec", no_argument, NULL, OPT_PRINT_SPEC},
+    {"detach", no_argument, NULL, 'd'},
+    {"log-opt", required_argument, NULL, OPT_LOG_OPT},
+    {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -345,6 +352,21 @@ static int add_tmpfs(struct spawn_opts *o, const char *arg, struct spawn_error *
 	return 0;
 }
 
+/* docker's json-file options: max-size=10m, max-file=3 */
+static int parse_log_opt(struct spawn_opts *o, const char *arg, struct spawn_error *e)
+{
+	int n;
+
+	if (strncmp(arg, "max-size=", 9) == 0 && conf_parse_size(arg + 9, &o->log_max_size) == 0 &&
+	    o->log_max_size > 0)
+		return 0;
+	if (strncmp(arg, "max-file=", 9) == 0 && conf_parse_uint(arg + 9, &n) == 0 && n > 0) {
+		o->log_max_file = (unsigned)n;
+		return 0;
+	}
+	return spawn_fail(e, "--log-opt '%s': expected max-size=SIZE or max-file=N", arg);
+}
+
 static void generate_name(struct spawn_opts *o)
 {
 	unsigned short r = 0;
@@ -372,6 +394,7 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 					  "'-', starting with a letter or digit",
 					  arg, SPAWN_MAX_NAME);
 		snprintf(o->name, sizeof(o->name), "%s", arg);
+		o->name_given = true;
 		return 0;
 	case OPT_HOSTNAME:
 		if (!spawn_hostname_valid(arg))
@@ -469,6 +492,21 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case OPT_PRINT_SPEC:
 		o->print_spec = true;
 		return 0;
+	case 'd':
+		o->detach = true;
+		return 0;
+	case OPT_LOG_OPT:
+		return parse_log_opt(o, arg, e);
+	case OPT_STOP_SIGNAL:
+		if (conf_parse_signal(arg, &o->stop_signal) < 0)
+			return spawn_fail(e, "--stop-signal '%s': expected a signal such as TERM",
+					  arg);
+		return 0;
+	case OPT_STOP_TIMEOUT:
+		if (conf_parse_uint(arg, &o->stop_timeout) < 0)
+			return spawn_fail(e, "--stop-timeout '%s': expected a number of seconds",
+					  arg);
+		return 0;
 	}
 	return spawn_fail(e, "internal error: option %d not handled", c);
 }
@@ -502,9 +540,10 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 
 	memset(o, 0, sizeof(*o));
 	o->net = SPAWN_NET_NONE;
+	o->stop_timeout = -1;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:hd", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;

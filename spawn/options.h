@@ -78,6 +78,14 @@ struct spawn_opts {
 	bool no_init;
 	bool print_spec; /* print the config.json of the container, run nothing */
 
+	/* the container manager's (detached containers) */
+	bool detach;	       /* -d */
+	bool name_given;       /* --name: else the store names it */
+	uint64_t log_max_size; /* --log-opt max-size= (0: the default) */
+	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
+	int stop_signal;       /* --stop-signal (0: SIGTERM) */
+	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
+
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
 	int ncmd;
