@@ -149,6 +149,11 @@ struct percent_vars {
 	int process_num;
 	int numprocs;
 	bool have_process; /* process_num and numprocs are defined */
+	/* %(ENV_X)s looks in own (the program's environment=), then in
+	 * global ([supervisord] environment=), then in cinit's environment,
+	 * as supervisord 4.2.2 and later do; KEY=VALUE, NULL-terminated */
+	char *const *env_own;
+	char *const *env_global;
 };
 int expand_percent(const char *in, const struct percent_vars *vars, char **out, struct diag *d,
 		   const struct where *w);

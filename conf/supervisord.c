@@ -580,6 +580,11 @@ static void program_key(struct program *p, const struct ini_section *sec, size_t
 	free(v);
 }
 
+static bool is_environment(const struct ini_section *sec, size_t i)
+{
+	return strcasecmp(sec->entries[i].key, "environment") == 0;
+}
+
 static void program_copy(struct loader *L, const struct file_ctx *F, const struct ini_section *sec,
 			 const struct copies *c, const struct percent_vars *vars)
 {
@@ -588,6 +593,7 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 			   .line = c->process_name_line,
 			   .section = sec->name,
 			   .key = "process_name"};
+	struct percent_vars own = *vars;
 	struct program p;
 	bool named;
 
@@ -600,10 +606,16 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 		program_free(&p);
 		return;
 	}
-	named = expand_percent(c->process_name, vars, &p.s.name, &L->diag, &wn) == 0 &&
+	/* environment= first: every other key sees its variables as ENV_ */
+	for (size_t i = 0; i < c->n_apply; i++)
+		if (is_environment(sec, c->apply[i]))
+			program_key(&p, sec, c->apply[i], F, vars, &L->diag);
+	own.env_own = p.s.env;
+	named = expand_percent(c->process_name, &own, &p.s.name, &L->diag, &wn) == 0 &&
 		value_service_name(p.s.name, &L->diag, &wn) == 0;
 	for (size_t i = 0; i < c->n_apply; i++)
-		program_key(&p, sec, c->apply[i], F, vars, &L->diag);
+		if (!is_environment(sec, c->apply[i]))
+			program_key(&p, sec, c->apply[i], F, &own, &L->diag);
 	finish_program(&p, &L->diag, &w);
 	free(p.out.value);
 	free(p.err.value);
@@ -634,7 +646,8 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 	struct percent_vars vars = {.program_name = name,
 				    .group_name = name,
 				    .here = F->here,
-				    .host_node_name = loader_nodename(L)};
+				    .host_node_name = loader_nodename(L),
+				    .env_global = L->supervisord_env};
 	struct copies c;
 
 	if (read_copies(sec, F, &vars, &L->diag, &c) < 0)

@@ -348,6 +348,35 @@ static void test_supervisord_keys(void)
 	conf_free(&c);
 }
 
+/* supervisor's issue 1170: %(ENV_X)s sees environment= of [supervisord]
+ * and of the program, over cinit's own, wherever [supervisord] stands. */
+static void test_env_layers(void)
+{
+	struct cinit_conf c;
+
+	setenv("CINIT_SV_FOO", "from cinit's environment", 1);
+	is_int(load("[program:a]\ncommand=echo '%(ENV_CINIT_SV_FOO)s'\n"
+		    "[program:b]\ncommand=echo '%(ENV_CINIT_SV_FOO)s'\n"
+		    "environment=CINIT_SV_FOO=\"from b\"\n"
+		    "[program:c]\ncommand=echo %(ENV_CINIT_SV_BAR)s\n"
+		    "environment=CINIT_SV_BAR=\"%(ENV_CINIT_SV_FOO)s and more\"\n"
+		    "[supervisord]\nenvironment=CINIT_SV_FOO=\"from [supervisord]\"\n",
+		    &c),
+	       0, "a program may name a variable that only environment= sets");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[0].argv, (const char *[]){"echo", "from [supervisord]", NULL}),
+	   "[supervisord]'s value wins over cinit's environment, even below the program");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[1].argv, (const char *[]){"echo", "from b", NULL}),
+	   "the program's own value wins over [supervisord]'s");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[2].argv,
+		       (const char *[]){"echo", "from", "[supervisord]", "and", "more", NULL}),
+	   "environment= itself expands with [supervisord]'s variables");
+	conf_free(&c);
+	unsetenv("CINIT_SV_FOO");
+}
+
 static void test_errors(void)
 {
 	struct cinit_conf c;
@@ -463,7 +492,7 @@ static void test_bounds(void)
 
 int main(void)
 {
-	tap_plan(88);
+	tap_plan(92);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
@@ -472,6 +501,7 @@ int main(void)
 	test_rotation();
 	test_warnings();
 	test_supervisord_keys();
+	test_env_layers();
 	test_errors();
 	test_bounds();
 	return tap_done();
