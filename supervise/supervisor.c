@@ -553,25 +553,54 @@ static bool has_active_dependent(struct supervisor *sup, const struct service *s
 	return false;
 }
 
-/* Stops every service nothing running depends on, last priority first;
- * moves on to leftover processes once no service runs. */
+/* Whether any service names another in depends: then the dependencies
+ * order the shutdown, otherwise the priorities do. */
+static bool any_dependencies(const struct supervisor *sup)
+{
+	for (int i = 0; i < sup->n_svcs; i++)
+		if (sup->svcs[i]->conf.depends && sup->svcs[i]->conf.depends[0])
+			return true;
+	return false;
+}
+
+/* Whether svc stops in this round. With dependencies: when nothing
+ * running depends on it. Without, as supervisord does: when it belongs to
+ * the highest priority that still has a process, so that each level has
+ * exited (or been killed after its stop_timeout) before the next is told. */
+static bool stops_now(struct supervisor *sup, const struct service *svc, bool by_deps,
+		      const struct service *highest)
+{
+	if (by_deps)
+		return !has_active_dependent(sup, svc);
+	return svc->conf.priority == highest->conf.priority;
+}
+
+/* Stops what may stop now, last priority first; moves on to leftover
+ * processes once no service runs. */
 static void stop_next_services(struct supervisor *sup)
 {
-	bool any_active = false;
+	bool by_deps = any_dependencies(sup);
+	const struct service *highest = NULL;
 
+	/* a restart that is only scheduled must not happen during shutdown */
+	for (int i = 0; i < sup->n_svcs; i++)
+		if (sup->svcs[i]->state == SVC_BACKOFF)
+			service_handle(sup->svcs[i], SVE_STOP);
+	if (sup->phase != PHASE_STOPPING_SERVICES)
+		return;
+	/* services are sorted by priority: the last active one has the highest */
 	for (int i = sup->n_svcs - 1; i >= 0; i--) {
 		struct service *svc = sup->svcs[i];
-		if (svc->state == SVC_BACKOFF)
-			service_handle(svc, SVE_STOP);
 		if (!service_active(svc))
 			continue;
-		any_active = true;
-		if (svc->state != SVC_STOPPING && !has_active_dependent(sup, svc))
+		if (!highest)
+			highest = svc;
+		if (svc->state != SVC_STOPPING && stops_now(sup, svc, by_deps, highest))
 			service_handle(svc, SVE_STOP);
 		if (sup->phase != PHASE_STOPPING_SERVICES)
 			return;
 	}
-	if (!any_active)
+	if (!highest)
 		enter_leftovers(sup);
 }
 
