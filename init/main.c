@@ -275,8 +275,9 @@ static int command_config(const struct cinit_options *o, struct cinit_conf *c)
 	s->kill_group = o->group;
 	s->out.kind = LOG_INHERIT;
 	s->err.kind = LOG_INHERIT;
-	for (int i = 0; i < o->n_expect; i++)
-		conf_set_exit_expected(s, o->expect[i], true);
+	for (int code = 0; code < 256; code++)
+		if (options_expects(o, code))
+			conf_set_exit_expected(s, code, true);
 	return 0;
 }
 

@@ -52,11 +52,8 @@ static int add_expect(struct cinit_options *o, const char *v, FILE *err)
 		fprintf(err, "cinit: -e: expected an exit code from 0 to 255, got '%s'\n", v);
 		return -1;
 	}
-	if (o->n_expect == MAX_EXPECT) {
-		fprintf(err, "cinit: -e: at most %d codes\n", MAX_EXPECT);
-		return -1;
-	}
-	o->expect[o->n_expect++] = code;
+	/* one bit per code: any number of -e, repeats included, as tini */
+	o->expect[code / 8] |= (uint8_t)(1u << (code % 8));
 	return 0;
 }
 
