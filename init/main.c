@@ -215,12 +215,14 @@ static int prepare_signals(uint64_t *inherited_mask, uint64_t *inherited_ign)
 
 static int become_reaper(const struct cinit_options *o, pid_t parent)
 {
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	/* all five arguments: prctl(2) is variadic, and the kernel reads
+	 * whatever the registers hold (valgrind calls them uninitialised) */
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) < 0) {
 		fprintf(stderr, "cinit: prctl(PR_SET_CHILD_SUBREAPER): %s\n", strerror(errno));
 		return -1;
 	}
 	if (o->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, o->pdeathsig) < 0) {
+		if (prctl(PR_SET_PDEATHSIG, (unsigned long)o->pdeathsig, 0UL, 0UL, 0UL) < 0) {
 			fprintf(stderr, "cinit: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
 			return -1;
 		}
