@@ -202,6 +202,11 @@ static int prepare_signals(uint64_t *inherited_mask, uint64_t *inherited_ign)
 		fprintf(stderr, "cinit: rt_sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
+	/* As PID 1 the mask is the launcher's business, not the children's:
+	 * container runtimes start PID 1 with none blocked, and cspawn holds
+	 * the signals cinit forwards only until the signalfd takes them. */
+	if (getpid() == 1)
+		*inherited_mask = 0;
 	*inherited_ign = reset_ignored_signals();
 	if (sigaction(SIGTTIN, &ign, NULL) < 0 || sigaction(SIGTTOU, &ign, NULL) < 0) {
 		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
