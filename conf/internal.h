@@ -274,6 +274,11 @@ void unknown_key(struct diag *d, const struct where *w, const struct key_spec *t
 int set_command(struct service_conf *s, const char *v, struct diag *d, const struct where *w);
 int set_umask(struct service_conf *s, const char *v, struct diag *d, const struct where *w);
 
+/* The control socket's chmod ("0700") and chown ("user[:group]"), shared
+ * by [cinit] and supervisord's [unix_http_server]; obj is a cinit_conf. */
+int conf_set_socket_mode(void *obj, const char *v, struct diag *d, const struct where *w);
+int conf_set_socket_owner(void *obj, const char *v, struct diag *d, const struct where *w);
+
 /* native.c */
 void load_cinit_section(struct loader *L, const struct file_ctx *F, const struct ini_section *sec);
 void load_service_section(struct loader *L, const struct file_ctx *F,

@@ -795,6 +795,51 @@ static void load_supervisord(struct loader *L, const struct file_ctx *F,
 		  inherited_note(env, user, umask));
 }
 
+/* ---- [unix_http_server] --------------------------------------------------- */
+
+/* supervisord's socket becomes cinit's control socket, with its chmod and
+ * chown; cinit speaks its own protocol on it, not XML-RPC. */
+static void load_unix_http_server(struct loader *L, const struct file_ctx *F,
+				  const struct ini_section *sec)
+{
+	static const struct key_spec keys[] = {
+	    {"file", KEY_FN, 0, NULL, NULL},
+	    {"chmod", KEY_FN, 0, conf_set_socket_mode, NULL},
+	    {"chown", KEY_FN, 0, conf_set_socket_owner, NULL},
+	    {"username", KEY_IGNORED, 0, NULL,
+	     "cinit admits root and the socket's owner, by the peer's credentials"},
+	    {"password", KEY_IGNORED, 0, NULL,
+	     "cinit admits root and the socket's owner, by the peer's credentials"},
+	};
+	struct percent_vars vars = {.here = F->here, .host_node_name = loader_nodename(L)};
+	struct where w = {.file = F->name, .line = sec->line, .section = sec->name};
+
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct ini_entry *e = &sec->entries[i];
+		struct where kw = {
+		    .file = F->name, .line = e->line, .section = sec->name, .key = e->key};
+		const struct key_spec *k = find_key(keys, sizeof(keys) / sizeof(keys[0]), e->key);
+		char *v;
+		if (!k) {
+			unknown_key(&L->diag, &kw, keys, sizeof(keys) / sizeof(keys[0]), true);
+		} else if (k->type == KEY_IGNORED) {
+			ignored_key(&L->diag, &kw, k);
+		} else if (expand_percent(e->value, &vars, &v, &L->diag, &kw) == 0) {
+			if (k->fn)
+				k->fn(&L->conf, v, &L->diag, &kw);
+			else if (value_plain(v, &L->diag, &kw) == 0) {
+				free(L->conf.control_socket);
+				L->conf.control_socket = v;
+				v = NULL;
+			}
+			free(v);
+		}
+	}
+	diag_note(&L->diag, &w,
+		  "served as cinit's control socket: `cinit ctl`, or supervisorctl as a link "
+		  "to cinit, speaks to it (not XML-RPC)");
+}
+
 /* ---- the other sections ------------------------------------------------- */
 
 static void group_warning(struct loader *L, const struct file_ctx *F, const struct ini_section *sec)
@@ -811,18 +856,18 @@ static void group_warning(struct loader *L, const struct file_ctx *F, const stru
 struct section_rule {
 	const char *name;
 	bool prefix; /* name is "kind:" and any name may follow */
-	enum { NOTICE, WARNING, PROGRAM, SUPERVISORD } what;
+	enum { NOTICE, WARNING, PROGRAM, SUPERVISORD, UNIX_HTTP } what;
 	const char *why;
 };
 
 static const struct section_rule sections[] = {
     {"program:", true, PROGRAM, NULL},
     {"supervisord", false, SUPERVISORD, NULL},
-    {"unix_http_server", false, NOTICE,
-     "cinit has no XML-RPC server; [cinit] control_socket is its control interface"},
+    {"unix_http_server", false, UNIX_HTTP, NULL},
     {"inet_http_server", false, NOTICE,
      "cinit has no XML-RPC server; [cinit] control_socket is its control interface"},
-    {"supervisorctl", false, NOTICE, "supervisorctl does not talk to cinit"},
+    {"supervisorctl", false, NOTICE,
+     "supervisorctl as a link to cinit finds the socket by [unix_http_server]"},
     {"rpcinterface:", true, NOTICE, "cinit has no XML-RPC interface to extend"},
     {"ctlplugin:", true, NOTICE, "supervisorctl plugins do not apply to cinit"},
     {"group:", true, WARNING, NULL},
@@ -859,6 +904,9 @@ void load_supervisord_section(struct loader *L, const struct file_ctx *F,
 		break;
 	case SUPERVISORD:
 		load_supervisord(L, F, sec);
+		break;
+	case UNIX_HTTP:
+		load_unix_http_server(L, F, sec);
 		break;
 	case NOTICE:
 		diag_note(&L->diag, &w, "ignored: %s", r->why);

@@ -24,12 +24,12 @@ static void test_nginx_php_fpm(void)
 	is_str(said,
 	       SV "nginx-php-fpm.conf:3: [supervisord] ignored: cinit is PID 1 itself; logfile, "
 		  "pidfile and daemon settings do not apply\n" SV
-		  "nginx-php-fpm.conf:10: [unix_http_server] ignored: cinit has no XML-RPC server; "
-		  "[cinit] control_socket is its control interface\n" SV
+		  "nginx-php-fpm.conf:10: [unix_http_server] served as cinit's control socket: "
+		  "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
 		  "nginx-php-fpm.conf:14: [rpcinterface:supervisor] ignored: cinit has no XML-RPC "
 		  "interface to extend\n" SV
-		  "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl does not talk to "
-		  "cinit",
+		  "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl as a link to cinit "
+		  "finds the socket by [unix_http_server]",
 	       "one notice per section that does not apply");
 	fpm = find(&c, "php-fpm");
 	nginx = find(&c, "nginx");
@@ -139,14 +139,14 @@ static void test_confd(void)
 	is_int(load_file(SV "confd/supervisord.conf", &c), 0, "a conf.d layout loads");
 	is_str(said,
 	       SV
-	       "confd/supervisord.conf:2: [unix_http_server] ignored: cinit has no XML-RPC "
-	       "server; [cinit] control_socket is its control interface\n" SV
+	       "confd/supervisord.conf:2: [unix_http_server] served as cinit's control socket: "
+	       "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
 	       "confd/supervisord.conf:6: [supervisord] ignored: cinit is PID 1 itself; logfile, "
 	       "pidfile and daemon settings do not apply\n" SV
 	       "confd/supervisord.conf:11: [rpcinterface:supervisor] ignored: cinit has no "
 	       "XML-RPC interface to extend\n" SV
-	       "confd/supervisord.conf:14: [supervisorctl] ignored: supervisorctl does not talk to "
-	       "cinit\n" SV "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
+	       "confd/supervisord.conf:14: [supervisorctl] ignored: supervisorctl as a link to "
+	       "cinit finds the socket by [unix_http_server]\n" SV "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
 	       "warning: not supported, ignored: cinit has no event listeners\n" SV
 	       "confd/conf.d/app.conf:12: [program:app] stderr_events_enabled: warning: not "
 	       "supported, ignored: cinit has no event listeners\n" SV
