@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "init/ctl.h"
 #include "init/options.h"
 #include "supervise/supervise.h"
 
@@ -332,9 +333,22 @@ static void apply_log_settings(const struct cinit_options *o, const char *path,
 	if (path && o->verbosity < 0)
 		cinit_log_set_verbosity(c->verbosity + o->verbose);
 	cinit_log_set_timestamps(c->log_format == LOGFMT_TIMESTAMP);
-	if (c->control_socket)
-		cinit_log(1, "control_socket %s: not served by this version, ignored",
-			  c->control_socket);
+}
+
+/* --control-socket and CINIT_CONTROL_SOCKET win over the file; a file
+ * that declares services gets the default; `cinit -- cmd` gets none. */
+static int choose_control_socket(const struct cinit_options *o, const char *path,
+				 struct cinit_conf *c)
+{
+	const char *want = o->control_socket;
+
+	if (!want && !c->control_socket && path && c->n_services)
+		want = CTL_DEFAULT_SOCKET;
+	if (!want)
+		return 0;
+	free(c->control_socket);
+	c->control_socket = strdup(want);
+	return c->control_socket ? 0 : -1;
 }
 
 static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd,
@@ -389,6 +403,8 @@ int main(int argc, char **argv)
 
 	if (ensure_stdio() < 0)
 		return EXIT_SETUP;
+	if (ctl_wanted(argc, argv))
+		return ctl_main(argc, argv);
 	switch (options_parse(&o, argc, argv, stderr)) {
 	case OPTIONS_EXIT_OK:
 		return 0;
@@ -408,5 +424,9 @@ int main(int argc, char **argv)
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
 	apply_log_settings(&o, path, &conf);
+	if (choose_control_socket(&o, path, &conf) < 0) {
+		fprintf(stderr, "cinit: out of memory\n");
+		return EXIT_SETUP;
+	}
 	return run(&o, &conf, path, sigfd, &so);
 }

@@ -210,6 +210,8 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		struct service *svc = sup->svcs[i];
 		if (is_idle(svc) && svc->removed) {
 			cinit_log(1, "%s: removed", svc->conf.name);
+			if (sup->ctl)
+				control_service_gone(sup->ctl, svc);
 			service_free(svc);
 			continue;
 		}
@@ -249,6 +251,8 @@ void supervisor_free(struct supervisor *sup)
 {
 	if (!sup)
 		return;
+	control_close(sup->ctl);
+	sup->ctl = NULL;
 	for (int i = 0; i < sup->n_svcs; i++)
 		service_free(sup->svcs[i]);
 	free(sup->svcs);
@@ -302,6 +306,11 @@ static void start_eligible(struct supervisor *sup)
 
 void supervisor_start(struct supervisor *sup)
 {
+	/* made only when asked for: `cinit -- cmd` opens no socket */
+	const char *path = sup->conf.control_socket;
+
+	if (path && strcmp(path, "none") != 0)
+		sup->ctl = control_open(sup, path);
 	start_eligible(sup);
 	if (sup->phase == PHASE_RUNNING && sup->n_svcs == 0)
 		cinit_log(1, "no services to run");
@@ -362,6 +371,8 @@ static bool needs_sweep(const struct service *svc)
 
 void supervisor_service_changed(struct supervisor *sup, struct service *svc)
 {
+	if (sup->ctl)
+		control_service_changed(sup->ctl, svc);
 	switch (sup->phase) {
 	case PHASE_RUNNING:
 		if (needs_sweep(svc)) {
@@ -657,10 +668,16 @@ static void forward_signal(struct supervisor *sup, int sig)
 	}
 }
 
+void supervisor_shutdown(struct supervisor *sup, const char *why)
+{
+	begin_shutdown(sup, why);
+}
+
 /* Loads the file for a reload. Its diagnostics go through cinit_log, which
  * never blocks, not to the stderr stream, whose writes wait on the reader
  * of cinit's output. */
-static int load_for_reload(const char *path, struct cinit_conf *c)
+int supervisor_load_config(struct supervisor *sup, struct cinit_conf *c,
+			   void (*echo)(void *ctx, const char *line, bool error), void *ctx)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -671,15 +688,18 @@ static int load_for_reload(const char *path, struct cinit_conf *c)
 		cinit_log(0, "open_memstream: %s", strerror(errno));
 		return -1;
 	}
-	r = conf_load(path, c, diag);
+	r = conf_load(sup->opts.config_path, c, diag);
 	if (fclose(diag) != 0) {
 		cinit_log(0, "fclose(memstream): %s", strerror(errno));
 		free(text);
 		return r;
 	}
 	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save)) {
 		cinit_log(r != 0 ? 0 : 1, "%s", line);
+		if (echo)
+			echo(ctx, line, r != 0);
+	}
 	free(text);
 	return r;
 }
@@ -693,7 +713,7 @@ void supervisor_signal(struct supervisor *sup, int sig)
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
-		if (load_for_reload(sup->opts.config_path, &c) != 0) {
+		if (supervisor_load_config(sup, &c, NULL, NULL) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
 			return;
 		}
@@ -738,6 +758,28 @@ static struct service_conf *find_conf(struct cinit_conf *c, const char *name)
 		if (c->services[i].name && strcmp(c->services[i].name, name) == 0)
 			return &c->services[i];
 	return NULL;
+}
+
+int supervisor_diff(struct supervisor *sup, const struct cinit_conf *c,
+		    void (*say)(void *ctx, const char *name, const char *what), void *ctx)
+{
+	struct cinit_conf *nc = (struct cinit_conf *)c;
+	int n = 0;
+
+	for (int i = 0; i < c->n_services; i++)
+		if (!supervisor_find(sup, c->services[i].name)) {
+			say(ctx, c->services[i].name, "added");
+			n++;
+		}
+	for (int i = 0; i < sup->n_svcs; i++) {
+		const struct service *svc = sup->svcs[i];
+		struct service_conf *sc = find_conf(nc, svc->conf.name);
+		if (svc->removed || (sc && conf_service_equal(&svc->conf, sc)))
+			continue;
+		say(ctx, svc->conf.name, sc ? "changed" : "removed");
+		n++;
+	}
+	return n;
 }
 
 void supervisor_reload(struct supervisor *sup, struct cinit_conf *conf)

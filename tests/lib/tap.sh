@@ -6,6 +6,10 @@ CINIT="$CINIT_BUILD/cinit"
 CSPAWN="$CINIT_BUILD/cspawn"
 HELPERS="$CINIT_BUILD/tests/helpers"
 export CINIT_BUILD CINIT CSPAWN HELPERS
+# cinit serves /run/cinit.sock by default when a file declares services;
+# that path is the host's, shared by every test: tests that use the control
+# socket name their own.
+export CINIT_CONTROL_SOCKET=none
 
 _tap_n=0
 _tap_failed=0
