@@ -243,7 +243,9 @@ int ctl_main(int argc, char **argv)
 	free(path);
 	if (fd < 0)
 		return 1;
-	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+	/* a refusal (busy, permission) may close the socket before the
+	 * request is taken; the reply is still there to read */
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "%s: cannot send the request: %s\n", name, strerror(errno));
 		close(fd);
 		return 1;

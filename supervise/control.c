@@ -490,14 +490,16 @@ static void begin_stop(struct client *cl, int i)
 	service_handle(cl->targets[i], SVE_STOP);
 }
 
-/* How a start ended: 1 started, -1 failed, 0 not yet. */
+/* How a start ended: 1 started, -1 failed, 0 not yet. An exit before
+ * start_secs (backoff) fails it, as for supervisorctl: a service that
+ * keeps failing would otherwise hold the client for all its retries. */
 static int start_outcome(const struct service *svc)
 {
 	if (svc->state == SVC_RUNNING || finished_oneshot(svc))
 		return 1;
-	if (svc->state == SVC_FATAL || svc->state == SVC_EXITED || svc->state == SVC_STOPPED)
-		return -1;
-	return 0;
+	if (svc->state == SVC_STARTING || svc->state == SVC_STOPPING)
+		return 0;
+	return -1;
 }
 
 static int wait_outcome(const struct client *cl, const struct service *svc)
@@ -531,7 +533,7 @@ static void report_starts(struct client *cl)
 		} else {
 			char how[96];
 			last_exit_text(svc, how, sizeof(how));
-			say(cl, 'e', "%s: ERROR (spawn error: %s)", svc->conf.name, how);
+			say(cl, 'e', "%s: ERROR (abnormal termination: %s)", svc->conf.name, how);
 			cl->failed = true;
 		}
 	}
@@ -608,7 +610,8 @@ static bool skip_target(enum op op, const struct service *svc, bool all, struct 
 {
 	bool up = service_active(svc) || svc->state == SVC_BACKOFF;
 
-	if (op == OP_START && service_active(svc)) {
+	/* all: a service in backoff is being restarted already */
+	if (op == OP_START && (service_active(svc) || (all && svc->state == SVC_BACKOFF))) {
 		if (!all)
 			say(cl, 'e', "%s: ERROR (already started)", svc->conf.name);
 		return true;
