@@ -4,7 +4,7 @@
 # supervisorctl through a link, and cinit ctl run inside the container's
 # namespaces by nsenter.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 50
+plan 52
 unset CINIT_CONTROL_SOCKET # the files name theirs
 
 SOCK="$TMP/ctl.sock"
@@ -154,6 +154,14 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CINIT" ctl -s "$SOCK2
 is "$?:$out" "1:cinit: permission denied" "a peer that is neither root nor the owner is refused (SO_PEERCRED)"
 kill -TERM "$NS_INIT"
 ns_wait 10
+
+# lazy: cinit -- cmd with no socket configured makes no socket at all
+strace -f -qq -e trace=socket,bind,listen -o "$TMP/strace" "$CINIT" -- true
+is "$?:$(grep -c 'socket(\|bind(\|listen(' "$TMP/strace")" "0:0" \
+	"cinit -- cmd without a socket configured: no socket, bind or listen call"
+printf '[cinit]\ncontrol_socket = none\n[service:s]\ncommand = true\ncritical = yes\n' >"$TMP/none.ini"
+strace -f -qq -e trace=socket,bind,listen -o "$TMP/strace" "$CINIT" -c "$TMP/none.ini" 2>/dev/null
+is "$(grep -c 'socket(\|bind(\|listen(' "$TMP/strace")" 0 "control_socket = none: none either"
 
 # the default socket, inside the container's own /run, reached by nsenter
 
