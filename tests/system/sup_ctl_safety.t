@@ -179,18 +179,18 @@ no_lasting_zombie "garbage"
 restarted_on_time "$t0" "garbage"
 
 t0=$(date +%s%N)
-python3 "$TMP/clients.py" "$SOCK" send "cinit-ctl/1 sta" >"$TMP/half" &
-half=$!
-on_exit "kill -KILL $half"
-wait_until 10 file_has "$TMP/half" sent
-kill -KILL "$half"
-wait "$half" 2>/dev/null
-python3 "$TMP/clients.py" "$SOCK" send 'cinit-ctl/1 tail -n 100000 noisy\n' >"$TMP/deaf2" &
-follower=$!
-on_exit "kill -KILL $follower"
-wait_until 10 file_has "$TMP/deaf2" sent
-kill -KILL "$follower"
-wait "$follower" 2>/dev/null
+# killed_after_send BYTES: a client sends them, then is killed with KILL
+killed_after_send() {
+	python3 "$TMP/clients.py" "$SOCK" send "$1" >"$TMP/sent" &
+	_c=$!
+	on_exit "kill -KILL $_c"
+	wait_until 10 file_has "$TMP/sent" sent
+	kill -KILL "$_c"
+	wait "$_c" 2>/dev/null
+	rm -f "$TMP/sent"
+}
+killed_after_send "cinit-ctl/1 sta"
+killed_after_send 'cinit-ctl/1 tail -n 100000 noisy\n'
 ctl status orphans >/dev/null
 is $? 0 "clients killed mid-request and mid-reply: the next one is answered"
 wait_until 20 test "$(sockets_of_init)" = 1
