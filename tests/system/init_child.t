@@ -20,9 +20,10 @@ is "$(sigs "$TMP/info")" "$(sigs "$TMP/direct")" \
 # ignored; TTIN, ILL and TERM blocked
 clean "$HELPERS/sigconf" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
 is $? 0 "cinit runs under a parent that blocked and ignored signals it handles"
-is "$(grep SigBlk "$TMP/info" | awk '{print $2}')" 0000000000104008 \
-	"the child's mask is the inherited one: TTIN, ILL and TERM"
-is "$(grep SigIgn "$TMP/info" | awk '{print $2}')" 0000000000200402 \
+# signals 1 to 31 only: make leaves 32 and 33 ignored, which env cannot reset
+low() { printf '%08x' $((0x$(grep "^$1" "$TMP/info" | awk '{print $2}') & 0x7fffffff)); }
+is "$(low SigBlk)" 00104008 "the child's mask is the inherited one: TTIN, ILL and TERM"
+is "$(low SigIgn)" 00200402 \
 	"the child ignores what cinit's parent ignored: TTOU, SEGV and INT" ||
 	diag "$(cat "$TMP/info")"
 clean "$HELPERS/sigconf" "$HELPERS/childinfo" >"$TMP/direct" 2>&1
