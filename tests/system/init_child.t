@@ -6,6 +6,8 @@
 . "$(dirname "$0")/../lib/tap.sh"
 plan 15
 
+# the sanitizer build: ASan would take SEGV, BUS and FPE for itself
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0"
 sigs() { grep -E "^Sig(Blk|Ign)" "$1" | awk '{print $2}' | tr '\n' ' '; }
 # a clean start: the test runner's own ignored signals (a shell's background
 # job ignores INT and QUIT) stay out of it
