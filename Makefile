@@ -86,6 +86,12 @@ $(BUILD)/lib%.a:
 $(BUILD)/cinit: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF)
 	$(CC) $(ALL_LDFLAGS) $(STATIC) -o $@ $^ $(CINIT_LIBS)
 
+# The same objects linked against the shared C library, for valgrind, which
+# the tests run on it (a static binary hides the C library's calls from it).
+$(BUILD)/tests/cinit-dynamic: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CINIT_LIBS)
+
 $(BUILD)/cspawn: $(call obj,manage/main.c) $(CSPAWN_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
 
@@ -112,7 +118,7 @@ $(BUILD)/tests/helpers/%.so: tests/helpers/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -shared -fPIC -o $@ $<
 
-tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS)
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS) $(BUILD)/tests/cinit-dynamic
 
 deps:
 	@sh tests/lib/deps.sh
@@ -121,8 +127,9 @@ deps:
 # CINIT_BUILD; prove runs the C unit tests as executables.
 check: deps
 	$(MAKE) tests
-	@# the sanitizer build of cinit is dynamic; containers borrow the static one
-	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit)
+	@# the sanitizer build of cinit is dynamic; containers borrow the static
+	@# one, and valgrind the plain dynamic one
+	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit build/tests/cinit-dynamic)
 	CINIT_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
 check-sanitize: deps

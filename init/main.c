@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "init/ctl.h"
 #include "init/options.h"
 #include "supervise/supervise.h"
 
@@ -166,48 +167,48 @@ static uint64_t handled_signals(void)
 	return set;
 }
 
-/* The kernel's struct sigaction for rt_sigaction(2) (handler, flags,
- * restorer, mask on x86-64, arm64, arm and riscv). The C library refuses
- * signals 32 and 33, which it keeps for its threads, but a parent may have
- * left them ignored, and cinit's children must not inherit that. */
-struct kernel_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
-/* Resets every signal the process was left ignoring to its default. A
- * query per signal is cheaper than formatting /proc/self/status. */
-static void reset_ignored_signals(void)
+/* Resets every signal the process was left ignoring to its default, so
+ * that the signalfd hears it; returns the set, which the children get
+ * back. A query per signal is cheaper than formatting /proc/self/status. */
+static uint64_t reset_ignored_signals(void)
 {
 	struct kernel_sigaction old, dfl = {.handler = SIG_DFL};
+	uint64_t ignored = 0;
 
 	for (int sig = 1; sig < _NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP ||
 		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
 			continue;
-		if (old.handler == SIG_IGN &&
-		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
+		if (old.handler != SIG_IGN)
+			continue;
+		ignored |= UINT64_C(1) << (sig - 1);
+		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
 			fprintf(stderr, "cinit: rt_sigaction(%d): %s\n", sig, strerror(errno));
 	}
+	return ignored;
 }
 
 /* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
- * must decide neither what cinit hears nor what its children start with.
- * Signals are blocked first, so nothing is lost or acted on by default
- * before the signalfd exists. Returns the signalfd. */
-static int prepare_signals(void)
+ * must not decide what cinit hears; the children get them back, as under
+ * tini (see supervisor_options). Signals are blocked first, so nothing is
+ * lost or acted on by default before the signalfd exists. Returns the
+ * signalfd. */
+static int prepare_signals(uint64_t *inherited_mask, uint64_t *inherited_ign)
 {
 	uint64_t handled = handled_signals();
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	int fd;
 
-	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, NULL, sizeof(handled)) < 0) {
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, inherited_mask, sizeof(handled)) < 0) {
 		fprintf(stderr, "cinit: rt_sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
-	reset_ignored_signals();
+	/* As PID 1 the mask is the launcher's business, not the children's:
+	 * container runtimes start PID 1 with none blocked, and cspawn holds
+	 * the signals cinit forwards only until the signalfd takes them. */
+	if (getpid() == 1)
+		*inherited_mask = 0;
+	*inherited_ign = reset_ignored_signals();
 	if (sigaction(SIGTTIN, &ign, NULL) < 0 || sigaction(SIGTTOU, &ign, NULL) < 0) {
 		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
 		return -1;
@@ -220,12 +221,14 @@ static int prepare_signals(void)
 
 static int become_reaper(const struct cinit_options *o, pid_t parent)
 {
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	/* all five arguments: prctl(2) is variadic, and the kernel reads
+	 * whatever the registers hold (valgrind calls them uninitialised) */
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) < 0) {
 		fprintf(stderr, "cinit: prctl(PR_SET_CHILD_SUBREAPER): %s\n", strerror(errno));
 		return -1;
 	}
 	if (o->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, o->pdeathsig) < 0) {
+		if (prctl(PR_SET_PDEATHSIG, (unsigned long)o->pdeathsig, 0UL, 0UL, 0UL) < 0) {
 			fprintf(stderr, "cinit: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
 			return -1;
 		}
@@ -275,8 +278,9 @@ static int command_config(const struct cinit_options *o, struct cinit_conf *c)
 	s->kill_group = o->group;
 	s->out.kind = LOG_INHERIT;
 	s->err.kind = LOG_INHERIT;
-	for (int i = 0; i < o->n_expect; i++)
-		conf_set_exit_expected(s, o->expect[i], true);
+	for (int code = 0; code < 256; code++)
+		if (options_expects(o, code))
+			conf_set_exit_expected(s, code, true);
 	return 0;
 }
 
@@ -329,21 +333,28 @@ static void apply_log_settings(const struct cinit_options *o, const char *path,
 	if (path && o->verbosity < 0)
 		cinit_log_set_verbosity(c->verbosity + o->verbose);
 	cinit_log_set_timestamps(c->log_format == LOGFMT_TIMESTAMP);
-	if (c->control_socket)
-		cinit_log(1, "control_socket %s: not served by this version, ignored",
-			  c->control_socket);
 }
 
-static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd)
+/* --control-socket and CINIT_CONTROL_SOCKET win over the file; a file
+ * that declares services gets the default; `cinit -- cmd` gets none. */
+static int choose_control_socket(const struct cinit_options *o, const char *path,
+				 struct cinit_conf *c)
+{
+	const char *want = o->control_socket;
+
+	if (!want && !c->control_socket && path && c->n_services)
+		want = CTL_DEFAULT_SOCKET;
+	if (!want)
+		return 0;
+	free(c->control_socket);
+	c->control_socket = strdup(want);
+	return c->control_socket ? 0 : -1;
+}
+
+static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd,
+	       struct supervisor_options *so)
 {
 	static struct cinit ci; /* the one instance; lives as long as cinit */
-	struct supervisor_options so = {
-	    .forward_all = config_path == NULL,
-	    .forward_to_group = o->group,
-	    .warn_orphans = o->warn_orphans,
-	    .give_terminal = true,
-	    .config_path = config_path,
-	};
 	int code;
 
 	if (o->grace_ms >= 0)
@@ -355,7 +366,12 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 		fprintf(stderr, "cinit: cannot create the event loop\n");
 		return EXIT_SETUP;
 	}
-	ci.sup = supervisor_new(ci.loop, conf, &so);
+	so->forward_all = config_path == NULL;
+	so->forward_to_group = o->group;
+	so->warn_orphans = o->warn_orphans;
+	so->give_terminal = true;
+	so->config_path = config_path;
+	ci.sup = supervisor_new(ci.loop, conf, so);
 	if (!ci.sup) {
 		fprintf(stderr, "cinit: out of memory\n");
 		return EXIT_SETUP;
@@ -393,6 +409,7 @@ int main(int argc, char **argv)
 {
 	struct cinit_options o;
 	struct cinit_conf conf;
+	struct supervisor_options so = {0};
 	pid_t parent = getppid();
 	const char *path;
 	int sigfd;
@@ -401,6 +418,8 @@ int main(int argc, char **argv)
 		return exec_trampoline(argv);
 	if (ensure_stdio() < 0)
 		return EXIT_SETUP;
+	if (ctl_wanted(argc, argv))
+		return ctl_main(argc, argv);
 	switch (options_parse(&o, argc, argv, stderr)) {
 	case OPTIONS_EXIT_OK:
 		return 0;
@@ -414,11 +433,15 @@ int main(int argc, char **argv)
 		return check_config(o.config);
 	path = default_config(&o);
 	cinit_log_set_verbosity((o.verbosity >= 0 ? o.verbosity : path ? 1 : 0) + o.verbose);
-	sigfd = prepare_signals();
+	sigfd = prepare_signals(&so.child_sigmask, &so.child_sigign);
 	if (sigfd < 0 || become_reaper(&o, parent) < 0)
 		return EXIT_SETUP;
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
 	apply_log_settings(&o, path, &conf);
-	return run(&o, &conf, path, sigfd);
+	if (choose_control_socket(&o, path, &conf) < 0) {
+		fprintf(stderr, "cinit: out of memory\n");
+		return EXIT_SETUP;
+	}
+	return run(&o, &conf, path, sigfd, &so);
 }
