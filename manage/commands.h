@@ -7,4 +7,15 @@
 /* `cspawn run [options] ROOTFS [COMMAND...]`, also the command-less form. */
 int cmd_run(int argc, char **argv);
 
+/* Detached containers (manage/ctr_cmds.c, manage/ctr_show.c). */
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+
 #endif

@@ -410,23 +410,39 @@ static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 		serve(mon, fd);
 }
 
+/* The socket's address through a descriptor of its directory: a path
+ * under a deep --root may be longer than sun_path holds. Returns the
+ * directory's descriptor, to close once bound or connected. */
+static int socket_address(const struct ctr *c, struct sockaddr_un *a)
+{
+	int dir = open(c->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*a = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (dir >= 0)
+		snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/ctl.sock", dir);
+	return dir;
+}
+
 static int listen_ctl(const struct ctr *c, struct spawn_error *e)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
+	struct sockaddr_un a;
+	int dir = socket_address(c, &a), fd;
 
-	if (format_path(a.sun_path, sizeof(a.sun_path), "%s/ctl.sock", c->run_dir) < 0)
-		return spawn_fail(e, "%s/ctl.sock: path too long for a socket", c->run_dir);
+	if (dir < 0)
+		return spawn_fail_errno(e, "opening %s", c->run_dir);
 	unlink(a.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		close(dir);
 		return spawn_fail_errno(e, "socket");
+	}
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, 0600) < 0 ||
 	    listen(fd, 16) < 0) {
-		spawn_fail_errno(e, "listening on %s", a.sun_path);
+		spawn_fail_errno(e, "listening on %s/ctl.sock", c->run_dir);
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	close(dir);
 	return fd;
 }
 
@@ -499,18 +515,21 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 int monitor_ask(const struct ctr *c, const char *request, char *reply_buf, size_t len,
 		int timeout_ms)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct sockaddr_un a;
 	struct pollfd p;
 	ssize_t n;
-	int fd;
+	int dir = socket_address(c, &a), fd, rc;
 
-	if (format_path(a.sun_path, sizeof(a.sun_path), "%s/ctl.sock", c->run_dir) < 0)
+	if (dir < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		close(dir);
 		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    write(fd, request, strlen(request)) < 0) {
+	}
+	rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(dir);
+	if (rc < 0 || write(fd, request, strlen(request)) < 0) {
 		int err = errno;
 
 		close(fd);

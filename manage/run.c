@@ -1,6 +1,7 @@
 /* `cspawn run` in the foreground: a root filesystem as a container, with
  * cinit as PID 1, and cspawn staying outside as its monitor. */
 #include "manage/commands.h"
+#include "manage/lifecycle.h"
 #include "manage/paths.h"
 #include "manage/spec.h"
 
@@ -154,7 +155,7 @@ static void free_paths(struct host_paths *h)
 }
 
 /* The flags as a spec, run by the monitor. */
-static int run_spec(const struct spawn_opts *o, const char *init)
+static int run_spec(struct spawn_opts *o, const char *init, const struct cspawn_roots *roots)
 {
 	char upper[PATH_MAX], work[PATH_MAX];
 	struct spec_inputs in = {.init_path = init, .upper = upper, .work = work};
@@ -163,6 +164,8 @@ static int run_spec(const struct spawn_opts *o, const char *init)
 	struct spawn_error e;
 	int rc;
 
+	if (o->detach && !o->print_spec)
+		return lifecycle_run_detached(o, init, roots);
 	if (o->userns && userns_default_map(&map, &e) < 0)
 		return fail("%s", "--userns", e.msg), 125;
 	in.map = &map;
@@ -216,7 +219,7 @@ int cmd_run(int argc, char **argv)
 	} else {
 		o.state_base = roots.run;
 		warn_if_exposed(&o);
-		rc = run_spec(&o, paths.init);
+		rc = run_spec(&o, paths.init, &roots);
 	}
 	free_paths(&paths);
 	spawn_opts_free(&o);

@@ -347,6 +347,21 @@ static json_t *linux_of(const struct spawn_opts *o, const struct spec_inputs *in
 	return l;
 }
 
+/* cspawn's own: the user by name, resolved inside the root; the command
+ * cinit runs, looked up before the start (so that a missing one fails it
+ * with 127, as without cinit). */
+static json_t *annotations_of(const struct spawn_opts *o)
+{
+	json_t *a = json_object();
+
+	if (a && o->user && json_object_set_new(a, "org.cspawn.user", json_string(o->user)) < 0)
+		return json_decref(a), NULL;
+	if (a && !o->no_init && !o->config && o->ncmd > 0 &&
+	    json_object_set_new(a, "org.cspawn.check-arg", json_string("2")) < 0)
+		return json_decref(a), NULL;
+	return a;
+}
+
 static json_t *config_of(const struct spawn_opts *o, const struct spec_inputs *in,
 			 struct spawn_error *e)
 {
@@ -355,8 +370,7 @@ static json_t *config_of(const struct spawn_opts *o, const struct spec_inputs *i
 			      o->read_only, "hostname", o->hostname ? o->hostname : o->name,
 			      "mounts", mounts_of(o, in, e), "linux", linux_of(o, in));
 
-	if (c && o->user &&
-	    !put(c, "annotations", json_pack("{s:s}", "org.cspawn.user", o->user))) {
+	if (c && !put(c, "annotations", annotations_of(o))) {
 		json_decref(c);
 		return NULL;
 	}

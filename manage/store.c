@@ -281,11 +281,11 @@ static int load(struct store *s, const char *id, struct ctr *c, struct spawn_err
 {
 	json_error_t je;
 	char path[PATH_MAX + 32];
-	json_t *state;
+	json_t *state = NULL;
 	const char *name;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->id, sizeof(c->id), "%.*s", STORE_ID_LEN, id);
 	if (format_path(c->dir, sizeof(c->dir), "%s/%s", s->containers, id) < 0 ||
 	    format_path(c->run_dir, sizeof(c->run_dir), "%s/%s", s->running, id) < 0)
 		return spawn_fail_errno(e, "the paths of %s", id);
@@ -299,13 +299,22 @@ static int load(struct store *s, const char *id, struct ctr *c, struct spawn_err
 	}
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->created = json_integer_value(json_object_get(c->json, "created"));
+	(void)state;
+	store_reload_state(c);
+	return 0;
+}
+
+void store_reload_state(struct ctr *c)
+{
+	char path[PATH_MAX + 16];
+	json_t *state;
+
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
-	state = json_load_file(path, 0, &je);
+	state = json_load_file(path, 0, NULL);
 	/* a missing or broken state: created, never seen to run */
 	state_from_json(state ? state : json_object(), &c->state);
 	json_decref(state);
 	store_refresh(c);
-	return 0;
 }
 
 void ctr_free(struct ctr *c)

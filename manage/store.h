@@ -91,6 +91,8 @@ void ctr_free(struct ctr *c);
 
 /* state.json, atomically. */
 int store_save_state(const struct ctr *c, struct spawn_error *e);
+/* Reads state.json again, then store_refresh. */
+void store_reload_state(struct ctr *c);
 /* The state as it truly is: a monitor that is gone, a PID 1 that is gone
  * or is another process now. */
 void store_refresh(struct ctr *c);

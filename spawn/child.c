@@ -423,6 +423,7 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 {
 	struct rootfs_params rp = {
 	    .c = c, .bundle = o->bundle, .userns = is_new(c, OCI_NS_USER), .no_pivot = o->no_pivot};
+	const char *check_arg = oci_map_get(&c->annotations, "org.cspawn.check-arg");
 	struct spawn_command cmd;
 	struct spawn_user user;
 	int trampoline = -1;
@@ -441,7 +442,8 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 		return -1;
 	if (resolve_user(c, &user, e) < 0 || enter_workdir(c->process.cwd, e) < 0)
 		return -1;
-	if (command_prepare(&c->process, user.home, o->direct_exec, &cmd, e) < 0) {
+	if (command_prepare(&c->process, user.home, o->direct_exec, &cmd, e) < 0 ||
+	    (check_arg && command_check_arg(&c->process, check_arg, cmd.envp, e) < 0)) {
 		*status = errno == ENOENT ? 127 : 126;
 		return -1;
 	}

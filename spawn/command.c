@@ -110,6 +110,21 @@ int command_prepare(const struct oci_process *p, const char *home, const char *d
 	return build_argv(p, c, e);
 }
 
+int command_check_arg(const struct oci_process *p, const char *index, char *const *envp,
+		      struct spawn_error *e)
+{
+	char *end, *found;
+	unsigned long i = strtoul(index, &end, 10);
+
+	if (*end || i >= p->args.n)
+		return 0; /* nothing there to check: cinit's own default */
+	found = find(p->args.v[i], envp);
+	if (!found)
+		return spawn_fail_errno(e, "exec %s", p->args.v[i]);
+	free(found);
+	return 0;
+}
+
 void command_free(struct spawn_command *c)
 {
 	if (!c->direct)

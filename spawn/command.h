@@ -28,6 +28,12 @@ struct spawn_command {
  * EACCES (not executable) and "exec NAME: why" in e. */
 int command_prepare(const struct oci_process *p, const char *home, const char *direct_path,
 		    struct spawn_command *c, struct spawn_error *e);
+/* The same lookup for another of the process's arguments: the command
+ * that cinit (args[0]) will run, named by the annotation
+ * org.cspawn.check-arg, so that a missing one fails the start with 127 as
+ * it does without cinit. 0, or -1 with errno and e as command_prepare. */
+int command_check_arg(const struct oci_process *p, const char *index, char *const *envp,
+		      struct spawn_error *e);
 void command_free(struct spawn_command *c);
 /* The value of name in envp, or NULL. */
 const char *command_getenv(char *const *envp, const char *name);

@@ -146,6 +146,32 @@ leftovers() {
 	ls -d "$SPAWN_STATE/$SPAWN_PREFIX-"* 2>/dev/null | sed 's/^/state: /'
 	_orphans | grep -vxF -- "$_ORPHANS_BEFORE"
 	marked_pids | sed 's/^/process: /'
+	_detached_leftovers
+}
+
+# Detached containers (cspawn run -d) are named by id in the store of this
+# test's root: what is left of them, in the store and as cgroups.
+_detached_leftovers() {
+	for _d in "$CSPAWN_ROOT"/lib/containers/* "$CSPAWN_ROOT"/run/containers/*; do
+		[ -d "$_d" ] && echo "container: $_d"
+	done
+	for _id in $(cat "$TMP/ids" 2>/dev/null); do
+		find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/$_id" 2>/dev/null |
+			sed 's/^/cgroup: /'
+	done
+}
+
+# csm COMMAND ARGS...: a manager command (ps, stop, logs ...), bounded.
+csm() { timeout -s KILL 60 "$CSPAWN" "$@"; }
+
+# run_d ARGS...: cspawn run -d, its id noted for the leftover check; prints
+# the id (empty when the run failed) and returns cspawn's status.
+run_d() {
+	_out=$(timeout -s KILL 60 "$CSPAWN" run -d -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@")
+	_st=$?
+	[ -n "$_out" ] && echo "$_out" >>"$TMP/ids"
+	echo "$_out"
+	return $_st
 }
 
 no_leftovers() { [ -z "$(leftovers)" ]; }
@@ -182,6 +208,9 @@ _exited() {
 # own stale-state cleanup remove the cgroups and state of its names.
 # Registered with on_exit by every test.
 clean_up_after() {
+	for _id in $(cat "$TMP/ids" 2>/dev/null); do
+		"$CSPAWN" rm -f "$_id" >/dev/null 2>&1
+	done
 	kill_marked
 	for _d in "$SPAWN_STATE/$SPAWN_PREFIX-"*; do
 		[ -d "$_d" ] && "$CSPAWN" "${INIT[@]}" --no-init --name "${_d##*/}" "$1" true 2>/dev/null

@@ -45,12 +45,14 @@ is "$(cs --no-init "$R" maskprobe "${promises[@]}" 2>&1)" ok "without an attacke
 starts() {
 	: >"$TMP/tally"
 	for _i in $(seq "$1"); do
-		_out=$(cs --no-init "$R" maskprobe "${promises[@]}" 2>/dev/null)
+		_out=$(cs --no-init "$R" maskprobe "${promises[@]}" 2>"$TMP/start.err")
 		_st=$?
 		case $_st:$_out in
 		0:* | 1:LEAK*) echo "$_out" >>"$TMP/tally" ;;
 		*) echo "failed $_st" >>"$TMP/tally" ;;
 		esac
+		# what a start that failed otherwise than with 125 said
+		case $_st in 0 | 1 | 125) ;; *) echo "$_st: $_out $(cat "$TMP/start.err")" >>"$TMP/odd" ;; esac
 	done
 }
 count() { grep -c "^$1" "$TMP/tally"; }
@@ -70,6 +72,7 @@ diag "host attacker: $(cat "$TMP/swapper.out"); ok $(count ok), noproc $(count n
 is "$(count LEAK)" 0 "a host user swapping /proc and /sys during $STARTS starts: no start leaks a mask"
 grep -m3 '^LEAK' "$TMP/tally" | sed 's/^/#   /'
 is "$(count failed)" "$(count 'failed 125')" "... a start that did not run failed with 125"
+sed 's/^/#   odd start: /' "$TMP/odd" 2>/dev/null | head -5
 ok "$([ $(($(count ok) + $(count noproc))) -gt 0 ]; echo $?)" "... and some starts did run"
 
 # From a second container that has the image's directory as a volume.
@@ -88,5 +91,6 @@ diag "container attacker: $(cat "$TMP/swapper.out"); ok $(count ok), noproc $(co
 is "$(count LEAK)" 0 "a container swapping the image's /proc and /sys during $STARTS starts: no leak"
 grep -m3 '^LEAK' "$TMP/tally" | sed 's/^/#   /'
 is "$(count failed)" "$(count 'failed 125')" "... a start that did not run failed with 125"
+sed 's/^/#   odd start: /' "$TMP/odd" 2>/dev/null | head -5
 
 check_no_leftovers

@@ -22,14 +22,15 @@ static void test_nginx_php_fpm(void)
 
 	is_int(load_file(SV "nginx-php-fpm.conf", &c), 0, "nginx + php-fpm loads as is");
 	is_str(said,
-	       SV "nginx-php-fpm.conf:3: [supervisord] ignored: cinit is PID 1 itself; logfile, "
-		  "pidfile and daemon settings do not apply\n" SV
-		  "nginx-php-fpm.conf:10: [unix_http_server] served as cinit's control socket: "
-		  "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
-		  "nginx-php-fpm.conf:14: [rpcinterface:supervisor] ignored: cinit has no XML-RPC "
-		  "interface to extend\n" SV
-		  "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl as a link to cinit "
-		  "finds the socket by [unix_http_server]",
+	       SV
+	       "nginx-php-fpm.conf:3: [supervisord] ignored: cinit is PID 1 itself; logfile, "
+	       "pidfile and daemon settings do not apply\n" SV
+	       "nginx-php-fpm.conf:10: [unix_http_server] served as cinit's control socket: "
+	       "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
+	       "nginx-php-fpm.conf:14: [rpcinterface:supervisor] ignored: cinit has no XML-RPC "
+	       "interface to extend\n" SV
+	       "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl as a link to cinit "
+	       "finds the socket by [unix_http_server]",
 	       "one notice per section that does not apply");
 	fpm = find(&c, "php-fpm");
 	nginx = find(&c, "nginx");
@@ -146,7 +147,8 @@ static void test_confd(void)
 	       "confd/supervisord.conf:11: [rpcinterface:supervisor] ignored: cinit has no "
 	       "XML-RPC interface to extend\n" SV
 	       "confd/supervisord.conf:14: [supervisorctl] ignored: supervisorctl as a link to "
-	       "cinit finds the socket by [unix_http_server]\n" SV "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
+	       "cinit finds the socket by [unix_http_server]\n" SV
+	       "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
 	       "warning: not supported, ignored: cinit has no event listeners\n" SV
 	       "confd/conf.d/app.conf:12: [program:app] stderr_events_enabled: warning: not "
 	       "supported, ignored: cinit has no event listeners\n" SV
