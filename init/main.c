@@ -57,8 +57,10 @@ static bool is_forwarded(int sig)
 struct cinit {
 	struct ev_loop *loop;
 	struct supervisor *sup;
-	ev_io signals;		/* the signalfd */
+	ev_io signals; /* the signalfd */
+#if EV_PERIODIC_ENABLE
 	ev_periodic no_wakeups; /* see quiet_idle_loop */
+#endif
 };
 
 static void reap_children(struct cinit *ci)
@@ -111,6 +113,7 @@ static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 		reap_children(ci);
 }
 
+#if EV_PERIODIC_ENABLE
 static void never_cb(struct ev_loop *loop, ev_periodic *w, int revents)
 {
 	(void)loop;
@@ -127,6 +130,15 @@ static void quiet_idle_loop(struct cinit *ci)
 	ev_periodic_start(ci->loop, &ci->no_wakeups);
 	ev_unref(ci->loop);
 }
+#else
+/* A libev built without periodic watchers (the musl build's, see the
+ * Makefile) has no clock jumps to watch for: on the monotonic clock it sleeps
+ * as long as no timer is due, with no timerfd to open. */
+static void quiet_idle_loop(struct cinit *ci)
+{
+	(void)ci;
+}
+#endif
 
 /* A closed 0, 1 or 2 would be taken by the next descriptor cinit opens and
  * handed to services as their stdio. */
