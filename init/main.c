@@ -24,7 +24,7 @@
 #define EXIT_USAGE 2
 #define EXIT_SETUP 1
 
-/* The signals cinit receives and handles: everything that can be caught
+/* The signals cinit receives and acts on: everything that can be caught
  * except SIGCHLD (reaping), the synchronous fault signals (a fault in cinit
  * must not be turned into a message to the child), and SIGTTIN/SIGTTOU
  * (raised by the terminal against cinit itself, not meant for the child). */
@@ -102,6 +102,8 @@ static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 				child = true;
 				continue;
 			}
+			if (!is_forwarded((int)si[i].ssi_signo))
+				continue; /* SIGTTIN, SIGTTOU: see prepare_signals */
 			cinit_log(3, "received signal %u", si[i].ssi_signo);
 			supervisor_signal(ci->sup, (int)si[i].ssi_signo);
 		}
@@ -167,14 +169,15 @@ static int ensure_stdio(void)
 /* The kernel's signal set, one bit per signal, as rt_sigprocmask(2) and
  * signalfd4(2) take it: glibc's sigaddset refuses 32 and 33. */
 _Static_assert(_NSIG - 1 <= 64, "a 64-bit kernel signal set");
+#define SIG_BIT(sig) (UINT64_C(1) << ((sig)-1))
 
 static uint64_t handled_signals(void)
 {
 	uint64_t set = 0;
 
 	for (int sig = 1; sig < _NSIG; sig++)
-		if (is_forwarded(sig) || sig == SIGCHLD)
-			set |= UINT64_C(1) << (sig - 1);
+		if (is_forwarded(sig) || sig == SIGCHLD || sig == SIGTTIN || sig == SIGTTOU)
+			set |= SIG_BIT(sig);
 	return set;
 }
 
@@ -208,11 +211,12 @@ static void reset_ignored_signals(void)
 /* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
  * must decide neither what cinit hears nor what its children start with.
  * Signals are blocked first, so nothing is lost or acted on by default
- * before the signalfd exists. Returns the signalfd. */
+ * before the signalfd exists. SIGTTIN and SIGTTOU stay blocked and are read
+ * and dropped: to the terminal, blocked is as good as ignored, and children
+ * then inherit no SIG_IGN of cinit's. Returns the signalfd. */
 static int prepare_signals(void)
 {
 	uint64_t handled = handled_signals();
-	struct sigaction ign = {.sa_handler = SIG_IGN};
 	int fd;
 
 	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, NULL, sizeof(handled)) < 0) {
@@ -220,10 +224,6 @@ static int prepare_signals(void)
 		return -1;
 	}
 	reset_ignored_signals();
-	if (sigaction(SIGTTIN, &ign, NULL) < 0 || sigaction(SIGTTOU, &ign, NULL) < 0) {
-		fprintf(stderr, "cinit: sigaction: %s\n", strerror(errno));
-		return -1;
-	}
 	fd = (int)syscall(SYS_signalfd4, -1, &handled, sizeof(handled), SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		fprintf(stderr, "cinit: signalfd4: %s\n", strerror(errno));

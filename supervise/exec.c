@@ -1,7 +1,9 @@
 /* Fork and exec of a service. Between the two the child gets its own process
- * group (and the terminal's foreground when it is the main service), default
- * signal dispositions, an empty signal mask, its descriptors, limits,
- * credentials and environment. cinit's own descriptors are all O_CLOEXEC. */
+ * group (and the terminal's foreground when it is the main service), an
+ * empty signal mask, its descriptors, limits, credentials and environment.
+ * Its signal dispositions are the defaults already: cinit installs no
+ * handlers (it reads its signals from a signalfd), ignores none, and reset
+ * what it was left ignoring at start. cinit's descriptors are all O_CLOEXEC. */
 #include "internal.h"
 
 #include <errno.h>
@@ -39,20 +41,6 @@ child_fail(int report_fd, int code, const char *fmt, ...)
 		/* nowhere left to report to; the exit code still tells */
 	}
 	_exit(code);
-}
-
-/* cinit installs no handlers (it reads signals from a signalfd) and resets
- * inherited SIG_IGN at start, so only its own two ignored signals differ
- * from the defaults here. */
-static void reset_signals(int report_fd)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTTIN, &sa, NULL) < 0 || sigaction(SIGTTOU, &sa, NULL) < 0)
-		child_fail(report_fd, 126, "cinit: sigaction: %s", strerror(errno));
 }
 
 static void take_terminal(int report_fd)
@@ -243,7 +231,6 @@ pid_t exec_service(struct service *svc, int out_fd, int err_fd)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
 	if (svc->conf.main && svc->sup->opts.give_terminal)
 		take_terminal(report_fd);
-	reset_signals(report_fd);
 	setup_stdio(svc, report_fd, out_fd, err_fd);
 	apply_limits(svc, report_fd);
 	drop_privileges(svc, report_fd);
@@ -271,7 +258,6 @@ pid_t exec_probe(struct service *svc, char **argv)
 	}
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
-	reset_signals(report_fd);
 	place_fd(report_fd, open_null(report_fd, O_RDONLY), STDIN_FILENO);
 	place_fd(report_fd, open_null(report_fd, O_WRONLY), STDOUT_FILENO);
 	exec_command(svc, argv, report_fd);
