@@ -192,20 +192,73 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
-/* Resets every signal the process was left ignoring to its default. A
- * query per signal is cheaper than formatting /proc/self/status. */
-static void reset_ignored_signals(void)
-{
-	struct kernel_sigaction old, dfl = {.handler = SIG_DFL};
+/* What cinit learns about itself from one read of /proc/self/status: the
+ * signals it was left ignoring (SigIgn), where asking the kernel signal by
+ * signal takes 62 system calls and longer (bench/README-init.md), and its pid
+ * in its own pid namespace (the last of NStgid), which saves a getpid().
+ * known is false when /proc cannot say (not mounted, say). */
+struct self_status {
+	bool known;
+	uint64_t ignored;
+	pid_t pid;
+};
 
-	for (int sig = 1; sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
-			continue;
-		if (old.handler == SIG_IGN &&
+/* The text after "\nNAME:\t" (the field as a needle), or NULL. */
+static const char *status_field(const char *buf, const char *field)
+{
+	const char *p = strstr(buf, field);
+
+	return p ? p + strlen(field) : NULL;
+}
+
+static void read_self_status(struct self_status *st)
+{
+	char buf[4096], *end;
+	const char *ign, *tgid;
+	/* no O_CLOEXEC: it is closed before anything forks, and musl makes a
+	 * second system call of it for kernels that predate it */
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n;
+
+	memset(st, 0, sizeof(*st));
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	ign = status_field(buf, "\nSigIgn:\t");
+	if (!ign)
+		return;
+	st->ignored = strtoull(ign, &end, 16);
+	st->known = end > ign && *end == '\n';
+	tgid = status_field(buf, "\nNStgid:\t");
+	for (const char *p = tgid; p && *p != '\n'; p++)
+		if (p == tgid || p[-1] == '\t')
+			st->pid = (pid_t)strtol(p, NULL, 10);
+}
+
+/* Without /proc, the kernel is asked about the one signal. */
+static bool was_ignored(int sig, const struct self_status *self)
+{
+	struct kernel_sigaction old;
+
+	if (self->known)
+		return (self->ignored & SIG_BIT(sig)) != 0;
+	return syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) == 0 &&
+	       old.handler == SIG_IGN;
+}
+
+/* Resets every signal the process was left ignoring to its default. */
+static void reset_ignored_signals(const struct self_status *self)
+{
+	struct kernel_sigaction dfl = {.handler = SIG_DFL};
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && was_ignored(sig, self) &&
 		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
 			fprintf(stderr, "cinit: rt_sigaction(%d): %s\n", sig, strerror(errno));
-	}
 }
 
 /* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
@@ -214,7 +267,7 @@ static void reset_ignored_signals(void)
  * before the signalfd exists. SIGTTIN and SIGTTOU stay blocked and are read
  * and dropped: to the terminal, blocked is as good as ignored, and children
  * then inherit no SIG_IGN of cinit's. Returns the signalfd. */
-static int prepare_signals(void)
+static int prepare_signals(struct self_status *self)
 {
 	uint64_t handled = handled_signals();
 	int fd;
@@ -223,16 +276,17 @@ static int prepare_signals(void)
 		fprintf(stderr, "cinit: rt_sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
-	reset_ignored_signals();
+	read_self_status(self);
+	reset_ignored_signals(self);
 	fd = (int)syscall(SYS_signalfd4, -1, &handled, sizeof(handled), SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		fprintf(stderr, "cinit: signalfd4: %s\n", strerror(errno));
 	return fd;
 }
 
-static int become_reaper(const struct cinit_options *o, pid_t parent)
+static int become_reaper(const struct cinit_options *o, pid_t parent, bool pid1)
 {
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	if (!pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		fprintf(stderr, "cinit: prctl(PR_SET_CHILD_SUBREAPER): %s\n", strerror(errno));
 		return -1;
 	}
@@ -346,7 +400,8 @@ static void apply_log_settings(const struct cinit_options *o, const char *path,
 			  c->control_socket);
 }
 
-static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd)
+static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd,
+	       bool pid1)
 {
 	static struct cinit ci; /* the one instance; lives as long as cinit */
 	struct supervisor_options so = {
@@ -355,6 +410,7 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 	    .warn_orphans = o->warn_orphans,
 	    .give_terminal = true,
 	    .config_path = config_path,
+	    .is_pid1 = pid1,
 	};
 	int code;
 
@@ -395,6 +451,8 @@ int main(int argc, char **argv)
 	pid_t parent = getppid();
 	const char *path;
 	int sigfd;
+	struct self_status self = {0};
+	bool pid1;
 
 	if (ensure_stdio() < 0)
 		return EXIT_SETUP;
@@ -411,11 +469,12 @@ int main(int argc, char **argv)
 		return check_config(o.config);
 	path = default_config(&o);
 	cinit_log_set_verbosity((o.verbosity >= 0 ? o.verbosity : path ? 1 : 0) + o.verbose);
-	sigfd = prepare_signals();
-	if (sigfd < 0 || become_reaper(&o, parent) < 0)
+	sigfd = prepare_signals(&self);
+	pid1 = (self.pid > 0 ? self.pid : getpid()) == 1;
+	if (sigfd < 0 || become_reaper(&o, parent, pid1) < 0)
 		return EXIT_SETUP;
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
 	apply_log_settings(&o, path, &conf);
-	return run(&o, &conf, path, sigfd);
+	return run(&o, &conf, path, sigfd, pid1);
 }

@@ -24,6 +24,8 @@ struct supervisor_options {
 	bool give_terminal;
 	/* Where the configuration came from, for SIGHUP reloads; NULL = none. */
 	const char *config_path;
+	/* cinit is PID 1 of its pid namespace (main has asked getpid()). */
+	bool is_pid1;
 };
 
 /* Takes ownership of conf. */

@@ -235,7 +235,7 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 		return NULL;
 	sup->loop = loop;
 	sup->opts = *opts;
-	sup->is_pid1 = getpid() == 1;
+	sup->is_pid1 = opts->is_pid1;
 	message_owner = sup;
 	ev_timer_init(&sup->sweep_timer, sweep_cb, 0., 0.);
 	sup->sweep_timer.data = sup;
