@@ -193,12 +193,14 @@ deps:
 	@sh tests/lib/deps.sh
 
 # The test command the README names. System tests find the binaries through
-# CINIT_BUILD; prove runs the C unit tests as executables.
+# CINIT_BUILD, or CINIT=PATH and CSPAWN=PATH when given (.ci/run tests what
+# `make install` installed); prove runs the C unit tests as executables.
 check: deps
 	$(MAKE) tests
 	@# the sanitizer build of cinit is dynamic; containers borrow the static one
 	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit)
-	CINIT_BUILD=$(abspath $(BUILD)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
+	CINIT_BUILD=$(abspath $(BUILD)) $(if $(CINIT),CINIT=$(abspath $(CINIT))) \
+		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
 check-sanitize: deps
 	$(MAKE) check SANITIZE=1
