@@ -57,7 +57,8 @@ static bool is_forwarded(int sig)
 struct cinit {
 	struct ev_loop *loop;
 	struct supervisor *sup;
-	ev_io signals; /* the signalfd */
+	ev_io signals;	  /* the signalfd */
+	uint64_t handled; /* its signals, a kernel signal set */
 #if EV_PERIODIC_ENABLE
 	ev_periodic no_wakeups; /* see quiet_idle_loop */
 #endif
@@ -81,38 +82,78 @@ static void reap_children(struct cinit *ci)
 	ev_feed_event(ci->loop, &ci->signals, EV_CUSTOM);
 }
 
+/* A signal cinit took: SIGCHLD reaps, SIGTTIN and SIGTTOU are dropped (see
+ * prepare_signals), the others go to the supervisor. */
+static void take_signal(struct cinit *ci, int sig)
+{
+	if (supervisor_finished(ci->sup))
+		return;
+	if (sig == SIGCHLD) {
+		reap_children(ci);
+	} else if (is_forwarded(sig)) {
+		cinit_log(3, "received signal %d", sig);
+		supervisor_signal(ci->sup, sig);
+	}
+}
+
 /* One signalfd carries every signal cinit handles, SIGCHLD included: a
- * single descriptor, a single mask, and no handler that could interrupt. */
+ * single descriptor, a single mask, and no handler that could interrupt.
+ * One signal per call: while more are queued the signalfd stays readable
+ * and the loop comes straight back. EV_CUSTOM: reap_children stopped at its
+ * batch and comes back for the rest. */
 static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct cinit *ci = w->data;
-	struct signalfd_siginfo si[32];
-	bool child = (revents & EV_CUSTOM) != 0;
+	struct signalfd_siginfo si;
+	ssize_t r = (revents & EV_READ) ? read(w->fd, &si, sizeof(si)) : 0;
 
 	(void)loop;
-	for (int round = 0; round < 8 && !supervisor_finished(ci->sup); round++) {
-		ssize_t r = read(w->fd, si, sizeof(si));
-		if (r <= 0) {
-			if (r < 0 && errno != EAGAIN && errno != EINTR)
-				cinit_log(0, "read(signalfd): %s", strerror(errno));
-			break;
-		}
-		for (size_t i = 0; i < (size_t)r / sizeof(si[0]); i++) {
-			if (si[i].ssi_signo == SIGCHLD) {
-				child = true;
-				continue;
-			}
-			if (!is_forwarded((int)si[i].ssi_signo))
-				continue; /* SIGTTIN, SIGTTOU: see prepare_signals */
-			cinit_log(3, "received signal %u", si[i].ssi_signo);
-			supervisor_signal(ci->sup, (int)si[i].ssi_signo);
-		}
-		/* a short read emptied the queue; another would only say EAGAIN */
-		if ((size_t)r < sizeof(si))
-			break;
+	if (r < 0 && errno != EAGAIN && errno != EINTR)
+		cinit_log(0, "read(signalfd): %s", strerror(errno));
+	if (r == (ssize_t)sizeof(si))
+		take_signal(ci, (int)si.ssi_signo);
+	if (revents & EV_CUSTOM)
+		take_signal(ci, SIGCHLD);
+}
+
+/* When nothing but a signal can wake cinit, it waits the way tini does: the
+ * kernel hands the signal to rt_sigtimedwait directly, where epoll would be
+ * woken through the signalfd first, and libev would arm a kernel timer for
+ * its epoll timeout, which is never infinite. Together they cost more than
+ * all the rest of forwarding a signal (bench/README-init.md). */
+static bool wait_for_signal(struct cinit *ci)
+{
+	siginfo_t info;
+	int sig = (int)syscall(SYS_rt_sigtimedwait, &ci->handled, &info, NULL, sizeof(ci->handled));
+
+	/* EINTR: stopped and continued (a debugger's attach, say), no signal */
+	if (sig < 0) {
+		if (errno != EINTR)
+			cinit_log(0, "rt_sigtimedwait: %s", strerror(errno));
+		return false;
 	}
-	if (child && !supervisor_finished(ci->sup))
-		reap_children(ci);
+	/* the loop's clock stood still while cinit slept, and timeouts and
+	 * uptimes are measured on it */
+	ev_now_update(ci->loop);
+	take_signal(ci, sig);
+	return true;
+}
+
+/* libev's ev_run() says whether watchers other than the signalfd's, which
+ * counts for nothing (ev_unref), are active: a timer, a log pipe, a probe.
+ * Only then does cinit wait in the loop's epoll_wait; otherwise it waits for
+ * a signal, and after one lets the loop look round once without waiting,
+ * for what the signal may have started. */
+static void serve(struct cinit *ci)
+{
+	int busy = 1;
+
+	ev_unref(ci->loop);
+	while (!supervisor_finished(ci->sup)) {
+		if (!busy && (!wait_for_signal(ci) || supervisor_finished(ci->sup)))
+			continue;
+		busy = ev_run(ci->loop, busy ? EVRUN_ONCE : EVRUN_NOWAIT);
+	}
 }
 
 #if EV_PERIODIC_ENABLE
@@ -449,6 +490,7 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 		fprintf(stderr, "cinit: out of memory\n");
 		return EXIT_SETUP;
 	}
+	ci.handled = handled_signals();
 	ev_io_init(&ci.signals, signals_cb, sigfd, EV_READ);
 	ci.signals.data = &ci;
 	ev_io_start(ci.loop, &ci.signals);
@@ -457,8 +499,7 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 	 * before cinit listened, and the signalfd holds nothing for them */
 	reap_children(&ci);
 	supervisor_start(ci.sup);
-	if (!supervisor_finished(ci.sup))
-		ev_run(ci.loop, 0);
+	serve(&ci);
 	code = supervisor_exit_code(ci.sup);
 	supervisor_free(ci.sup);
 	/* the loop goes with the process: no need to close its epoll fd and
