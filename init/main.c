@@ -398,6 +398,11 @@ static int command_config(const struct cinit_options *o, struct cinit_conf *c)
 		return -1;
 	s->main = true;
 	s->restart = RESTART_NO;
+	/* running as soon as it runs: start_secs tells whether a start was
+	 * good enough to reset the backoff of restarts and to let dependents
+	 * start; the command has neither, and the timer would hold cinit in the
+	 * loop's epoll_wait for a second (see serve) */
+	s->start_secs_ms = 0;
 	s->kill_group = o->group;
 	s->out.kind = LOG_INHERIT;
 	s->err.kind = LOG_INHERIT;
