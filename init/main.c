@@ -83,17 +83,20 @@ static void reap_children(struct cinit *ci)
 }
 
 /* A signal cinit took: SIGCHLD reaps, SIGTTIN and SIGTTOU are dropped (see
- * prepare_signals), the others go to the supervisor. */
-static void take_signal(struct cinit *ci, int sig)
+ * prepare_signals), the others go to the supervisor. False when the loop
+ * may have something new to watch. */
+static bool take_signal(struct cinit *ci, int sig)
 {
 	if (supervisor_finished(ci->sup))
-		return;
+		return true;
 	if (sig == SIGCHLD) {
 		reap_children(ci);
-	} else if (is_forwarded(sig)) {
-		cinit_log(3, "received signal %d", sig);
-		supervisor_signal(ci->sup, sig);
+		return false;
 	}
+	if (!is_forwarded(sig))
+		return true;
+	cinit_log(3, "received signal %d", sig);
+	return supervisor_signal(ci->sup, sig);
 }
 
 /* One signalfd carries every signal cinit handles, SIGCHLD included: a
@@ -121,6 +124,7 @@ static void signals_cb(struct ev_loop *loop, ev_io *w, int revents)
  * woken through the signalfd first, and libev would arm a kernel timer for
  * its epoll timeout, which is never infinite. Together they cost more than
  * all the rest of forwarding a signal (bench/README-init.md). */
+/* Returns false when the loop may have something new to watch. */
 static bool wait_for_signal(struct cinit *ci)
 {
 	siginfo_t info;
@@ -130,27 +134,28 @@ static bool wait_for_signal(struct cinit *ci)
 	if (sig < 0) {
 		if (errno != EINTR)
 			cinit_log(0, "rt_sigtimedwait: %s", strerror(errno));
-		return false;
+		return true;
 	}
 	/* the loop's clock stood still while cinit slept, and timeouts and
 	 * uptimes are measured on it */
 	ev_now_update(ci->loop);
-	take_signal(ci, sig);
-	return true;
+	return take_signal(ci, sig);
 }
 
 /* libev's ev_run() says whether watchers other than the signalfd's, which
  * counts for nothing (ev_unref), are active: a timer, a log pipe, a probe.
  * Only then does cinit wait in the loop's epoll_wait; otherwise it waits for
- * a signal, and after one lets the loop look round once without waiting,
- * for what the signal may have started. */
+ * a signal, and after one that may have started something (a reap, a stop,
+ * a message waiting for its reader) lets the loop look round once without
+ * waiting. A signal only passed on goes straight back to waiting: the look
+ * round (an epoll_wait) would stand between the kill and the child. */
 static void serve(struct cinit *ci)
 {
 	int busy = 1;
 
 	ev_unref(ci->loop);
 	while (!supervisor_finished(ci->sup)) {
-		if (!busy && (!wait_for_signal(ci) || supervisor_finished(ci->sup)))
+		if (!busy && (wait_for_signal(ci) || supervisor_finished(ci->sup)))
 			continue;
 		busy = ev_run(ci->loop, busy ? EVRUN_ONCE : EVRUN_NOWAIT);
 	}

@@ -655,23 +655,24 @@ static int load_for_reload(const char *path, struct cinit_conf *c)
 	return r;
 }
 
-void supervisor_signal(struct supervisor *sup, int sig)
+bool supervisor_signal(struct supervisor *sup, int sig)
 {
 	if (!sup->opts.forward_all && (sig == SIGTERM || sig == SIGINT)) {
 		begin_shutdown(sup, sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		return;
+		return false;
 	}
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
 		if (load_for_reload(sup->opts.config_path, &c) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
-			return;
+			return false;
 		}
 		supervisor_reload(sup, &c);
-		return;
+		return false;
 	}
 	forward_signal(sup, sig);
+	return !sup->stderr_sink || !log_sink_waiting(sup->stderr_sink);
 }
 
 void supervisor_child_exited(struct supervisor *sup, pid_t pid, int status)
