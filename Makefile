@@ -41,6 +41,8 @@ CONF_SRC = $(wildcard conf/*.c)
 SUPERVISE_SRC = $(wildcard supervise/*.c)
 INIT_SRC = $(filter-out init/main.c,$(wildcard init/*.c))
 SPAWN_SRC = $(wildcard spawn/*.c)
+# The OCI runtime spec's documents as structs (config.json, state, features).
+OCI_SRC = $(wildcard oci/*.c)
 # The manager's rooms (see README, Layout): the commands, networks, images.
 MANAGE_SRC = $(filter-out manage/main.c,$(wildcard manage/*.c))
 NET_SRC = $(wildcard net/*.c)
@@ -54,17 +56,20 @@ LIBCONF = $(BUILD)/libconf.a
 LIBSUPERVISE = $(BUILD)/libsupervise.a
 LIBINIT = $(BUILD)/libinit.a
 LIBSPAWN = $(BUILD)/libspawn.a
+LIBOCI = $(BUILD)/liboci.a
 LIBMANAGE = $(BUILD)/libmanage.a
 LIBNET = $(BUILD)/libnet.a
 LIBIMAGE = $(BUILD)/libimage.a
 # cspawn's own archives, the commands first (the linker reads them in order).
-CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
+CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBOCI) $(LIBCONF)
 
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
 NET_LIBS =
 IMAGE_LIBS =
-CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
+OCI_LIBS = -ljansson
+MANAGE_LIBS = -lev
+CSPAWN_LIBS = $(MANAGE_LIBS) $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp
 
 # build/cinit against musl.
 # musl-gcc (musl-tools) compiles for musl's headers and libc.a alone, so
@@ -124,6 +129,7 @@ $(LIBCONF): $(call obj,$(CONF_SRC))
 $(LIBSUPERVISE): $(call obj,$(SUPERVISE_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
+$(LIBOCI): $(call obj,$(OCI_SRC))
 $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
@@ -169,6 +175,12 @@ $(MUSL)/obj/ini.o: $(DEBSRC)/.unpacked
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(DEBSRC_CFLAGS) -c -o $@ $(DEBSRC)/libinih/ini.c
 
+# The same objects linked against the shared C library, for valgrind, which
+# the tests run on it (a static binary hides the C library's calls from it).
+$(BUILD)/tests/cinit-dynamic: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CINIT_LIBS)
+
 $(BUILD)/cspawn: $(call obj,manage/main.c) $(CSPAWN_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
 
@@ -181,13 +193,21 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
-# Runs inside busybox roots, so static, and without the sanitizers (which
-# cannot be linked statically).
-$(BUILD)/tests/helpers/sysprobe: tests/helpers/sysprobe.c
+# These run inside busybox roots, so static, and without the sanitizers
+# (which cannot be linked statically).
+STATIC_HELPERS = $(addprefix $(BUILD)/tests/helpers/,sysprobe swapper maskprobe)
+$(STATIC_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
 
-tests: all $(UNIT_BINS) $(HELPER_BINS)
+# Libraries an attacker's image preloads (tests/system/spawn_escape_exe.t).
+PRELOAD_LIBS = $(patsubst tests/helpers/preload/%.c,$(BUILD)/tests/helpers/%.so,\
+	$(wildcard tests/helpers/preload/*.c))
+$(BUILD)/tests/helpers/%.so: tests/helpers/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -shared -fPIC -o $@ $<
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS) $(BUILD)/tests/cinit-dynamic
 
 deps:
 	@sh tests/lib/deps.sh
@@ -197,8 +217,9 @@ deps:
 # `make install` installed); prove runs the C unit tests as executables.
 check: deps
 	$(MAKE) tests
-	@# the sanitizer build of cinit is dynamic; containers borrow the static one
-	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit)
+	@# the sanitizer build of cinit is dynamic; containers borrow the static
+	@# one, and valgrind the plain dynamic one
+	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit build/tests/cinit-dynamic)
 	CINIT_BUILD=$(abspath $(BUILD)) $(if $(CINIT),CINIT=$(abspath $(CINIT))) \
 		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
@@ -215,28 +236,39 @@ install: $(BUILD)/cinit $(BUILD)/cspawn
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
 
-# The config loader's fuzz target (libFuzzer): `make fuzz` builds it,
-# `make fuzz-short` runs it for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with
-# the test configs.
+# The fuzz targets (libFuzzer): `make fuzz` builds them, `make fuzz-short`
+# runs the config loader's for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with
+# the test configs, and the OCI readers' for OCI_FUZZ_TIME seconds on
+# OCI_FUZZ_CORPUS, seeded with the test documents of tests/oci.
 FUZZ_DIR = build/fuzz
 FUZZ_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CORPUS ?= fuzz-corpus
 FUZZ_TIME ?= 60
-FUZZ_FLAGS ?= -rss_limit_mb=2048 -dict=tests/fuzz/conf.dict -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_BASE_FLAGS = -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -dict=tests/fuzz/conf.dict
+OCI_FUZZ_CORPUS ?= fuzz-corpus-oci
+OCI_FUZZ_TIME ?= 30
+OCI_FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -dict=tests/fuzz/oci.dict
 
-fuzz: $(FUZZ_DIR)/conf_fuzz
+fuzz: $(FUZZ_DIR)/conf_fuzz $(FUZZ_DIR)/oci_fuzz
 
 $(FUZZ_DIR)/conf_fuzz: tests/fuzz/conf_fuzz.c $(CONF_SRC) $(wildcard conf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/conf_fuzz.c $(CONF_SRC) -linih
 
+# oci/ takes conf/units.c for its "did you mean" hints.
+$(FUZZ_DIR)/oci_fuzz: tests/fuzz/oci_fuzz.c $(OCI_SRC) $(wildcard oci/*.h) conf/units.c conf/units.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/oci_fuzz.c $(OCI_SRC) conf/units.c -ljansson
+
 .PHONY: fuzz-short
 fuzz-short:
 	@sh tests/lib/deps.sh build fuzz
 	$(MAKE) fuzz
-	@mkdir -p $(FUZZ_CORPUS)
+	@mkdir -p $(FUZZ_CORPUS) $(OCI_FUZZ_CORPUS)
 	$(FUZZ_DIR)/conf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_FLAGS) $(FUZZ_CORPUS) tests/configs
+	$(FUZZ_DIR)/oci_fuzz -max_total_time=$(OCI_FUZZ_TIME) $(OCI_FUZZ_FLAGS) $(OCI_FUZZ_CORPUS) tests/oci
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -88,7 +88,10 @@ enum log_format { LOGFMT_PLAIN, LOGFMT_TIMESTAMP };
 struct cinit_conf {
 	int64_t shutdown_timeout_ms; /* bound on stopping all services */
 	int64_t grace_ms;	     /* TERM..KILL grace for leftover processes */
-	char *control_socket;	     /* NULL = none */
+	char *control_socket;	     /* NULL = cinit's default; "none" = no socket */
+	int control_socket_mode;     /* permission bits of the socket file */
+	char *control_socket_owner;  /* "user[:group]"; NULL = cinit's own */
+	uint64_t tail_buffer;	     /* bytes of output kept per stream for tail */
 	enum log_format log_format;
 	int verbosity;
 	struct service_conf *services;

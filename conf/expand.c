@@ -39,6 +39,17 @@ static int fail(struct expander *x, const char *what)
 	return -1;
 }
 
+/* The value of key in a KEY=VALUE list, or NULL. */
+static const char *env_value(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; env && *env; env++)
+		if (strncmp(*env, key, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
 static int lookup(struct expander *x, const char *name, struct expansion *e)
 {
 	const struct percent_vars *v = x->vars;
@@ -46,12 +57,14 @@ static int lookup(struct expander *x, const char *name, struct expansion *e)
 
 	e->str = NULL;
 	if (strncmp(name, "ENV_", 4) == 0) {
-		if (!(e->str = getenv(name + 4))) {
-			diag_error(
-			    x->d, x->w,
-			    "expected %%(%s)s to name a variable of cinit's environment, but "
-			    "%s is not set",
-			    name, name + 4);
+		if (!(e->str = env_value(v->env_own, name + 4)) &&
+		    !(e->str = env_value(v->env_global, name + 4)) &&
+		    !(e->str = getenv(name + 4))) {
+			diag_error(x->d, x->w,
+				   "expected %%(%s)s to name a variable of the program's or "
+				   "[supervisord]'s environment= or of cinit's environment, but "
+				   "%s is set in none",
+				   name, name + 4);
 			return -1;
 		}
 		return 0;

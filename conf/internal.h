@@ -149,6 +149,11 @@ struct percent_vars {
 	int process_num;
 	int numprocs;
 	bool have_process; /* process_num and numprocs are defined */
+	/* %(ENV_X)s looks in own (the program's environment=), then in
+	 * global ([supervisord] environment=), then in cinit's environment,
+	 * as supervisord 4.2.2 and later do; KEY=VALUE, NULL-terminated */
+	char *const *env_own;
+	char *const *env_global;
 };
 int expand_percent(const char *in, const struct percent_vars *vars, char **out, struct diag *d,
 		   const struct where *w);
@@ -268,6 +273,11 @@ void unknown_key(struct diag *d, const struct where *w, const struct key_spec *t
 /* Setters shared by [service:x] and [program:x] */
 int set_command(struct service_conf *s, const char *v, struct diag *d, const struct where *w);
 int set_umask(struct service_conf *s, const char *v, struct diag *d, const struct where *w);
+
+/* The control socket's chmod ("0700") and chown ("user[:group]"), shared
+ * by [cinit] and supervisord's [unix_http_server]; obj is a cinit_conf. */
+int conf_set_socket_mode(void *obj, const char *v, struct diag *d, const struct where *w);
+int conf_set_socket_owner(void *obj, const char *v, struct diag *d, const struct where *w);
 
 /* native.c */
 void load_cinit_section(struct loader *L, const struct file_ctx *F, const struct ini_section *sec);

@@ -176,6 +176,24 @@ static void load_section(struct loader *L, const struct file_ctx *F, const struc
 		unknown_section(L, F, sec);
 }
 
+static bool is_supervisord_header(const struct ini_section *sec)
+{
+	return sec->name && strcmp(sec->name, "supervisord") == 0;
+}
+
+static void load_prepared_section(struct loader *L, const struct file_ctx *F,
+				  struct ini_section *sec)
+{
+	/* supervisord's parser cuts "; x" and "# x" inline comments from
+	 * every line; cinit's own sections keep inih's rules */
+	bool native = sec->name &&
+		      (strcmp(sec->name, "cinit") == 0 || strncmp(sec->name, "service:", 8) == 0);
+
+	for (size_t j = 0; F->supervisord && !native && j < sec->n_entries; j++)
+		ini_strip_inline_comments(sec->entries[j].value);
+	load_section(L, F, sec);
+}
+
 static void load_buffer(struct loader *L, const char *name, const char *dir, const char *buf,
 			size_t len, bool supervisord)
 {
@@ -196,16 +214,12 @@ static void load_buffer(struct loader *L, const char *name, const char *dir, con
 		return;
 	}
 	F.here = here;
-	for (size_t i = 0; i < doc.n && L->diag.errors < DIAG_MAX_MESSAGES; i++) {
-		struct ini_section *sec = &doc.sections[i];
-		/* supervisord's parser cuts "; x" and "# x" inline comments
-		 * from every line; cinit's own sections keep inih's rules */
-		bool native = sec->name && (strcmp(sec->name, "cinit") == 0 ||
-					    strncmp(sec->name, "service:", 8) == 0);
-		for (size_t j = 0; F.supervisord && !native && j < sec->n_entries; j++)
-			ini_strip_inline_comments(sec->entries[j].value);
-		load_section(L, &F, sec);
-	}
+	/* supervisord reads [supervisord] before any program, wherever it
+	 * stands in the file: its environment is every program's ENV_ */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < doc.n && L->diag.errors < DIAG_MAX_MESSAGES; i++)
+			if (is_supervisord_header(&doc.sections[i]) == (pass == 0))
+				load_prepared_section(L, &F, &doc.sections[i]);
 	free(here);
 	ini_doc_free(&doc);
 	diag_unhold(&L->diag, outer);

@@ -39,6 +39,8 @@ void conf_defaults(struct cinit_conf *c)
 	c->grace_ms = 5000;
 	c->log_format = LOGFMT_PLAIN;
 	c->verbosity = 1;
+	c->control_socket_mode = 0700; /* supervisord's default chmod */
+	c->tail_buffer = 64 * 1024;
 }
 
 static void log_conf_free(struct log_conf *l)
@@ -74,6 +76,7 @@ void conf_free(struct cinit_conf *c)
 		conf_service_free(&c->services[i]);
 	free(c->services);
 	free(c->control_socket);
+	free(c->control_socket_owner);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -399,10 +399,23 @@ static int cinit_verbosity(void *o, const char *v, struct diag *d, const struct 
 	return 0;
 }
 
+static int cinit_socket_mode(void *o, const char *v, struct diag *d, const struct where *w)
+{
+	return conf_set_socket_mode(o, v, d, w);
+}
+
+static int cinit_socket_owner(void *o, const char *v, struct diag *d, const struct where *w)
+{
+	return conf_set_socket_owner(o, v, d, w);
+}
+
 static const struct key_spec cinit_keys[] = {
     {"shutdown_timeout", KEY_DURATION, CIN(shutdown_timeout_ms), NULL, NULL},
     {"grace", KEY_DURATION, CIN(grace_ms), NULL, NULL},
     {"control_socket", KEY_STRING, CIN(control_socket), NULL, NULL},
+    {"control_socket_mode", KEY_FN, 0, cinit_socket_mode, NULL},
+    {"control_socket_owner", KEY_FN, 0, cinit_socket_owner, NULL},
+    {"tail_buffer", KEY_SIZE, CIN(tail_buffer), NULL, NULL},
     {"log_format", KEY_FN, 0, cinit_log_format, NULL},
     {"verbosity", KEY_FN, 0, cinit_verbosity, NULL},
 };

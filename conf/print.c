@@ -370,6 +370,12 @@ void conf_print(FILE *f, const struct cinit_conf *c)
 	print_duration_key(f, "grace", c->grace_ms);
 	if (c->control_socket)
 		fprintf(f, "control_socket = %s\n", c->control_socket);
+	fprintf(f, "control_socket_mode = %04o\n", (unsigned)c->control_socket_mode);
+	if (c->control_socket_owner)
+		fprintf(f, "control_socket_owner = %s\n", c->control_socket_owner);
+	fputs("tail_buffer = ", f);
+	print_size(f, c->tail_buffer);
+	fputc('\n', f);
 	fprintf(f, "log_format = %s\n", c->log_format == LOGFMT_TIMESTAMP ? "timestamp" : "plain");
 	fprintf(f, "verbosity = %d\n", c->verbosity);
 	for (int i = 0; i < c->n_services; i++)

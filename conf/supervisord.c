@@ -580,6 +580,11 @@ static void program_key(struct program *p, const struct ini_section *sec, size_t
 	free(v);
 }
 
+static bool is_environment(const struct ini_section *sec, size_t i)
+{
+	return strcasecmp(sec->entries[i].key, "environment") == 0;
+}
+
 static void program_copy(struct loader *L, const struct file_ctx *F, const struct ini_section *sec,
 			 const struct copies *c, const struct percent_vars *vars)
 {
@@ -588,6 +593,7 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 			   .line = c->process_name_line,
 			   .section = sec->name,
 			   .key = "process_name"};
+	struct percent_vars own = *vars;
 	struct program p;
 	bool named;
 
@@ -600,10 +606,16 @@ static void program_copy(struct loader *L, const struct file_ctx *F, const struc
 		program_free(&p);
 		return;
 	}
-	named = expand_percent(c->process_name, vars, &p.s.name, &L->diag, &wn) == 0 &&
+	/* environment= first: every other key sees its variables as ENV_ */
+	for (size_t i = 0; i < c->n_apply; i++)
+		if (is_environment(sec, c->apply[i]))
+			program_key(&p, sec, c->apply[i], F, vars, &L->diag);
+	own.env_own = p.s.env;
+	named = expand_percent(c->process_name, &own, &p.s.name, &L->diag, &wn) == 0 &&
 		value_service_name(p.s.name, &L->diag, &wn) == 0;
 	for (size_t i = 0; i < c->n_apply; i++)
-		program_key(&p, sec, c->apply[i], F, vars, &L->diag);
+		if (!is_environment(sec, c->apply[i]))
+			program_key(&p, sec, c->apply[i], F, &own, &L->diag);
 	finish_program(&p, &L->diag, &w);
 	free(p.out.value);
 	free(p.err.value);
@@ -634,7 +646,8 @@ static void load_program(struct loader *L, const struct file_ctx *F, const struc
 	struct percent_vars vars = {.program_name = name,
 				    .group_name = name,
 				    .here = F->here,
-				    .host_node_name = loader_nodename(L)};
+				    .host_node_name = loader_nodename(L),
+				    .env_global = L->supervisord_env};
 	struct copies c;
 
 	if (read_copies(sec, F, &vars, &L->diag, &c) < 0)
@@ -782,6 +795,51 @@ static void load_supervisord(struct loader *L, const struct file_ctx *F,
 		  inherited_note(env, user, umask));
 }
 
+/* ---- [unix_http_server] --------------------------------------------------- */
+
+/* supervisord's socket becomes cinit's control socket, with its chmod and
+ * chown; cinit speaks its own protocol on it, not XML-RPC. */
+static void load_unix_http_server(struct loader *L, const struct file_ctx *F,
+				  const struct ini_section *sec)
+{
+	static const struct key_spec keys[] = {
+	    {"file", KEY_FN, 0, NULL, NULL},
+	    {"chmod", KEY_FN, 0, conf_set_socket_mode, NULL},
+	    {"chown", KEY_FN, 0, conf_set_socket_owner, NULL},
+	    {"username", KEY_IGNORED, 0, NULL,
+	     "cinit admits root and the socket's owner, by the peer's credentials"},
+	    {"password", KEY_IGNORED, 0, NULL,
+	     "cinit admits root and the socket's owner, by the peer's credentials"},
+	};
+	struct percent_vars vars = {.here = F->here, .host_node_name = loader_nodename(L)};
+	struct where w = {.file = F->name, .line = sec->line, .section = sec->name};
+
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct ini_entry *e = &sec->entries[i];
+		struct where kw = {
+		    .file = F->name, .line = e->line, .section = sec->name, .key = e->key};
+		const struct key_spec *k = find_key(keys, sizeof(keys) / sizeof(keys[0]), e->key);
+		char *v;
+		if (!k) {
+			unknown_key(&L->diag, &kw, keys, sizeof(keys) / sizeof(keys[0]), true);
+		} else if (k->type == KEY_IGNORED) {
+			ignored_key(&L->diag, &kw, k);
+		} else if (expand_percent(e->value, &vars, &v, &L->diag, &kw) == 0) {
+			if (k->fn)
+				k->fn(&L->conf, v, &L->diag, &kw);
+			else if (value_plain(v, &L->diag, &kw) == 0) {
+				free(L->conf.control_socket);
+				L->conf.control_socket = v;
+				v = NULL;
+			}
+			free(v);
+		}
+	}
+	diag_note(&L->diag, &w,
+		  "served as cinit's control socket: `cinit ctl`, or supervisorctl as a link "
+		  "to cinit, speaks to it (not XML-RPC)");
+}
+
 /* ---- the other sections ------------------------------------------------- */
 
 static void group_warning(struct loader *L, const struct file_ctx *F, const struct ini_section *sec)
@@ -798,18 +856,18 @@ static void group_warning(struct loader *L, const struct file_ctx *F, const stru
 struct section_rule {
 	const char *name;
 	bool prefix; /* name is "kind:" and any name may follow */
-	enum { NOTICE, WARNING, PROGRAM, SUPERVISORD } what;
+	enum { NOTICE, WARNING, PROGRAM, SUPERVISORD, UNIX_HTTP } what;
 	const char *why;
 };
 
 static const struct section_rule sections[] = {
     {"program:", true, PROGRAM, NULL},
     {"supervisord", false, SUPERVISORD, NULL},
-    {"unix_http_server", false, NOTICE,
-     "cinit has no XML-RPC server; [cinit] control_socket is its control interface"},
+    {"unix_http_server", false, UNIX_HTTP, NULL},
     {"inet_http_server", false, NOTICE,
      "cinit has no XML-RPC server; [cinit] control_socket is its control interface"},
-    {"supervisorctl", false, NOTICE, "supervisorctl does not talk to cinit"},
+    {"supervisorctl", false, NOTICE,
+     "supervisorctl as a link to cinit finds the socket by [unix_http_server]"},
     {"rpcinterface:", true, NOTICE, "cinit has no XML-RPC interface to extend"},
     {"ctlplugin:", true, NOTICE, "supervisorctl plugins do not apply to cinit"},
     {"group:", true, WARNING, NULL},
@@ -846,6 +904,9 @@ void load_supervisord_section(struct loader *L, const struct file_ctx *F,
 		break;
 	case SUPERVISORD:
 		load_supervisord(L, F, sec);
+		break;
+	case UNIX_HTTP:
+		load_unix_http_server(L, F, sec);
 		break;
 	case NOTICE:
 		diag_note(&L->diag, &w, "ignored: %s", r->why);

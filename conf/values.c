@@ -779,3 +779,39 @@ int value_log_target(const char *v, struct log_conf *l, struct diag *d, const st
 	l->kind = kind;
 	return 0;
 }
+
+/* ---- the control socket -------------------------------------------------- */
+
+int conf_set_socket_mode(void *obj, const char *v, struct diag *d, const struct where *w)
+{
+	struct cinit_conf *c = obj;
+	int mode;
+
+	/* an octal mode has the shape of an umask, up to 0777 */
+	if (conf_parse_umask(v, &mode) < 0) {
+		diag_expected(d, w, "an octal mode such as 0700 or 0770", v);
+		return -1;
+	}
+	c->control_socket_mode = mode;
+	return 0;
+}
+
+int conf_set_socket_owner(void *obj, const char *v, struct diag *d, const struct where *w)
+{
+	struct cinit_conf *c = obj;
+	char *copy;
+
+	if (value_plain(v, d, w) < 0)
+		return -1;
+	if (!*v || strchr(v, ' ') || v[0] == ':') {
+		diag_expected(d, w, "a user, or user:group, such as www-data:www-data", v);
+		return -1;
+	}
+	if (!(copy = strdup(v))) {
+		diag_oom(d, w);
+		return -1;
+	}
+	free(c->control_socket_owner);
+	c->control_socket_owner = copy;
+	return 0;
+}

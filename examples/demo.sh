@@ -33,6 +33,8 @@ unshare --pid --fork --mount-proc "$CINIT" -- no-such-program 2>/dev/null || ech
 step "4. supervision: two services from an INI file, one restarted on failure"
 # web fails twice, then comes up and says it is ready; worker waits for that
 cat >"$T/demo.ini" <<INI
+[cinit]
+control_socket = $T/cinit.sock
 [service:web]
 command = sh -c 'n=\$(cat $T/n 2>/dev/null || echo 0); echo \$((n+1)) > $T/n; [ \$n -ge 2 ] || { echo failing; exit 1; }; echo serving; touch $T/ready; exec sleep 600'
 restart = on-failure
@@ -46,6 +48,7 @@ unshare --pid --fork --mount-proc "$CINIT" -c "$T/demo.ini" &
 ns=$!
 i=0
 while [ $i -lt 100 ] && ! [ -e "$T/worked" ]; do sleep 0.05; i=$((i+1)); done
+"$CINIT" ctl -s "$T/cinit.sock" status | sed 's/^/   /'
 init=$(cat /proc/$ns/task/$ns/children)
 kill -TERM "$init"
 wait "$ns" && echo "   SIGTERM: services stopped in order, cinit exited with 0"

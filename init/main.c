@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "init/ctl.h"
 #include "init/options.h"
 #include "supervise/supervise.h"
 
@@ -227,17 +228,6 @@ static uint64_t handled_signals(void)
 	return set;
 }
 
-/* The kernel's struct sigaction for rt_sigaction(2) (handler, flags,
- * restorer, mask on x86-64, arm64, arm and riscv). The C library refuses
- * signals 32 and 33, which it keeps for its threads, but a parent may have
- * left them ignored, and cinit's children must not inherit that. */
-struct kernel_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
 /* What cinit learns about itself from one read of /proc/self/status: the
  * signals it was left ignoring (SigIgn), where asking the kernel signal by
  * signal takes 62 system calls and longer (bench/README-init.md), and its pid
@@ -296,34 +286,43 @@ static bool was_ignored(int sig, const struct self_status *self)
 	       old.handler == SIG_IGN;
 }
 
-/* Resets every signal the process was left ignoring to its default. */
-static void reset_ignored_signals(const struct self_status *self)
+/* Resets every signal the process was left ignoring to its default, so
+ * that the signalfd hears it; returns the set, which the children get
+ * back. */
+static uint64_t reset_ignored_signals(const struct self_status *self)
 {
 	struct kernel_sigaction dfl = {.handler = SIG_DFL};
+	uint64_t ignored = 0;
 
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && was_ignored(sig, self) &&
-		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
+	for (int sig = 1; sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || !was_ignored(sig, self))
+			continue;
+		ignored |= SIG_BIT(sig);
+		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
 			fprintf(stderr, "cinit: rt_sigaction(%d): %s\n", sig, strerror(errno));
+	}
+	return ignored;
 }
 
 /* Dispositions inherited through exec (a parent that ignored SIGTERM, say)
- * must decide neither what cinit hears nor what its children start with.
- * Signals are blocked first, so nothing is lost or acted on by default
- * before the signalfd exists. SIGTTIN and SIGTTOU stay blocked and are read
- * and dropped: to the terminal, blocked is as good as ignored, and children
- * then inherit no SIG_IGN of cinit's. Returns the signalfd. */
-static int prepare_signals(struct self_status *self)
+ * must not decide what cinit hears; the children get them back, as under
+ * tini (see supervisor_options). Signals are blocked first, so nothing is
+ * lost or acted on by default before the signalfd exists. SIGTTIN and
+ * SIGTTOU stay blocked and are read and dropped: to the terminal, blocked
+ * is as good as ignored, and no SIG_IGN of cinit's own is left for children
+ * to undo. Returns the signalfd. */
+static int prepare_signals(struct self_status *self, uint64_t *inherited_mask,
+			   uint64_t *inherited_ign)
 {
 	uint64_t handled = handled_signals();
 	int fd;
 
-	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, NULL, sizeof(handled)) < 0) {
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &handled, inherited_mask, sizeof(handled)) < 0) {
 		fprintf(stderr, "cinit: rt_sigprocmask: %s\n", strerror(errno));
 		return -1;
 	}
 	read_self_status(self);
-	reset_ignored_signals(self);
+	*inherited_ign = reset_ignored_signals(self);
 	fd = (int)syscall(SYS_signalfd4, -1, &handled, sizeof(handled), SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		fprintf(stderr, "cinit: signalfd4: %s\n", strerror(errno));
@@ -351,12 +350,14 @@ static int keep_stdio(int sigfd)
 
 static int become_reaper(const struct cinit_options *o, pid_t parent, bool pid1)
 {
-	if (!pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	/* all five arguments: prctl(2) is variadic, and the kernel reads
+	 * whatever the registers hold (valgrind calls them uninitialised) */
+	if (!pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) < 0) {
 		fprintf(stderr, "cinit: prctl(PR_SET_CHILD_SUBREAPER): %s\n", strerror(errno));
 		return -1;
 	}
 	if (o->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, o->pdeathsig) < 0) {
+		if (prctl(PR_SET_PDEATHSIG, (unsigned long)o->pdeathsig, 0UL, 0UL, 0UL) < 0) {
 			fprintf(stderr, "cinit: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
 			return -1;
 		}
@@ -411,8 +412,9 @@ static int command_config(const struct cinit_options *o, struct cinit_conf *c)
 	s->kill_group = o->group;
 	s->out.kind = LOG_INHERIT;
 	s->err.kind = LOG_INHERIT;
-	for (int i = 0; i < o->n_expect; i++)
-		conf_set_exit_expected(s, o->expect[i], true);
+	for (int code = 0; code < 256; code++)
+		if (options_expects(o, code))
+			conf_set_exit_expected(s, code, true);
 	return 0;
 }
 
@@ -467,23 +469,28 @@ static void apply_log_settings(const struct cinit_options *o, const char *path,
 	if (path && o->verbosity < 0)
 		cinit_log_set_verbosity(c->verbosity + o->verbose);
 	cinit_log_set_timestamps(c->log_format == LOGFMT_TIMESTAMP);
-	if (c->control_socket)
-		cinit_log(1, "control_socket %s: not served by this version, ignored",
-			  c->control_socket);
+}
+
+/* --control-socket and CINIT_CONTROL_SOCKET win over the file; a file
+ * that declares services gets the default; `cinit -- cmd` gets none. */
+static int choose_control_socket(const struct cinit_options *o, const char *path,
+				 struct cinit_conf *c)
+{
+	const char *want = o->control_socket;
+
+	if (!want && !c->control_socket && path && c->n_services)
+		want = CTL_DEFAULT_SOCKET;
+	if (!want)
+		return 0;
+	free(c->control_socket);
+	c->control_socket = strdup(want);
+	return c->control_socket ? 0 : -1;
 }
 
 static int run(struct cinit_options *o, struct cinit_conf *conf, const char *config_path, int sigfd,
-	       bool pid1)
+	       struct supervisor_options *so)
 {
 	static struct cinit ci; /* the one instance; lives as long as cinit */
-	struct supervisor_options so = {
-	    .forward_all = config_path == NULL,
-	    .forward_to_group = o->group,
-	    .warn_orphans = o->warn_orphans,
-	    .give_terminal = true,
-	    .config_path = config_path,
-	    .is_pid1 = pid1,
-	};
 	int code;
 
 	if (o->grace_ms >= 0)
@@ -495,7 +502,12 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 		fprintf(stderr, "cinit: cannot create the event loop\n");
 		return EXIT_SETUP;
 	}
-	ci.sup = supervisor_new(ci.loop, conf, &so);
+	so->forward_all = config_path == NULL;
+	so->forward_to_group = o->group;
+	so->warn_orphans = o->warn_orphans;
+	so->give_terminal = true;
+	so->config_path = config_path;
+	ci.sup = supervisor_new(ci.loop, conf, so);
 	if (!ci.sup) {
 		fprintf(stderr, "cinit: out of memory\n");
 		return EXIT_SETUP;
@@ -518,16 +530,33 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 	return code;
 }
 
+/* `cinit --exec PATH ARGV0 [ARG...]` replaces cinit with PATH at once,
+ * touching nothing else. cspawn --no-init runs the user's command through
+ * it, so that the exe of every process inside is this static, read-only
+ * bound cinit or the command itself, never the host's cspawn (whose
+ * /proc/self/exe a script's "#!/proc/self/exe" could reopen for writing:
+ * the CVE-2019-5736 class). */
+static int exec_trampoline(char **argv)
+{
+	execv(argv[2], argv + 3);
+	dprintf(2, "cinit: exec %s: %s\n", argv[2], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
 int main(int argc, char **argv)
 {
 	struct cinit_options o;
 	struct cinit_conf conf;
+	struct supervisor_options so = {0};
+	struct self_status self = {0};
 	pid_t parent;
 	const char *path;
 	int sigfd;
-	struct self_status self = {0};
-	bool pid1;
 
+	if (argc >= 4 && strcmp(argv[1], "--exec") == 0)
+		return exec_trampoline(argv);
+	if (ctl_wanted(argc, argv))
+		return ensure_stdio() < 0 ? EXIT_SETUP : ctl_main(argc, argv);
 	switch (options_parse(&o, argc, argv, stderr)) {
 	case OPTIONS_EXIT_OK:
 		return 0;
@@ -543,12 +572,22 @@ int main(int argc, char **argv)
 		return ensure_stdio() < 0 ? EXIT_SETUP : check_config(o.config);
 	path = default_config(&o);
 	cinit_log_set_verbosity((o.verbosity >= 0 ? o.verbosity : path ? 1 : 0) + o.verbose);
-	sigfd = prepare_signals(&self);
-	pid1 = (self.pid > 0 ? self.pid : getpid()) == 1;
-	if (sigfd < 0 || (sigfd = keep_stdio(sigfd)) < 0 || become_reaper(&o, parent, pid1) < 0)
+	sigfd = prepare_signals(&self, &so.child_sigmask, &so.child_sigign);
+	so.is_pid1 = (self.pid > 0 ? self.pid : getpid()) == 1;
+	/* As PID 1 the mask is the launcher's business, not the children's:
+	 * container runtimes start PID 1 with none blocked, and cspawn holds
+	 * the signals cinit forwards only until the signalfd takes them. */
+	if (so.is_pid1)
+		so.child_sigmask = 0;
+	if (sigfd < 0 || (sigfd = keep_stdio(sigfd)) < 0 ||
+	    become_reaper(&o, parent, so.is_pid1) < 0)
 		return EXIT_SETUP;
 	if (load_config(&o, path, &conf) < 0)
 		return EXIT_USAGE;
 	apply_log_settings(&o, path, &conf);
-	return run(&o, &conf, path, sigfd, pid1);
+	if (choose_control_socket(&o, path, &conf) < 0) {
+		fprintf(stderr, "cinit: out of memory\n");
+		return EXIT_SETUP;
+	}
+	return run(&o, &conf, path, sigfd, &so);
 }

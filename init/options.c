@@ -13,6 +13,7 @@ void options_usage(FILE *f)
 	fputs("usage: cinit [options] [--] COMMAND [ARG...]\n"
 	      "       cinit [options] -c FILE\n"
 	      "       cinit --check -c FILE\n"
+	      "       cinit ctl [-s SOCKET] COMMAND [ARG...]   (see cinit ctl help)\n"
 	      "\n"
 	      "A tiny init for containers: runs COMMAND (or the services of FILE),\n"
 	      "forwards signals, reaps zombies and exits with the command's code.\n"
@@ -26,13 +27,16 @@ void options_usage(FILE *f)
 	      "  -p, --pdeathsig SIG  act on SIG when cinit's parent dies\n"
 	      "      --grace DURATION TERM..KILL grace for leftover processes (default 5s,\n"
 	      "                       0 to skip)\n"
+	      "      --control-socket PATH  serve `cinit ctl` there (none: no socket; default\n"
+	      "                       /run/cinit.sock with a FILE that has services)\n"
 	      "  -s, --subreaper      accepted for tini compatibility (always on)\n"
 	      "  -v, --verbose        say more (repeatable)\n"
 	      "  -h, --help           this text\n"
 	      "      --version        print the version\n"
 	      "\n"
 	      "Environment: CINIT_CONFIG, CINIT_GROUP=1, CINIT_VERBOSITY=N, CINIT_GRACE=DUR,\n"
-	      "CINIT_WARN_ORPHANS=1, CINIT_PDEATHSIG=SIG, CINIT_EXPECT=CODE[,CODE...].\n"
+	      "CINIT_WARN_ORPHANS=1, CINIT_PDEATHSIG=SIG, CINIT_EXPECT=CODE[,CODE...],\n"
+	      "CINIT_CONTROL_SOCKET=PATH.\n"
 	      "Exit: COMMAND's code, 128+N when signal N killed it, 2 for usage and\n"
 	      "config errors, 126 when COMMAND cannot run, 127 when it is not found.\n",
 	      f);
@@ -53,11 +57,8 @@ static int add_expect(struct cinit_options *o, const char *v, FILE *err)
 		fprintf(err, "cinit: -e: expected an exit code from 0 to 255, got '%s'\n", v);
 		return -1;
 	}
-	if (o->n_expect == MAX_EXPECT) {
-		fprintf(err, "cinit: -e: at most %d codes\n", MAX_EXPECT);
-		return -1;
-	}
-	o->expect[o->n_expect++] = code;
+	/* one bit per code: any number of -e, repeats included, as tini */
+	o->expect[code / 8] |= (uint8_t)(1u << (code % 8));
 	return 0;
 }
 
@@ -106,6 +107,7 @@ enum {
 	ENV_GROUP,
 	ENV_TINI_GROUP,
 	ENV_WARN_ORPHANS,
+	ENV_CONTROL_SOCKET,
 	ENV_VERBOSITY,
 	ENV_GRACE,
 	ENV_PDEATHSIG,
@@ -113,8 +115,9 @@ enum {
 	N_ENV
 };
 static const char *const env_names[N_ENV] = {
-    "CINIT_CONFIG",    "CINIT_GROUP", "TINI_KILL_PROCESS_GROUP", "CINIT_WARN_ORPHANS",
-    "CINIT_VERBOSITY", "CINIT_GRACE", "CINIT_PDEATHSIG",	 "CINIT_EXPECT",
+    "CINIT_CONFIG",	  "CINIT_GROUP",	  "TINI_KILL_PROCESS_GROUP",
+    "CINIT_WARN_ORPHANS", "CINIT_CONTROL_SOCKET", "CINIT_VERBOSITY",
+    "CINIT_GRACE",	  "CINIT_PDEATHSIG",	  "CINIT_EXPECT",
 };
 
 /* The values of env_names from one pass over the environment: a getenv()
@@ -145,6 +148,7 @@ static int read_environment(struct cinit_options *o, FILE *err)
 	o->group = (v[ENV_GROUP] && is_true(v[ENV_GROUP])) ||
 		   (v[ENV_TINI_GROUP] && is_true(v[ENV_TINI_GROUP]));
 	o->warn_orphans = v[ENV_WARN_ORPHANS] && is_true(v[ENV_WARN_ORPHANS]);
+	o->control_socket = v[ENV_CONTROL_SOCKET];
 	if (v[ENV_VERBOSITY] && set_verbosity(o, v[ENV_VERBOSITY], err) < 0)
 		return -1;
 	if (v[ENV_GRACE] && set_grace(o, v[ENV_GRACE], err) < 0)
@@ -156,15 +160,22 @@ static int read_environment(struct cinit_options *o, FILE *err)
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_GRACE, OPT_VERSION };
+enum { OPT_CHECK = 256, OPT_GRACE, OPT_VERSION, OPT_CONTROL_SOCKET };
 
 static const struct option long_options[] = {
-    {"config", required_argument, NULL, 'c'},	   {"check", no_argument, NULL, OPT_CHECK},
-    {"expect", required_argument, NULL, 'e'},	   {"group", no_argument, NULL, 'g'},
-    {"warn-orphans", no_argument, NULL, 'w'},	   {"pdeathsig", required_argument, NULL, 'p'},
-    {"grace", required_argument, NULL, OPT_GRACE}, {"subreaper", no_argument, NULL, 's'},
-    {"verbose", no_argument, NULL, 'v'},	   {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},   {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"expect", required_argument, NULL, 'e'},
+    {"group", no_argument, NULL, 'g'},
+    {"warn-orphans", no_argument, NULL, 'w'},
+    {"pdeathsig", required_argument, NULL, 'p'},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"subreaper", no_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"control-socket", required_argument, NULL, OPT_CONTROL_SOCKET},
+    {NULL, 0, NULL, 0},
 };
 
 static enum options_result parse_one(struct cinit_options *o, int c, FILE *err)
@@ -188,6 +199,9 @@ static enum options_result parse_one(struct cinit_options *o, int c, FILE *err)
 		return set_pdeathsig(o, optarg, err) < 0 ? OPTIONS_USAGE : OPTIONS_RUN;
 	case OPT_GRACE:
 		return set_grace(o, optarg, err) < 0 ? OPTIONS_USAGE : OPTIONS_RUN;
+	case OPT_CONTROL_SOCKET:
+		o->control_socket = optarg;
+		break;
 	case 's':
 		break;
 	case 'v':

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +18,6 @@
 #endif
 
 static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices"};
-
-/* Device nodes a container may open: the ones cspawn puts in /dev and the
- * pseudo-terminals (not the host's console, see devfilter.c); any node may
- * be created, as in docker. */
-static const char *const v1_device_rules[] = {
-    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",	  "c 1:7 rwm",	  "c 1:8 rwm",
-    "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
-};
 
 void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
 {
@@ -110,6 +103,7 @@ void cgroup_layout_v1_parse(struct cgroup_layout *l, const char *mountinfo, cons
 			if (format_path(l->v1_parent[c], sizeof(l->v1_parent[c]), "%s%s", mnt,
 					strcmp(rel, "/") == 0 ? "" : rel) < 0)
 				l->v1_parent[c][0] = '\0';
+			snprintf(l->v1_mount[c], sizeof(l->v1_mount[c]), "%s", mnt);
 			break;
 		}
 	}
@@ -220,7 +214,7 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 		need[n++] = "memory";
 	if (lim->pids)
 		need[n++] = "pids";
-	if (lim->cpu_quota_us)
+	if (lim->cpu_quota_us || lim->cpu_shares)
 		need[n++] = "cpu";
 	out[0] = '\0';
 	if (n == 0)
@@ -244,6 +238,26 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 	return 0;
 }
 
+/* memory.swap.max counts swap alone; the spec's swap is memory and swap
+ * together. */
+static int v2_write_swap(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	char v[32];
+
+	if (lim->memory_swap == 0)
+		return 0;
+	if (lim->memory_swap < 0)
+		snprintf(v, sizeof(v), "max");
+	else if ((uint64_t)lim->memory_swap < lim->memory_bytes)
+		return spawn_fail(e, "memory swap %lld is below the memory limit %llu",
+				  (long long)lim->memory_swap,
+				  (unsigned long long)lim->memory_bytes);
+	else
+		snprintf(v, sizeof(v), "%llu",
+			 (unsigned long long)((uint64_t)lim->memory_swap - lim->memory_bytes));
+	return write_limit(dir, "memory.swap.max", v, true, e);
+}
+
 static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
 {
 	char v[64];
@@ -251,11 +265,11 @@ static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, str
 	if (lim->memory_bytes) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
 		if (write_limit(dir, "memory.max", v, false, e) < 0 ||
-		    write_limit(dir, "memory.swap.max", "0", true, e) < 0)
+		    v2_write_swap(dir, lim, e) < 0)
 			return -1;
 	}
 	if (lim->pids) {
-		snprintf(v, sizeof(v), "%d", lim->pids);
+		snprintf(v, sizeof(v), "%lld", (long long)lim->pids);
 		if (write_limit(dir, "pids.max", v, false, e) < 0)
 			return -1;
 	}
@@ -265,11 +279,38 @@ static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, str
 		if (write_limit(dir, "cpu.max", v, false, e) < 0)
 			return -1;
 	}
+	if (lim->cpu_shares) {
+		/* runc's mapping of v1 shares (2..262144) onto weights (1..10000) */
+		uint64_t shares = lim->cpu_shares < 2 ? 2 : lim->cpu_shares;
+
+		snprintf(v, sizeof(v), "%llu",
+			 (unsigned long long)(1 + ((shares - 2) * 9999) / 262142));
+		if (write_limit(dir, "cpu.weight", v, false, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
-/* The controllers the limits need, enabled for cspawn's shared parent and
- * in it for the containers' cgroups. */
+/* The controllers the limits need, enabled in subtree_control from the
+ * root of the tree down to the cgroup's parent. */
+static int v2_enable_path(const char *root, const char *dir, const char *ctl, struct spawn_error *e)
+{
+	char at[PATH_MAX];
+	size_t len = strlen(root);
+
+	snprintf(at, sizeof(at), "%s", dir);
+	for (size_t i = len; at[i]; i++) {
+		if (at[i] != '/')
+			continue;
+		at[i] = '\0';
+		if (write_limit(at, "cgroup.subtree_control", ctl, false, e) < 0)
+			return -1;
+		at[i] = '/';
+	}
+	return 0;
+}
+
+/* For the shared parent: the tree's root and the parent itself. */
 static int v2_enable_controllers(const char *parent, const char *ctl, struct spawn_error *e)
 {
 	char root[PATH_MAX];
@@ -284,22 +325,44 @@ static int v2_enable_controllers(const char *parent, const char *ctl, struct spa
 	return write_limit(parent, "cgroup.subtree_control", ctl, false, e);
 }
 
-static int v2_create(const struct cgroup_layout *l, const char *name,
+/* cgroupsPath as a directory under base: absolute ones from the tree's
+ * root (base is the root then), relative ones from base. */
+static int path_under(const char *base, const char *path, char *out, size_t len,
+		      struct spawn_error *e)
+{
+	while (*path == '/')
+		path++;
+	if (strstr(path, "..") || format_path(out, len, "%s/%s", base, path) < 0)
+		return spawn_fail(e, "linux.cgroupsPath '%s': not a path cspawn takes", path);
+	return 0;
+}
+
+static int v2_create(const struct cgroup_layout *l, const char *name, const char *path,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
 	char parent[PATH_MAX], ctl[64];
 
 	if (v2_controllers(l->v2_root, lim, ctl, sizeof(ctl), e) < 0)
 		return -1;
-	if (format_path(parent, sizeof(parent), "%s/cspawn", l->v2_root) < 0 ||
-	    format_path(cg->dir[0], sizeof(cg->dir[0]), "%s/%s", parent, name) < 0)
-		return spawn_fail_errno(e, "cgroup path under %s", l->v2_root);
-	if (make_in_shared_parent(parent, cg->dir[0], ctl[0] ? v2_enable_controllers : NULL, ctl,
-				  e) < 0)
-		return -1;
+	if (path) {
+		if (path_under(l->v2_root, path, cg->dir[0], sizeof(cg->dir[0]), e) < 0)
+			return -1;
+		if (mkdir_p(cg->dir[0], 0755) < 0)
+			return spawn_fail_errno(e, "creating cgroup %s", cg->dir[0]);
+		if (ctl[0] && v2_enable_path(l->v2_root, cg->dir[0], ctl, e) < 0)
+			return -1;
+	} else {
+		if (format_path(parent, sizeof(parent), "%s/cspawn", l->v2_root) < 0 ||
+		    format_path(cg->dir[0], sizeof(cg->dir[0]), "%s/%s", parent, name) < 0)
+			return spawn_fail_errno(e, "cgroup path under %s", l->v2_root);
+		cg->own_parent = true;
+		if (make_in_shared_parent(parent, cg->dir[0], ctl[0] ? v2_enable_controllers : NULL,
+					  ctl, e) < 0)
+			return -1;
+	}
 	if (v2_write_limits(cg->dir[0], lim, e) < 0)
 		return -1;
-	return devfilter_attach(cg->dir[0], e);
+	return devfilter_attach(cg->dir[0], lim->devices, lim->n_devices, e);
 }
 
 /* The controllers the limits need, and devices always: without its policy
@@ -313,11 +376,87 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 	case CG_PIDS:
 		return lim->pids != 0;
 	case CG_CPU:
-		return lim->cpu_quota_us != 0;
+		return lim->cpu_quota_us != 0 || lim->cpu_shares != 0;
 	case CG_DEVICES:
 		return true;
 	}
 	return false;
+}
+
+/* "c 1:3 rwm", with * for any number. */
+static void v1_device_line(const struct devfilter_rule *r, char type, char *buf, size_t len)
+{
+	char major[16] = "*", minor[16] = "*", access[4];
+	size_t n = 0;
+
+	if (r->major >= 0)
+		snprintf(major, sizeof(major), "%d", r->major);
+	if (r->minor >= 0)
+		snprintf(minor, sizeof(minor), "%d", r->minor);
+	if (r->access & BPF_DEVCG_ACC_READ)
+		access[n++] = 'r';
+	if (r->access & BPF_DEVCG_ACC_WRITE)
+		access[n++] = 'w';
+	if (r->access & BPF_DEVCG_ACC_MKNOD)
+		access[n++] = 'm';
+	access[n] = '\0';
+	snprintf(buf, len, "%c %s:%s %s", type, major, minor, access);
+}
+
+/* Everything refused, then each rule in order, as the kernel's lists
+ * take them. */
+static int v1_write_devices(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	if (write_limit(dir, "devices.deny", "a", false, e) < 0)
+		return -1;
+	for (size_t i = 0; i < lim->n_devices; i++) {
+		const struct devfilter_rule *r = &lim->devices[i];
+		const char *file = r->allow ? "devices.allow" : "devices.deny";
+		char line[64];
+
+		/* the kernel reads a rule of type "a" as "a *:* rwm", whatever
+		 * follows: one for each type instead */
+		for (const char *t = r->type == 'a' ? "cb" : (char[]){r->type, 0}; *t; t++) {
+			v1_device_line(r, *t, line, sizeof(line));
+			if (write_limit(dir, file, line, false, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int v1_write_memory(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	char v[64];
+
+	if (!lim->memory_bytes)
+		return 0;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
+	if (write_limit(dir, "memory.limit_in_bytes", v, false, e) < 0)
+		return -1;
+	if (lim->memory_swap == 0)
+		return 0;
+	/* memsw is memory and swap together, as the spec's swap */
+	snprintf(v, sizeof(v), "%lld", (long long)lim->memory_swap);
+	return write_limit(dir, "memory.memsw.limit_in_bytes", v, true, e);
+}
+
+static int v1_write_cpu(const char *dir, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	char v[64];
+
+	if (lim->cpu_shares) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_shares);
+		if (write_limit(dir, "cpu.shares", v, false, e) < 0)
+			return -1;
+	}
+	if (!lim->cpu_quota_us)
+		return 0;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_period_us);
+	if (write_limit(dir, "cpu.cfs_period_us", v, false, e) < 0)
+		return -1;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_quota_us);
+	return write_limit(dir, "cpu.cfs_quota_us", v, false, e);
 }
 
 static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *lim,
@@ -327,39 +466,43 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 
 	switch (c) {
 	case CG_MEMORY:
-		if (!lim->memory_bytes)
-			return 0;
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
-		/* memsw (memory + swap) equal to the limit: no swapping past it. */
-		if (write_limit(dir, "memory.limit_in_bytes", v, false, e) < 0 ||
-		    write_limit(dir, "memory.memsw.limit_in_bytes", v, true, e) < 0)
-			return -1;
-		return 0;
+		return v1_write_memory(dir, lim, e);
 	case CG_PIDS:
 		if (!lim->pids)
 			return 0;
-		snprintf(v, sizeof(v), "%d", lim->pids);
+		snprintf(v, sizeof(v), "%lld", (long long)lim->pids);
 		return write_limit(dir, "pids.max", v, false, e);
 	case CG_CPU:
-		if (!lim->cpu_quota_us)
-			return 0;
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_period_us);
-		if (write_limit(dir, "cpu.cfs_period_us", v, false, e) < 0)
-			return -1;
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->cpu_quota_us);
-		return write_limit(dir, "cpu.cfs_quota_us", v, false, e);
+		return v1_write_cpu(dir, lim, e);
 	case CG_DEVICES:
-		if (write_limit(dir, "devices.deny", "a", false, e) < 0)
-			return -1;
-		for (size_t i = 0; i < sizeof(v1_device_rules) / sizeof(v1_device_rules[0]); i++)
-			if (write_limit(dir, "devices.allow", v1_device_rules[i], false, e) < 0)
-				return -1;
-		return 0;
+		return v1_write_devices(dir, lim, e);
 	}
 	return 0;
 }
 
-static int v1_create(const struct cgroup_layout *l, const char *name,
+/* The cgroup of controller c: cspawn/NAME in the shared parent, or the
+ * spec's path. */
+static int v1_dir(const struct cgroup_layout *l, int c, const char *name, const char *path,
+		  struct cgroup *cg, struct spawn_error *e)
+{
+	char parent[PATH_MAX];
+
+	if (path) {
+		if (path_under(path[0] == '/' ? l->v1_mount[c] : l->v1_parent[c], path, cg->dir[c],
+			       sizeof(cg->dir[c]), e) < 0)
+			return -1;
+		if (mkdir_p(cg->dir[c], 0755) < 0)
+			return spawn_fail_errno(e, "creating cgroup %s", cg->dir[c]);
+		return 0;
+	}
+	if (format_path(parent, sizeof(parent), "%s/cspawn", l->v1_parent[c]) < 0 ||
+	    format_path(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, name) < 0)
+		return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
+	cg->own_parent = true;
+	return make_in_shared_parent(parent, cg->dir[c], NULL, NULL, e);
+}
+
+static int v1_create(const struct cgroup_layout *l, const char *name, const char *path,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
 	/* All checked before anything is made. */
@@ -369,40 +512,69 @@ static int v1_create(const struct cgroup_layout *l, const char *name,
 					  "no cgroup v1 hierarchy has the '%s' controller mounted",
 					  ctl_names[c]);
 	for (int c = 0; c < CG_NCTL; c++) {
-		char parent[PATH_MAX];
-
 		if (!l->v1_parent[c][0])
 			continue;
 		/* The cpu tree only matters for a cpu limit; the others give
 		 * the OOM report, the pids cleanup and the device policy. */
-		if (c == CG_CPU && !lim->cpu_quota_us)
+		if (c == CG_CPU && !v1_needed(c, lim))
 			continue;
-		if (format_path(parent, sizeof(parent), "%s/cspawn", l->v1_parent[c]) < 0 ||
-		    format_path(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, name) < 0)
-			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
-		if (make_in_shared_parent(parent, cg->dir[c], NULL, NULL, e) < 0 ||
+		if (v1_dir(l, c, name, path, cg, e) < 0 ||
 		    v1_write_limits(c, cg->dir[c], lim, e) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int cgroup_create(const struct cgroup_layout *l, const char *name, const struct cgroup_limits *lim,
-		  struct cgroup *cg, struct spawn_error *e)
+int cgroup_create(const struct cgroup_layout *l, const char *name, const char *path,
+		  const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
 	int rc;
 
 	memset(cg, 0, sizeof(*cg));
 	cg->version = l->version;
 	cg->memory_limit = lim->memory_bytes;
-	rc = l->version == CGROUP_V2 ? v2_create(l, name, lim, cg, e)
-				     : v1_create(l, name, lim, cg, e);
+	if (path && !*path)
+		path = NULL;
+	rc = l->version == CGROUP_V2 ? v2_create(l, name, path, lim, cg, e)
+				     : v1_create(l, name, path, lim, cg, e);
 	if (rc < 0) {
 		struct spawn_error ignored;
 
 		cgroup_destroy(cg, 1000, &ignored);
 	}
 	return rc;
+}
+
+int cgroup_limits_of(const struct oci_resources *r, struct cgroup_limits *lim,
+		     struct devfilter_rule **rules, struct spawn_error *e)
+{
+	size_t ndefault;
+	const struct devfilter_rule *dflt = devfilter_default_rules(&ndefault);
+	struct devfilter_rule *v = calloc(r->n_devices + ndefault, sizeof(*v));
+
+	memset(lim, 0, sizeof(*lim));
+	*rules = v;
+	if (!v)
+		return spawn_fail_errno(e, "the device rules");
+	for (size_t i = 0; i < r->n_devices; i++)
+		v[i] = devfilter_rule_of(&r->devices[i]);
+	/* what every container must be able to open, as runc adds it too */
+	memcpy(v + r->n_devices, dflt, ndefault * sizeof(*v));
+	lim->devices = v;
+	lim->n_devices = r->n_devices + ndefault;
+	if (r->memory.limit.set && r->memory.limit.v > 0)
+		lim->memory_bytes = (uint64_t)r->memory.limit.v;
+	if (r->memory.swap.set)
+		lim->memory_swap = r->memory.swap.v;
+	if (r->cpu.quota.set && r->cpu.quota.v > 0) {
+		lim->cpu_quota_us = (uint64_t)r->cpu.quota.v;
+		lim->cpu_period_us = r->cpu.period.set ? r->cpu.period.v : 100000;
+	}
+	if (r->cpu.shares.set)
+		lim->cpu_shares = r->cpu.shares.v;
+	if (r->pids.present && r->pids.limit > 0)
+		lim->pids = r->pids.limit;
+	return 0;
 }
 
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e)
@@ -496,7 +668,7 @@ int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *
 			continue;
 		if (remove_dir(cg->dir[c], deadline, e) < 0)
 			rc = -1;
-		else
+		else if (cg->own_parent)
 			remove_parent(cg->dir[c]);
 	}
 	return rc;
@@ -504,7 +676,7 @@ int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *
 
 int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e)
 {
-	struct cgroup cg = {.version = l->version};
+	struct cgroup cg = {.version = l->version, .own_parent = true};
 
 	if (l->version == CGROUP_V2 &&
 	    format_path(cg.dir[0], sizeof(cg.dir[0]), "%s/cspawn/%s", l->v2_root, name) < 0)
@@ -514,4 +686,56 @@ int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct 
 						      l->v1_parent[c], name) < 0)
 			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
 	return cgroup_destroy(&cg, 5000, e);
+}
+
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "v%d\n", cg->version == CGROUP_V2 ? 2 : 1);
+
+	for (int c = 0; c < CG_NCTL && off < len; c++)
+		if (cg->dir[c][0])
+			off += (size_t)snprintf(buf + off, len - off, "%d %s\n", c, cg->dir[c]);
+	if (off >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* True when path ends in "/cspawn/" name. */
+static bool is_cgroup_of(const char *path, const char *name)
+{
+	size_t plen = strlen(path), nlen = strlen(name);
+
+	return plen > nlen + 8 && strcmp(path + plen - nlen, name) == 0 &&
+	       strncmp(path + plen - nlen - 8, "/cspawn/", 8) == 0 && path[0] == '/';
+}
+
+int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
+{
+	const char *line = strchr(text, '\n');
+
+	memset(cg, 0, sizeof(*cg));
+	if (strncmp(text, "v1\n", 3) != 0 && strncmp(text, "v2\n", 3) != 0)
+		return -1;
+	cg->version = text[1] == '2' ? CGROUP_V2 : CGROUP_V1;
+	cg->own_parent = true; /* only cspawn/NAME cgroups are recorded */
+	while (line && line[1]) {
+		const char *path = line + 1, *end;
+		char *after;
+		long c = strtol(path, &after, 10);
+
+		if (after == path || *after != ' ' || c < 0 || c >= CG_NCTL)
+			return -1;
+		path = after + 1;
+		end = strchr(path, '\n');
+		if (!end || (size_t)(end - path) >= sizeof(cg->dir[c]))
+			return -1;
+		memcpy(cg->dir[c], path, (size_t)(end - path));
+		cg->dir[c][end - path] = '\0';
+		if (!is_cgroup_of(cg->dir[c], name))
+			return -1;
+		line = end;
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "oci/oci.h"
 #include "spawn/util.h"
 
 enum cgroup_version { CGROUP_V1 = 1, CGROUP_V2 = 2 };
@@ -18,12 +19,26 @@ enum cgroup_version { CGROUP_V1 = 1, CGROUP_V2 = 2 };
 /* The v1 controllers cspawn uses, in the order of cgroup_layout.v1_parent. */
 enum cgroup_ctl { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_NCTL };
 
+struct devfilter_rule;
+
+/* What linux.resources asks, in the terms of the cgroup files. */
 struct cgroup_limits {
 	uint64_t memory_bytes; /* 0: none */
+	int64_t memory_swap;   /* memory and swap together; 0: not given, -1: no limit */
 	uint64_t cpu_quota_us; /* 0: none */
 	uint64_t cpu_period_us;
-	int pids; /* 0: none */
+	uint64_t cpu_shares; /* 0: not given */
+	int64_t pids;	     /* 0: none */
+	/* the device rules, in order, the last match deciding */
+	const struct devfilter_rule *devices;
+	size_t n_devices;
 };
+
+/* From the spec: limits and the device rules (the spec's, then what every
+ * container may open), in *rules, which the caller frees. Refuses what
+ * the kernel would read as something else (a pids limit of 0). */
+int cgroup_limits_of(const struct oci_resources *r, struct cgroup_limits *lim,
+		     struct devfilter_rule **rules, struct spawn_error *e);
 
 /* Where containers' cgroups go. On v2: <v2_root>/cspawn/NAME (the top of
  * the tree, because a cgroup that holds processes, like cspawn's own, may
@@ -34,12 +49,14 @@ struct cgroup_layout {
 	enum cgroup_version version;
 	char v2_root[PATH_MAX];
 	char v1_parent[CG_NCTL][PATH_MAX];
+	char v1_mount[CG_NCTL][PATH_MAX]; /* the tree's mount point */
 };
 
 struct cgroup {
 	enum cgroup_version version;
 	char dir[CG_NCTL][PATH_MAX]; /* v2: dir[0] only; v1: per controller, "" if unused */
 	uint64_t memory_limit;
+	bool own_parent; /* in cspawn's shared "cspawn" parent, removed with the last */
 };
 
 /* Reads the host's layout: /sys/fs/cgroup on cgroup2fs means v2, anything
@@ -53,9 +70,12 @@ void cgroup_layout_v1_parse(struct cgroup_layout *l, const char *mountinfo,
 			    const char *self_cgroup);
 
 /* Creates the cgroup (reusing one left from a killed cspawn), enables the
- * controllers the limits need and writes the limits. */
-int cgroup_create(const struct cgroup_layout *l, const char *name, const struct cgroup_limits *lim,
-		  struct cgroup *cg, struct spawn_error *e);
+ * controllers the limits need and writes the limits. path is the spec's
+ * linux.cgroupsPath: NULL or "" for cspawn/NAME in the layout's place, an
+ * absolute path from the root of each hierarchy, or a relative one from
+ * the layout's place. */
+int cgroup_create(const struct cgroup_layout *l, const char *name, const char *path,
+		  const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e);
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e);
 /* True when the kernel's OOM killer killed a process of this cgroup. */
 bool cgroup_oom_killed(const struct cgroup *cg);
@@ -64,5 +84,13 @@ bool cgroup_oom_killed(const struct cgroup *cg);
 int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *e);
 /* Removes the cgroup a previous run of this name left behind, if any. */
 int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e);
+
+/* A cgroup as text for the state directory ("v1" or "v2", then one line
+ * per controller: "INDEX PATH"), so that whoever cleans up after a killed
+ * cspawn removes the directories it made, wherever its own cgroup was. */
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len);
+/* Reads such a record back. Refuses one whose paths do not end in
+ * "/cspawn/NAME" (-1). */
+int cgroup_from_record(const char *text, const char *name, struct cgroup *cg);
 
 #endif

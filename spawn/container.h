@@ -1,35 +1,53 @@
-/* One start of a container: clone() into new namespaces, let the parent
- * place the child in its cgroup and write its id maps, then (in the child)
- * hostname, loopback, root filesystem, user, capabilities, no_new_privs,
- * seccomp, and exec of cinit or the command. */
+/* The runtime's core: one container from an OCI runtime spec. clone()
+ * into the spec's new namespaces (joining those it names by path), the
+ * parent writes the id maps and moves the child into its cgroup, and the
+ * child builds the root (spawn/rootfs.h), becomes the spec's user with its
+ * capabilities, rlimits, no_new_privs and seccomp filter, and execs the
+ * process. For `cspawn run` and for the OCI runtime alike. */
 #ifndef CSPAWN_CONTAINER_H
 #define CSPAWN_CONTAINER_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
+#include "oci/oci.h"
 #include "spawn/cgroup.h"
-#include "spawn/options.h"
-#include "spawn/rootfs.h"
-#include "spawn/userns.h"
 #include "spawn/util.h"
 
-struct container_spec {
-	const struct spawn_opts *o;
-	const struct rootfs_plan *plan;
+struct container_opts {
+	const char *bundle;	/* root.path and relative sources are relative to it */
+	const char *trampoline; /* the host's static cinit, bound read-only to exec through */
+	/* The one process.args[0] that is exec'd directly: the read-only
+	 * bound cinit of `cspawn run` (NULL: none). */
+	const char *direct_exec;
 	const struct cgroup *cg;
-	const struct userns_map *map; /* NULL without --userns */
 	/* Signals the first process starts with blocked (NULL: none). For
 	 * cinit, the ones cspawn forwards: one sent before cinit has its
 	 * signalfd then waits for it, where PID 1 of a namespace would
 	 * otherwise drop it (no handler yet). */
 	const sigset_t *held;
+	/* What the container gets as 0, 1, 2 (spawn/relay.h); NULL or -1:
+	 * cspawn's own. */
+	const int *stdio;
+	bool die_with_parent; /* SIGKILL when cspawn dies (a monitor's child) */
+	bool no_pivot;
+	/* -1: run at once; else the child waits for a byte on it (the OCI
+	 * runtime's exec fifo) before it execs */
+	int start_fd;
 };
 
 /* Returns the pid (as the host sees it) of the container's first process
- * once it has exec'd. On failure returns -1, with the message in e and the
- * exit status cspawn should end with in *status: 125 when the setup
- * failed, 126/127 when --no-init's command could not be run. */
-pid_t container_start(const struct container_spec *s, int *status, struct spawn_error *e);
+ * once it has exec'd (or, with a start_fd, is waiting to). On failure
+ * returns -1, with the message in e and the exit status to end with in
+ * *status: 125 when the setup failed, 126/127 when the command cannot be
+ * run or is not there. */
+pid_t container_start(const struct oci_config *c, const struct container_opts *o, int *status,
+		      struct spawn_error *e);
+
+/* What the spec asks that this runtime cannot do (joining a user or mount
+ * namespace, a time namespace ...): -1 with the reason, before anything is
+ * made. */
+int container_check(const struct oci_config *c, struct spawn_error *e);
 
 #endif

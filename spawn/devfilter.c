@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -15,26 +16,36 @@
 
 #define RWM (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)
 
-/* Not the console (5:1), which docker allows: cspawn never makes one, and
- * a node for it, which CAP_MKNOD can make, reaches the host's console,
- * keystrokes typed there included. */
+/* Not the console (5:1), which docker allows: a node for it, which
+ * CAP_MKNOD can make, reaches the host's console, keystrokes typed there
+ * included. */
 static const struct devfilter_rule default_rules[] = {
-    {'a', -1, -1, BPF_DEVCG_ACC_MKNOD},
-    {'c', 1, 3, RWM},	 /* null */
-    {'c', 1, 5, RWM},	 /* zero */
-    {'c', 1, 7, RWM},	 /* full */
-    {'c', 1, 8, RWM},	 /* random */
-    {'c', 1, 9, RWM},	 /* urandom */
-    {'c', 5, 0, RWM},	 /* tty */
-    {'c', 5, 2, RWM},	 /* ptmx */
-    {'c', 136, -1, RWM}, /* pts */
-    {'c', 10, 200, RWM}, /* net/tun */
+    {true, 'c', 1, 3, RWM},    /* null */
+    {true, 'c', 1, 5, RWM},    /* zero */
+    {true, 'c', 1, 7, RWM},    /* full */
+    {true, 'c', 1, 8, RWM},    /* random */
+    {true, 'c', 1, 9, RWM},    /* urandom */
+    {true, 'c', 5, 0, RWM},    /* tty */
+    {true, 'c', 5, 2, RWM},    /* ptmx */
+    {true, 'c', 136, -1, RWM}, /* pts */
 };
 
 const struct devfilter_rule *devfilter_default_rules(size_t *n)
 {
 	*n = sizeof(default_rules) / sizeof(default_rules[0]);
 	return default_rules;
+}
+
+struct devfilter_rule devfilter_rule_of(const struct oci_device_rule *r)
+{
+	struct devfilter_rule d = {
+	    .allow = r->allow, .type = r->type, .major = (int)r->major, .minor = (int)r->minor};
+	const char *a = r->access ? r->access : "rwm";
+
+	d.access = (strchr(a, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+		   (strchr(a, 'w') ? BPF_DEVCG_ACC_WRITE : 0) |
+		   (strchr(a, 'm') ? BPF_DEVCG_ACC_MKNOD : 0);
+	return d;
 }
 
 /* Registers of the program: r1 the context, then the fields split out. */
@@ -63,7 +74,8 @@ static size_t emit_prologue(struct bpf_insn *p)
 }
 
 /* One rule: a run of "skip to the next rule unless ..." tests, then
- * return 1. The type lives in the low half of r2, masked into r3. */
+ * return its verdict. A deny rule matches any access it names; an allow
+ * rule, only accesses it grants all of. The type lives in the low half of r2, masked into r3. */
 static size_t emit_rule(struct bpf_insn *p, const struct devfilter_rule *r)
 {
 	struct bpf_insn body[MAX_RULE_LEN];
@@ -79,15 +91,22 @@ static size_t emit_rule(struct bpf_insn *p, const struct devfilter_rule *r)
 		body[n++] = insn(BPF_JMP | BPF_JNE | BPF_K, R5, 0, 0, r->major);
 	if (r->minor >= 0)
 		body[n++] = insn(BPF_JMP | BPF_JNE | BPF_K, R6, 0, 0, r->minor);
-	/* Every access asked for (open may ask read and write at once) must
-	 * be one the rule grants. */
+	/* Allowed: every access asked for (open may ask read and write at
+	 * once) must be one the rule grants. Denied: any of them. */
 	body[n++] = insn(BPF_ALU64 | BPF_MOV | BPF_X, R7, R4, 0, 0);
-	body[n++] = insn(BPF_ALU64 | BPF_AND | BPF_K, R7, 0, 0, (int32_t)(~r->access & RWM));
-	body[n++] = insn(BPF_JMP | BPF_JNE | BPF_K, R7, 0, 0, 0);
-	body[n++] = insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
+	if (r->allow) {
+		body[n++] =
+		    insn(BPF_ALU64 | BPF_AND | BPF_K, R7, 0, 0, (int32_t)(~r->access & RWM));
+		body[n++] = insn(BPF_JMP | BPF_JNE | BPF_K, R7, 0, 0, 0);
+	} else {
+		body[n++] = insn(BPF_ALU64 | BPF_AND | BPF_K, R7, 0, 0, (int32_t)r->access);
+		body[n++] = insn(BPF_JMP | BPF_JEQ | BPF_K, R7, 0, 0, 0);
+	}
+	body[n++] = insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, r->allow ? 1 : 0);
 	body[n++] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	for (size_t i = 0; i < n; i++) {
-		if (body[i].code == (BPF_JMP | BPF_JNE | BPF_K))
+		if (body[i].code == (BPF_JMP | BPF_JNE | BPF_K) ||
+		    body[i].code == (BPF_JMP | BPF_JEQ | BPF_K))
 			body[i].off = (int16_t)(n - i - 1);
 		p[i] = body[i];
 	}
@@ -98,7 +117,8 @@ static size_t emit_program(struct bpf_insn *p, const struct devfilter_rule *rule
 {
 	size_t n = emit_prologue(p);
 
-	for (size_t i = 0; i < nrules; i++)
+	/* the last matching rule decides: tried first */
+	for (size_t i = nrules; i-- > 0;)
 		n += emit_rule(p + n, &rules[i]);
 	p[n++] = insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
 	p[n++] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -122,27 +142,32 @@ static int bpf_prog_load(const struct bpf_insn *prog, size_t n, char *log, size_
 	return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 }
 
-static int load_program(struct spawn_error *e)
+static int load_program(const struct devfilter_rule *rules, size_t nrules, struct spawn_error *e)
 {
-	struct bpf_insn prog[PROLOGUE_LEN + EPILOGUE_LEN +
-			     MAX_RULE_LEN * sizeof(default_rules) / sizeof(default_rules[0])];
-	size_t n =
-	    emit_program(prog, default_rules, sizeof(default_rules) / sizeof(default_rules[0]));
+	size_t cap = PROLOGUE_LEN + EPILOGUE_LEN + MAX_RULE_LEN * nrules, n;
+	struct bpf_insn *prog = calloc(cap, sizeof(*prog));
 	char log[16384];
-	int fd = bpf_prog_load(prog, n, NULL, 0), saved;
+	int fd, saved;
 
-	if (fd >= 0)
-		return fd;
-	/* Once more with the verifier's log, to say why. */
-	saved = errno;
-	log[0] = '\0';
-	bpf_prog_load(prog, n, log, sizeof(log));
-	errno = saved;
-	return spawn_fail_errno(e, "loading the device filter (BPF_PROG_LOAD%s%.200s)",
-				log[0] ? ": " : "", log);
+	if (!prog)
+		return spawn_fail_errno(e, "the device filter");
+	n = emit_program(prog, rules, nrules);
+	fd = bpf_prog_load(prog, n, NULL, 0);
+	if (fd < 0) {
+		/* Once more with the verifier's log, to say why. */
+		saved = errno;
+		log[0] = '\0';
+		bpf_prog_load(prog, n, log, sizeof(log));
+		errno = saved;
+		spawn_fail_errno(e, "loading the device filter (BPF_PROG_LOAD%s%.200s)",
+				 log[0] ? ": " : "", log);
+	}
+	free(prog);
+	return fd;
 }
 
-int devfilter_attach(const char *dir, struct spawn_error *e)
+int devfilter_attach(const char *dir, const struct devfilter_rule *rules, size_t n,
+		     struct spawn_error *e)
 {
 	union bpf_attr attr;
 	struct statfs sfs;
@@ -152,7 +177,7 @@ int devfilter_attach(const char *dir, struct spawn_error *e)
 		return spawn_fail_errno(e, "statfs %s", dir);
 	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
 		return 0;
-	progfd = load_program(e);
+	progfd = load_program(rules, n, e);
 	if (progfd < 0)
 		return -1;
 	cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -5,27 +5,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
+#include "spawn/devfilter.h"
+#include "spawn/relay.h"
 #include "spawn/restart.h"
 #include "spawn/rootfs.h"
 #include "spawn/state.h"
-#include "spawn/userns.h"
 
 /* Signals cspawn passes on to the container's PID 1. */
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 struct run_env {
 	const struct spawn_opts *o;
+	const struct oci_config *cfg;
 	const char *init_path;
 	struct spawn_state state;
 	struct cgroup_layout layout;
-	struct userns_map map;
-	sigset_t signals; /* blocked, taken with sigwaitinfo */
+	sigset_t signals; /* blocked, taken from sigfd (sigtimedwait between runs) */
+	int sigfd;
 };
+
+static const char *base_of(const struct spawn_opts *o)
+{
+	return o->state_base ? o->state_base : STATE_BASE;
+}
 
 static int warn(const struct spawn_opts *o, const struct spawn_error *e)
 {
@@ -33,12 +43,12 @@ static int warn(const struct spawn_opts *o, const struct spawn_error *e)
 	return -1;
 }
 
-/* Blocked rather than handled: the monitor takes them one at a time with
- * sigwaitinfo, so no handler and no global state is needed. SIGCHLD goes
- * back to its default first: ignored (as a parent may leave it across
- * exec), the kernel would reap the container itself and waitpid would
- * never see it end. */
-static int block_signals(sigset_t *set, struct spawn_error *e)
+/* Blocked rather than handled: the monitor reads them from a signalfd,
+ * so no handler and no global state is needed. SIGCHLD goes back to its
+ * default first: ignored (as a parent may leave it across exec), the
+ * kernel would reap the container itself and waitpid would never see it
+ * end. */
+static int block_signals(sigset_t *set, int *sigfd, struct spawn_error *e)
 {
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
 		return spawn_fail_errno(e, "signal(SIGCHLD)");
@@ -48,6 +58,9 @@ static int block_signals(sigset_t *set, struct spawn_error *e)
 	sigaddset(set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
 		return spawn_fail_errno(e, "sigprocmask");
+	*sigfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sigfd < 0)
+		return spawn_fail_errno(e, "signalfd");
 	return 0;
 }
 
@@ -60,40 +73,65 @@ static int exit_code_of(int wstatus)
 	return 125;
 }
 
-/* A signal the terminal sent (Ctrl-C, a resize) already reached the
- * container, which shares cspawn's process group; passing it on again
- * would deliver it twice. Only signals from a process are forwarded. */
-static bool sent_by_a_process(const siginfo_t *si)
+/* One signal while the container runs: SIGCHLD may be its end (then
+ * returns its exit code), anything else is passed on. -1: still running. */
+static int on_signal(pid_t pid, int sig, bool *stop_requested)
 {
-	return si->si_code <= 0;
+	int ws;
+
+	if (sig == SIGCHLD) {
+		pid_t r = waitpid(pid, &ws, WNOHANG);
+
+		if (r == pid)
+			return exit_code_of(ws);
+		/* ECHILD: gone without a status; waiting on would be forever. */
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, "cspawn: waitpid %d: %s\n", (int)pid, strerror(errno));
+			return 125;
+		}
+		return -1;
+	}
+	if (sig == SIGTERM || sig == SIGINT)
+		*stop_requested = true;
+	/* Signals from cspawn's terminal too (Ctrl-C, a resize): the
+	 * container is in a session of its own and gets them only from here.
+	 * pid is our unreaped child, so kill cannot miss it. */
+	if (kill(pid, sig) < 0)
+		fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
+	return -1;
 }
 
-/* Waits for the container's PID 1 to end, forwarding signals meanwhile. */
-static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
+/* Takes the pending signals from the signalfd; the exit code once the
+ * container has ended, else -1. */
+static int take_signals(int sigfd, pid_t pid, bool *stop_requested)
+{
+	struct signalfd_siginfo si;
+	int code = -1;
+
+	while (code < 0 && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		code = on_signal(pid, (int)si.ssi_signo, stop_requested);
+	return code;
+}
+
+/* Waits for the container's PID 1 to end, forwarding signals and copying
+ * its piped stdio meanwhile. */
+static int supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_requested)
 {
 	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(set, &si), ws;
+		struct pollfd fds[4] = {{.fd = sigfd, .events = POLLIN}};
+		size_t n = 1 + relay_poll_fds(relay, fds + 1);
+		int code;
 
-		if (sig < 0)
-			continue; /* EINTR: nothing else can fail with a valid set */
-		if (sig == SIGCHLD) {
-			pid_t r = waitpid(pid, &ws, WNOHANG);
-			if (r == pid)
-				return exit_code_of(ws);
-			/* ECHILD: gone without a status; waiting on would be forever. */
-			if (r < 0 && errno != EINTR) {
-				fprintf(stderr, "cspawn: waitpid %d: %s\n", (int)pid,
-					strerror(errno));
-				return 125;
-			}
+		if (poll(fds, (nfds_t)n, -1) < 0)
+			continue; /* EINTR: nothing else can fail with valid descriptors */
+		relay_service(relay, fds + 1, n - 1);
+		if (!(fds[0].revents & POLLIN))
 			continue;
+		code = take_signals(sigfd, pid, stop_requested);
+		if (code >= 0) {
+			relay_drain(relay);
+			return code;
 		}
-		if (sig == SIGTERM || sig == SIGINT)
-			*stop_requested = true;
-		/* pid is our unreaped child, so kill cannot miss it. */
-		if (sent_by_a_process(&si) && kill(pid, sig) < 0)
-			fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
 	}
 }
 
@@ -118,39 +156,6 @@ static bool stopped_during(const sigset_t *set, int64_t ms)
 	}
 }
 
-static struct cgroup_limits limits_of(const struct spawn_opts *o)
-{
-	struct cgroup_limits lim = {
-	    .memory_bytes = o->memory_bytes,
-	    .cpu_quota_us = o->cpu_quota_us,
-	    .cpu_period_us = o->cpu_period_us,
-	    .pids = o->pids_limit,
-	};
-	return lim;
-}
-
-static struct rootfs_plan plan_of(const struct run_env *env)
-{
-	const struct spawn_opts *o = env->o;
-	struct rootfs_plan p = {
-	    .rootfs = o->rootfs,
-	    .layers = o->layers,
-	    .nlayers = o->nlayers,
-	    .upper = env->state.upper,
-	    .work = env->state.work,
-	    .merged = env->state.merged,
-	    .read_only = o->read_only,
-	    .binds = o->binds,
-	    .nbinds = o->nbinds,
-	    .tmpfs = o->tmpfs,
-	    .ntmpfs = o->ntmpfs,
-	    .init_path = env->init_path,
-	    .config_path = o->config,
-	    .userns = o->userns,
-	};
-	return p;
-}
-
 static void report_oom(const struct spawn_opts *o, const struct cgroup *cg)
 {
 	char size[32];
@@ -172,40 +177,87 @@ static void clean_run(struct run_env *env, struct cgroup *cg)
 		warn(env->o, &e);
 }
 
+static int record_cgroup(const struct run_env *env, const struct cgroup *cg, struct spawn_error *e)
+{
+	char text[CG_NCTL * (PATH_MAX + 8) + 8];
+
+	if (cgroup_record(cg, text, sizeof(text)) < 0)
+		return spawn_fail_errno(e, "recording the cgroup");
+	return state_save(&env->state, "cgroup", text, e);
+}
+
+/* The container's root's owner on the host: its writable layer is made
+ * for it. */
+static void layer_owner(const struct oci_config *c, uid_t *uid, gid_t *gid)
+{
+	*uid = c->lnx.uid_mappings.n ? c->lnx.uid_mappings.v[0].host_id : 0;
+	*gid = c->lnx.gid_mappings.n ? c->lnx.gid_mappings.v[0].host_id : 0;
+}
+
+/* A fresh writable layer (with --layer) and a cgroup, recorded. */
+static int prepare_start(struct run_env *env, struct cgroup *cg, struct spawn_error *e)
+{
+	const struct spawn_opts *o = env->o;
+	struct devfilter_rule *rules;
+	struct cgroup_limits lim;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	layer_owner(env->cfg, &uid, &gid);
+	if (o->nlayers && state_fresh_layer(&env->state, uid, gid, e) < 0)
+		return -1;
+	if (cgroup_limits_of(&env->cfg->lnx.resources, &lim, &rules, e) < 0)
+		return -1;
+	rc = cgroup_create(&env->layout, o->name, env->cfg->lnx.cgroups_path, &lim, cg, e);
+	free(rules);
+	if (rc == 0 && record_cgroup(env, cg, e) == 0)
+		return 0;
+	clean_run(env, cg);
+	return -1;
+}
+
 /* One start: a fresh writable layer and cgroup, the container, its end.
  * Returns its exit code, or -1 with *status set when it never started. */
 static int run_once(struct run_env *env, bool *stop_requested, int *status)
 {
 	const struct spawn_opts *o = env->o;
-	struct cgroup_limits lim = limits_of(o);
-	struct rootfs_plan plan = plan_of(env);
-	struct container_spec spec = {.o = o,
-				      .plan = &plan,
-				      .map = o->userns ? &env->map : NULL,
-				      .held = o->no_init ? NULL : &env->signals};
+	struct rootfs_params rp = {.c = env->cfg};
+	struct container_opts co = {.trampoline = env->init_path,
+				    .direct_exec = ROOTFS_INIT_PATH,
+				    .held = o->no_init ? NULL : &env->signals,
+				    .die_with_parent = true,
+				    .start_fd = -1};
 	struct spawn_error e;
-	struct cgroup cg;
+	struct rootfs_created created = {0};
+	struct relay relay;
+	struct cgroup cg = {0};
 	pid_t pid;
 	int code;
 
 	*status = 125;
-	if (o->nlayers && state_fresh_layer(&env->state, o->userns ? env->map.uid_base : 0,
-					    o->userns ? env->map.gid_base : 0, &e) < 0)
+	if (prepare_start(env, &cg, &e) < 0)
 		return warn(o, &e);
-	if (cgroup_create(&env->layout, o->name, &lim, &cg, &e) < 0) {
+	if (rootfs_note_missing(&rp, &created, &e) < 0 || relay_open(&relay, &e) < 0) {
 		warn(o, &e);
-		if (o->nlayers && state_remove_layer(&env->state, &e) < 0)
-			warn(o, &e);
-		return -1;
-	}
-	spec.cg = &cg;
-	pid = container_start(&spec, status, &e);
-	if (pid < 0) {
-		warn(o, &e);
+		rootfs_created_free(&created);
 		clean_run(env, &cg);
 		return -1;
 	}
-	code = supervise(pid, &env->signals, stop_requested);
+	co.cg = &cg;
+	co.stdio = relay.child;
+	pid = container_start(env->cfg, &co, status, &e);
+	relay_close_child_ends(&relay);
+	if (pid < 0) {
+		warn(o, &e);
+		relay_close(&relay);
+		rootfs_remove_created(&rp, &created);
+		clean_run(env, &cg);
+		return -1;
+	}
+	rootfs_created_free(&created); /* started: they stay, as runc leaves them */
+	code = supervise(pid, env->sigfd, &relay, stop_requested);
+	relay_close(&relay);
 	report_oom(o, &cg);
 	clean_run(env, &cg);
 	return code;
@@ -249,34 +301,68 @@ static int detect_layout(struct cgroup_layout *l, struct spawn_error *e)
 /* A cspawn of this name was killed before it could clean up: its
  * container died with it (parent-death signal), but its cgroup and
  * writable layer are still there. */
+/* The cgroup a dead cspawn made: from its record, which names it wherever
+ * that cspawn's own cgroup was; without one (killed before it made it),
+ * where this cspawn would have put it. */
+static int remove_stale_cgroup(const struct run_env *env, const struct spawn_state *s,
+			       const char *name, struct spawn_error *e)
+{
+	char text[CG_NCTL * (PATH_MAX + 8) + 8];
+	struct cgroup cg;
+
+	if (state_load(s, "cgroup", text, sizeof(text)) > 0 &&
+	    cgroup_from_record(text, name, &cg) == 0)
+		return cgroup_destroy(&cg, 5000, e);
+	return cgroup_remove_stale(&env->layout, name, e);
+}
+
 static int clean_stale(struct run_env *env, struct spawn_error *e)
 {
 	fprintf(stderr, "cspawn: %s: removing what an earlier run (cspawn pid %d) left behind\n",
 		env->o->name, (int)env->state.stale_pid);
-	if (cgroup_remove_stale(&env->layout, env->o->name, e) < 0)
+	if (remove_stale_cgroup(env, &env->state, env->o->name, e) < 0)
 		return -1;
 	return state_remove_layer(&env->state, e);
 }
 
-int monitor_run(const struct spawn_opts *o, const char *init_path)
+static void sweep_one(const struct spawn_state *s, const char *name, void *ctx)
 {
-	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}};
+	struct spawn_error e;
+
+	if (remove_stale_cgroup(ctx, s, name, &e) < 0)
+		fprintf(stderr, "cspawn: %s: %s\n", name, e.msg);
+}
+
+/* The cgroup layout; what an earlier run of this name left, and what
+ * killed runs of other names left; the id map of --userns. */
+static int prepare_run(struct run_env *env, struct spawn_error *e)
+{
+	if (detect_layout(&env->layout, e) < 0 || (env->state.stale_pid && clean_stale(env, e) < 0))
+		return -1;
+	state_sweep(base_of(env->o), env->o->name, sweep_one, env);
+	return 0;
+}
+
+int monitor_run(const struct spawn_opts *o, const struct oci_config *cfg, const char *init_path)
+{
+	struct run_env env = {
+	    .cfg = cfg, .o = o, .init_path = init_path, .state = {.lockfd = -1}, .sigfd = -1};
 	struct spawn_error e;
 	int status = 125;
 
-	if (block_signals(&env.signals, &e) < 0 ||
-	    state_acquire(STATE_BASE, o->name, &env.state, &e) < 0) {
+	if (block_signals(&env.signals, &env.sigfd, &e) < 0 ||
+	    state_acquire(base_of(o), o->name, &env.state, &e) < 0) {
 		warn(o, &e);
 		/* A lock taken before the pid file failed is ours to release. */
 		state_release(&env.state);
 		return 125;
 	}
-	if (detect_layout(&env.layout, &e) < 0 ||
-	    (env.state.stale_pid && clean_stale(&env, &e) < 0) ||
-	    (o->userns && userns_default_map(&env.map, &e) < 0))
+	if (prepare_run(&env, &e) < 0)
 		warn(o, &e);
 	else
 		status = run_with_restarts(&env);
 	state_release(&env.state);
+	if (env.sigfd >= 0)
+		close(env.sigfd);
 	return status;
 }

@@ -39,6 +39,9 @@ struct spawn_tmpfs {
 /* Hard limits on container size so that fixed buffers (the overlay option
  * string, mount tables) can never overflow. */
 #define SPAWN_MAX_NAME 64
+/* The largest memory limit the kernel takes as a limit (LONG_MAX bytes,
+ * in whole 4 KiB pages). */
+#define SPAWN_MAX_MEMORY (UINT64_C(0x7fffffffffffffff) & ~UINT64_C(4095))
 
 struct spawn_opts {
 	char name[SPAWN_MAX_NAME + 1];
@@ -69,9 +72,19 @@ struct spawn_opts {
 	enum spawn_restart restart;
 	int max_restarts; /* on-failure:N; 0 = no limit */
 
-	const char *init_path; /* NULL: cinit beside cspawn */
-	const char *config;    /* -c: host path of a cinit.ini */
+	const char *state_base; /* NULL: STATE_BASE; the run root (manage/paths.h) */
+	const char *init_path;	/* NULL: cinit beside cspawn */
+	const char *config;	/* -c: host path of a cinit.ini */
 	bool no_init;
+	bool print_spec; /* print the config.json of the container, run nothing */
+
+	/* the container manager's (detached containers) */
+	bool detach;	       /* -d */
+	bool name_given;       /* --name: else the store names it */
+	uint64_t log_max_size; /* --log-opt max-size= (0: the default) */
+	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
+	int stop_signal;       /* --stop-signal (0: SIGTERM) */
+	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
@@ -90,5 +103,10 @@ int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max);
 int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us);
 /* Docker's rule: a letter or digit, then letters, digits, '_', '.', '-'. */
 bool spawn_name_valid(const char *name);
+/* RFC 1123 host names, as docker checks --hostname, at most 64 bytes (the
+ * kernel's limit). */
+bool spawn_hostname_valid(const char *name);
+/* True when an absolute path names "/" itself ("/", "/.", "/a/.."). */
+bool spawn_path_is_root(const char *path);
 
 #endif

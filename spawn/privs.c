@@ -132,7 +132,9 @@ int privs_compute_caps(char *const *add, size_t nadd, char *const *drop, size_t 
 	return 0;
 }
 
-int privs_drop_bounding(uint64_t keep, struct spawn_error *e)
+/* Removes every capability not in keep from the bounding set, so no exec
+ * can regain it. Needs CAP_SETPCAP, so it runs before the user switch. */
+static int drop_bounding(uint64_t keep, struct spawn_error *e)
 {
 	for (int cap = 0; cap < 64; cap++) {
 		if (keep & PRIVS_CAP(cap))
@@ -147,7 +149,7 @@ int privs_drop_bounding(uint64_t keep, struct spawn_error *e)
 	return 0;
 }
 
-int privs_switch_user(const struct spawn_user *u, struct spawn_error *e)
+static int switch_user(const struct spawn_user *u, struct spawn_error *e)
 {
 	if (setgroups(u->ngroups, u->groups) < 0)
 		return spawn_fail_errno(e, "setgroups for uid %u", (unsigned)u->uid);
@@ -158,26 +160,61 @@ int privs_switch_user(const struct spawn_user *u, struct spawn_error *e)
 	return 0;
 }
 
-int privs_set_caps(uint64_t caps, struct spawn_error *e)
+/* Only capabilities this kernel has: capset refuses bits past its last. */
+static uint64_t known(uint64_t set)
+{
+	int last = 0;
+
+	while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
+		last++;
+	return last == 63 ? set : set & ((UINT64_C(1) << (last + 1)) - 1);
+}
+
+static int set_caps(const struct privs_caps *c, struct spawn_error *e)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
-	uint64_t permitted;
+	uint64_t perm, eff, inh, have_perm, have_inh;
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return spawn_fail_errno(e, "capget");
-	/* A non-root user lost its permitted set at setresuid; asking for
-	 * more than is permitted would fail, and exec would clear it anyway. */
-	permitted = ((uint64_t)data[1].permitted << 32 | data[0].permitted) & caps;
+	/* What cspawn itself lacks (a host without CAP_SYS_RESOURCE) no
+	 * process of its can be given: asked for, capset would fail. */
+	have_perm = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	have_inh = (uint64_t)data[1].inheritable << 32 | data[0].inheritable;
+	perm = known(c->permitted) & have_perm;
+	eff = known(c->effective) & perm;
+	inh = known(c->inheritable) & (have_perm | have_inh);
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = data[i].permitted = (uint32_t)(permitted >> (32 * i));
-		data[i].inheritable = 0;
+		data[i].effective = (uint32_t)(eff >> (32 * i));
+		data[i].permitted = (uint32_t)(perm >> (32 * i));
+		data[i].inheritable = (uint32_t)(inh >> (32 * i));
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return spawn_fail_errno(e, "capset");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return spawn_fail_errno(e, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	/* An ambient capability must be permitted and inheritable too. */
+	for (int cap = 0; cap < 64; cap++)
+		if ((known(c->ambient) & perm & inh & PRIVS_CAP(cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return spawn_fail_errno(e, "prctl(PR_CAP_AMBIENT_RAISE, %d)", cap);
 	return 0;
+}
+
+int privs_become(const struct spawn_user *u, const struct privs_caps *c, struct spawn_error *e)
+{
+	if (drop_bounding(c->bounding, e) < 0)
+		return -1;
+	/* Kept across setresuid: a non-root user then still has what the
+	 * spec gives it (exec decides what survives). */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return spawn_fail_errno(e, "prctl(PR_SET_KEEPCAPS)");
+	if (switch_user(u, e) < 0)
+		return -1;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return spawn_fail_errno(e, "prctl(PR_SET_KEEPCAPS)");
+	return set_caps(c, e);
 }
 
 int privs_no_new_privs(struct spawn_error *e)

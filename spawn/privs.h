@@ -31,17 +31,18 @@ const char *privs_cap_name(int cap);
 int privs_compute_caps(char *const *add, size_t nadd, char *const *drop, size_t ndrop,
 		       uint64_t *caps, struct spawn_error *e);
 
-/* Removes every capability not in keep from the bounding set, so no exec
- * can regain it. Needs CAP_SETPCAP, so it runs before the user switch. */
-int privs_drop_bounding(uint64_t keep, struct spawn_error *e);
+/* The process's capability sets (bit N = capability N). */
+struct privs_caps {
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+};
 
-/* setgroups, setresgid, setresuid. setgroups always runs, in a user
- * namespace too: otherwise the container keeps cspawn's own supplementary
- * groups (host ids, root's among them). */
-int privs_switch_user(const struct spawn_user *u, struct spawn_error *e);
-/* Sets effective and permitted to caps (intersected with what is still
- * permitted after the user switch), inheritable and ambient to nothing. */
-int privs_set_caps(uint64_t caps, struct spawn_error *e);
+/* Becomes the user with exactly these sets: the bounding set reduced (no
+ * exec can regain what it lost), setgroups, setresgid and setresuid with
+ * the permitted set kept across the switch, then effective, permitted and
+ * inheritable set and each ambient one raised. setgroups always runs, in a
+ * user namespace too: otherwise the container keeps cspawn's own
+ * supplementary groups (host ids, root's among them). */
+int privs_become(const struct spawn_user *u, const struct privs_caps *c, struct spawn_error *e);
 int privs_no_new_privs(struct spawn_error *e);
 
 #endif

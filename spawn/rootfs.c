@@ -2,339 +2,220 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "spawn/kernfs.h"
+#include "spawn/mounts.h"
+#include "spawn/options.h"
 #include "spawn/resolve.h"
 
-/* crun's default masks: files are covered by /dev/null, directories by an
- * empty read-only tmpfs. */
-static const char *const masked_paths[] = {
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-
-static const char *const read_only_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
-static const struct {
-	const char *name;
-	unsigned major, minor;
-} dev_nodes[] = {
-    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
-    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-};
-
-static const struct {
-	const char *name, *target;
-} dev_links[] = {
-    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},	 {"core", "/proc/kcore"},
-};
-
-/* mount(2) on a descriptor: /proc/self/fd/N names exactly the directory
- * the resolver found, whatever symlinks lie on the way to it. */
-static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned long flags,
-		       const char *data)
+const char *rootfs_root_path(const struct rootfs_params *p, char *buf, size_t len)
 {
-	char target[64];
+	const char *path = p->c->root.path;
 
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	return mount(src, target, fstype, flags, data);
-}
-
-static int mount_fresh(int rootfd, const char *path, const char *fstype, unsigned long flags,
-		       const char *data, struct spawn_error *e)
-{
-	int fd = resolve_in_root(rootfd, path, RESOLVE_MKDIR, RESOLVE_AUTO, e);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = mount_on_fd(fstype, fd, fstype, flags, data);
-	if (rc < 0)
-		spawn_fail_errno(e, "mounting %s on %s", fstype, path);
-	close(fd);
-	return rc;
-}
-
-/* Attaches a copy of the host tree src at path, made read-only (and
- * whatever else attrs asks) before anyone inside can see it. */
-static int bind_host(int rootfd, const char *src, const char *path, enum resolve_create create,
-		     unsigned long long attrs, struct spawn_error *e)
-{
-	struct mount_attr attr = {.attr_set = attrs};
-	int tree, target, rc = -1;
-
-	tree = (int)open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0)
-		return spawn_fail_errno(e, "bind mount of %s: open_tree", src);
-	if (attrs &&
-	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		spawn_fail_errno(e, "bind mount of %s: mount_setattr", src);
-		goto out;
-	}
-	target = resolve_in_root(rootfd, path, create, RESOLVE_AUTO, e);
-	if (target < 0)
-		goto out;
-	rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	if (rc < 0)
-		spawn_fail_errno(e, "bind mount of %s on %s", src, path);
-	close(target);
-out:
-	close(tree);
-	return rc;
-}
-
-/* Binds a path of the container onto itself, read-only. */
-static int make_read_only(int rootfd, const char *path, struct spawn_error *e)
-{
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	int fd = resolve_in_root(rootfd, path, RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	int tree, rc = -1;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	tree = (int)open_tree(fd, "",
-			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	if (tree < 0) {
-		spawn_fail_errno(e, "making %s read-only: open_tree", path);
-		goto out;
-	}
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
-	    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		spawn_fail_errno(e, "making %s read-only", path);
+	if (path[0] == '/' || !p->bundle)
+		snprintf(buf, len, "%s", path);
 	else
-		rc = 0;
-	close(tree);
-out:
-	close(fd);
-	return rc;
+		snprintf(buf, len, "%s/%s", p->bundle, path);
+	return buf;
 }
 
-static int mask_path(int rootfd, const char *path, struct spawn_error *e)
+/* A mount's source, relative ones against the bundle. */
+static const char *source_of(const struct rootfs_params *p, const struct oci_mount *m, char *buf,
+			     size_t len)
 {
-	int fd = resolve_in_root(rootfd, path, RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	struct stat st;
-	int rc;
+	const char *src = m->source ? m->source : "";
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return spawn_fail_errno(e, "masking %s: fstat", path);
-	}
-	close(fd);
-	if (S_ISDIR(st.st_mode))
-		rc =
-		    mount_fresh(rootfd, path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				"size=0k,mode=555", e);
+	if (src[0] == '/' || !p->bundle)
+		snprintf(buf, len, "%s", src);
 	else
-		rc = bind_host(rootfd, "/dev/null", path, RESOLVE_EXISTING, MOUNT_ATTR_RDONLY, e);
-	return rc;
+		snprintf(buf, len, "%s/%s", p->bundle, src);
+	return buf;
 }
 
-static int mount_proc(int rootfd, struct spawn_error *e)
+static bool is_bind(const struct oci_mount *m)
 {
-	if (mount_fresh(rootfd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(read_only_paths) / sizeof(read_only_paths[0]); i++)
-		if (make_read_only(rootfd, read_only_paths[i], e) < 0)
-			return -1;
-	return 0;
+	return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
-static int mount_sys(int rootfd, struct spawn_error *e)
+static bool is_cgroup(const struct oci_mount *m)
 {
-	const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-
-	if (mount_fresh(rootfd, "/sys", "sysfs", flags, NULL, e) == 0)
-		return 0;
-	/* A user namespace sharing the host's network may not mount sysfs;
-	 * a read-only view of the host's is what crun gives it too. */
-	if (errno != EPERM)
-		return -1;
-	return bind_host(
-	    rootfd, "/sys", "/sys", RESOLVE_MKDIR,
-	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	return m->type && (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0);
 }
 
-/* A device node, made with mknod, or (in a user namespace, where mknod is
- * refused) the host's node bound onto an empty file. */
-static int make_dev_node(int rootfd, int devfd, const char *name, unsigned major, unsigned minor,
-			 struct spawn_error *e)
+/* The first mount whose destination is "/": it takes the root's place. */
+static const struct oci_mount *root_mount(const struct oci_config *c)
 {
-	char path[64], host[64];
-	int fd;
-
-	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(major, minor)) == 0)
-		return 0;
-	if (errno != EPERM)
-		return spawn_fail_errno(e, "mknod /dev/%s", name);
-	fd = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return spawn_fail_errno(e, "creating /dev/%s", name);
-	close(fd);
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	snprintf(host, sizeof(host), "/dev/%s", name);
-	return bind_host(rootfd, host, path, RESOLVE_EXISTING,
-			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
-}
-
-static int populate_dev(int rootfd, int devfd, struct spawn_error *e)
-{
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
-		if (make_dev_node(rootfd, devfd, dev_nodes[i].name, dev_nodes[i].major,
-				  dev_nodes[i].minor, e) < 0)
-			return -1;
-	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
-		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0)
-			return spawn_fail_errno(e, "symlink /dev/%s", dev_links[i].name);
-	if (mount_fresh(rootfd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			"newinstance,ptmxmode=0666,mode=0620,gid=5", e) < 0 ||
-	    mount_fresh(rootfd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			"mode=1777,size=65536k", e) < 0 ||
-	    mount_fresh(rootfd, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			e) < 0)
-		return -1;
-	return 0;
-}
-
-static int mount_dev(int rootfd, struct spawn_error *e)
-{
-	int devfd, rc;
-
-	/* noexec: nothing on /dev runs, cinit included; its bind mount is a
-	 * mount of its own and carries its own flags. */
-	if (mount_fresh(rootfd, "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
-			"mode=755,size=65536k", e) < 0)
-		return -1;
-	devfd = resolve_in_root(rootfd, "/dev", RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	if (devfd < 0)
-		return -1;
-	rc = populate_dev(rootfd, devfd, e);
-	close(devfd);
-	return rc;
-}
-
-static int mount_user_tmpfs(int rootfd, const struct spawn_tmpfs *t, struct spawn_error *e)
-{
-	return mount_fresh(rootfd, t->path, "tmpfs", t->flags, t->data, e);
-}
-
-static int mount_user_bind(int rootfd, const struct spawn_bind *b, struct spawn_error *e)
-{
-	struct stat st;
-
-	if (stat(b->host, &st) < 0)
-		return spawn_fail_errno(e, "-v %s", b->host);
-	return bind_host(rootfd, b->host, b->ctr,
-			 S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE,
-			 b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
-}
-
-static int bind_cinit(int rootfd, const struct rootfs_plan *p, struct spawn_error *e)
-{
-	const unsigned long long ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-
-	/* Read-only, so no process inside can write through /proc/self/exe
-	 * into the host's cinit. */
-	if (p->init_path &&
-	    bind_host(rootfd, p->init_path, ROOTFS_INIT_PATH, RESOLVE_MKFILE, ro, e) < 0)
-		return -1;
-	if (p->config_path && bind_host(rootfd, p->config_path, ROOTFS_CONFIG_PATH, RESOLVE_MKFILE,
-					ro | MOUNT_ATTR_NOEXEC, e) < 0)
-		return -1;
-	return 0;
-}
-
-/* overlayfs splits its options at ',' and lowerdir at ':' (and takes '\\'
- * as an escape): a path holding one, such as a ROOTFS or a --layer symlink
- * that resolved to "/img,upperdir=/etc", would be read as other options. */
-static int check_overlay_paths(const struct rootfs_plan *p, struct spawn_error *e)
-{
-	const char *paths[] = {p->rootfs, p->upper, p->work};
-
-	for (size_t i = 0; i < p->nlayers + 3; i++) {
-		const char *path = i < p->nlayers ? p->layers[i] : paths[i - p->nlayers];
-
-		if (strpbrk(path, ":,\\"))
-			return spawn_fail(e, "overlayfs cannot take ':', ',' or '\\' in a path: %s",
-					  path);
-	}
-	return 0;
-}
-
-int rootfs_overlay_options(const struct rootfs_plan *p, char *buf, size_t len,
-			   struct spawn_error *e)
-{
-	size_t off = 0;
-	int n;
-
-	if (check_overlay_paths(p, e) < 0)
-		return -1;
-	n = snprintf(buf, len, "lowerdir=");
-	off = (size_t)n;
-	/* overlayfs lists lower layers top first; the rootfs is the bottom. */
-	for (size_t i = p->nlayers; i-- > 0 && off < len;)
-		off += (size_t)snprintf(buf + off, len - off, "%s:", p->layers[i]);
-	if (off < len)
-		off +=
-		    (size_t)snprintf(buf + off, len - off, "%s,upperdir=%s,workdir=%s%s", p->rootfs,
-				     p->upper, p->work, p->userns ? ",userxattr" : "");
-	if (off >= len)
-		return spawn_fail(e, "overlay options are longer than %zu bytes", len - 1);
-	return 0;
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (spawn_path_is_root(c->mounts[i].destination))
+			return &c->mounts[i];
+	return NULL;
 }
 
 /* In a user namespace the mounts are made by the container's root, an
  * unprivileged uid on the host: the usual reason for EACCES. */
-static const char *userns_hint(const struct rootfs_plan *p)
+static const char *userns_hint(const struct rootfs_params *p)
 {
-	return p->userns && errno == EACCES ? " (with --userns, the container's root must be able "
-					      "to reach every directory on the way)"
+	return p->userns && errno == EACCES ? " (in a user namespace, the container's root must be "
+					      "able to reach every directory on the way)"
 					    : "";
 }
 
-/* Mounts the root onto itself (or the overlay onto merged) so that it is
- * a mount point pivot_root accepts, and returns a descriptor for it. */
-static int mount_root(const struct rootfs_plan *p, struct spawn_error *e)
+/* A new filesystem for mount m, detached, with its flags. */
+static int new_fs(const struct rootfs_params *p, const struct oci_mount *m, struct spawn_error *e)
 {
-	const char *root = p->rootfs;
-	int fd;
+	unsigned attrs = mounts_attrs_of(m->flags);
+	int mnt = mounts_new(m->type, m->data, attrs, e);
 
-	if (p->nlayers) {
-		char data[4000];
+	/* A user namespace sharing the host's network may not mount sysfs;
+	 * a read-only view of the host's is what crun gives it too. */
+	if (mnt < 0 && errno == EPERM && p->userns && strcmp(m->type, "sysfs") == 0)
+		mnt = mounts_clone(AT_FDCWD, "/sys", attrs | MOUNT_ATTR_RDONLY, e);
+	return mnt;
+}
 
-		if (rootfs_overlay_options(p, data, sizeof(data), e) < 0)
-			return -1;
-		if (mount("overlay", p->merged, "overlay", 0, data) < 0)
-			return spawn_fail_errno(e, "mounting the overlay (%s) on %s%s", data,
-						p->merged, userns_hint(p));
-		root = p->merged;
-	} else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		return spawn_fail_errno(e, "bind mount of the root %s%s", p->rootfs,
-					userns_hint(p));
-	}
-	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+/* Mounts the root onto itself (or the spec's mount on "/" onto it), so
+ * that it is a mount point pivot_root accepts; returns that mount. */
+static int mount_root(const struct rootfs_params *p, struct spawn_error *e)
+{
+	const struct oci_mount *top = root_mount(p->c);
+	char root[PATH_MAX];
+	int dir, mnt;
+
+	rootfs_root_path(p, root, sizeof(root));
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
 		return spawn_fail_errno(e, "opening the root %s", root);
-	return fd;
+	mnt = top ? new_fs(p, top, e) : mounts_clone(dir, "", 0, e);
+	if (mnt >= 0 && mounts_attach(mnt, dir) < 0) {
+		spawn_fail_errno(e, "mounting %s on the root %s%s", top ? top->type : "the root",
+				 root, userns_hint(p));
+		close(mnt);
+		mnt = -1;
+	} else if (mnt < 0 && top) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		spawn_fail(e, "mounting %s on the root %s: %s%s", top->type, root, why,
+			   userns_hint(p));
+	}
+	close(dir);
+	return mnt;
+}
+
+/* The target of a mount, resolved (and made) inside the root, which it
+ * must not be: a mount over the container's / (through "..", or a symlink
+ * to /) would hide everything put there. */
+static int mount_target(const struct kernfs *k, const char *path, enum resolve_create create,
+			struct spawn_error *e)
+{
+	int fd = kernfs_resolve(k, path, create, e);
+	struct stat root, target;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(k->rootfd, &root) < 0 || fstat(fd, &target) < 0) {
+		spawn_fail_errno(e, "mount on %s: fstat", path);
+	} else if (root.st_dev == target.st_dev && root.st_ino == target.st_ino) {
+		spawn_fail(e, "mount on %s: the target resolves to the container's /", path);
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* A bind mount's detached tree, and whether its target is a directory. */
+static int bind_tree(const struct rootfs_params *p, const struct oci_mount *m, bool *dir,
+		     struct spawn_error *e)
+{
+	char src[PATH_MAX];
+	struct stat st;
+
+	source_of(p, m, src, sizeof(src));
+	if (stat(src, &st) < 0)
+		return spawn_fail_errno(e, "bind mount of %s on %s", src, m->destination);
+	*dir = S_ISDIR(st.st_mode);
+	if (m->flags & MS_REC)
+		return mounts_clone(AT_FDCWD, src, mounts_attrs_of(m->flags), e);
+	return mounts_clone_one(AT_FDCWD, src, mounts_attrs_of(m->flags), e);
+}
+
+/* The spec's recursive attributes and propagation, once attached. */
+static int finish_mount(int mnt, const struct oci_mount *m, struct spawn_error *e)
+{
+	if ((m->recursive.set || m->recursive.clr) &&
+	    mounts_set_recursive(mnt, m->recursive.set, m->recursive.clr) < 0)
+		return spawn_fail_errno(e, "mount on %s: recursive attributes", m->destination);
+	for (size_t i = 0; i < m->n_propagation; i++)
+		if (mounts_propagate(mnt, m->propagation[i]) < 0)
+			return spawn_fail_errno(e, "mount on %s: propagation", m->destination);
+	return 0;
+}
+
+/* One mount of the spec. A new filesystem is kept (kernfs) so that what
+ * lies beneath it is reached through it. */
+static int mount_one(struct kernfs *k, const struct rootfs_params *p, const struct oci_mount *m,
+		     struct spawn_error *e)
+{
+	bool bind = is_bind(m), dir = true;
+	int mnt = bind ? bind_tree(p, m, &dir, e) : new_fs(p, m, e), target;
+
+	if (mnt < 0) {
+		char why[sizeof(e->msg)];
+
+		if (bind)
+			return -1;
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return spawn_fail(e, "mounting %s on %s: %s", m->type, m->destination, why);
+	}
+	target = mount_target(k, m->destination, dir ? RESOLVE_MKDIR : RESOLVE_MKFILE, e);
+	if (target < 0) {
+		close(mnt);
+		return -1;
+	}
+	if (mounts_attach(mnt, target) < 0) {
+		spawn_fail_errno(e, "mounting %s on %s%s", bind ? m->source : m->type,
+				 m->destination, userns_hint(p));
+		close(target);
+		close(mnt);
+		return -1;
+	}
+	close(target);
+	if (finish_mount(mnt, m, e) < 0) {
+		close(mnt);
+		return -1;
+	}
+	if (bind) {
+		close(mnt);
+		return 0;
+	}
+	return kernfs_add(k, m->destination, mnt, e);
+}
+
+static int mount_all(struct kernfs *k, const struct rootfs_params *p, struct spawn_error *e)
+{
+	const struct oci_mount *top = root_mount(p->c);
+
+	for (size_t i = 0; i < p->c->n_mounts; i++) {
+		const struct oci_mount *m = &p->c->mounts[i];
+
+		if (m == top || is_cgroup(m))
+			continue;
+		if (mount_one(k, p, m, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one; it can
@@ -363,34 +244,43 @@ static int pivot_into(int rootfd, struct spawn_error *e)
 	return rc;
 }
 
-static int root_read_only(struct spawn_error *e)
+/* --no-pivot (runc's): the root moved over "/", then chroot; for a root
+ * on a ramfs, where pivot_root cannot work. The old root stays beneath. */
+static int move_into(int rootfd, struct spawn_error *e)
+{
+	if (fchdir(rootfd) < 0)
+		return spawn_fail_errno(e, "chdir to the new root");
+	if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return spawn_fail_errno(e, "moving the root onto /");
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return spawn_fail_errno(e, "chroot");
+	return 0;
+}
+
+static int finish_root(const struct oci_config *c, struct spawn_error *e)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	int root;
 
+	if (c->lnx.rootfs_propagation) {
+		root = open("/", O_PATH | O_CLOEXEC);
+		if (root < 0 || mounts_propagate(root, c->lnx.rootfs_propagation) < 0) {
+			spawn_fail_errno(e, "linux.rootfsPropagation");
+			if (root >= 0)
+				close(root);
+			return -1;
+		}
+		close(root);
+	}
 	/* Not recursive: /proc, /dev, tmpfs mounts and binds keep their own. */
-	if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
+	if (c->root.readonly && mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
 		return spawn_fail_errno(e, "making the root read-only");
 	return 0;
 }
 
-static int build_tree(int rootfd, const struct rootfs_plan *p, struct spawn_error *e)
+int rootfs_enter(const struct rootfs_params *p, struct spawn_error *e)
 {
-	if (mount_proc(rootfd, e) < 0 || mount_sys(rootfd, e) < 0 || mount_dev(rootfd, e) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++)
-		if (mask_path(rootfd, masked_paths[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < p->ntmpfs; i++)
-		if (mount_user_tmpfs(rootfd, &p->tmpfs[i], e) < 0)
-			return -1;
-	for (size_t i = 0; i < p->nbinds; i++)
-		if (mount_user_bind(rootfd, &p->binds[i], e) < 0)
-			return -1;
-	return bind_cinit(rootfd, p, e);
-}
-
-int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
-{
+	struct kernfs k;
 	int rootfd, rc;
 
 	/* Private, recursively: nothing mounted from here on propagates to the
@@ -400,11 +290,274 @@ int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
 	rootfd = mount_root(p, e);
 	if (rootfd < 0)
 		return -1;
-	rc = build_tree(rootfd, p, e);
+	kernfs_init(&k, rootfd);
+	rc = mount_all(&k, p, e);
 	if (rc == 0)
-		rc = pivot_into(rootfd, e);
+		rc = kernfs_devices(&k, &p->c->lnx, e);
+	if (rc == 0)
+		rc = kernfs_protect(&k, &p->c->lnx, e);
+	if (rc == 0)
+		rc = p->no_pivot ? move_into(rootfd, e) : pivot_into(rootfd, e);
+	if (rc == 0)
+		rc = kernfs_verify(&k, e);
+	kernfs_close(&k);
 	close(rootfd);
-	if (rc == 0 && p->read_only)
-		rc = root_read_only(e);
+	if (rc == 0)
+		rc = finish_root(p->c, e);
 	return rc;
+}
+
+static bool noted(const struct rootfs_created *c, const char *path)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+static int add_note(struct rootfs_created *c, const char *path, struct spawn_error *e)
+{
+	char **grown = realloc(c->paths, (c->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return spawn_fail_errno(e, "noting mount points");
+	c->paths = grown;
+	c->paths[c->n] = strdup(path);
+	if (!c->paths[c->n])
+		return spawn_fail_errno(e, "noting mount points");
+	c->n++;
+	return 0;
+}
+
+/* Notes path and each of its parents that the root lacks. */
+static int note_path(int rootfd, const char *path, struct rootfs_created *c, struct spawn_error *e)
+{
+	char prefix[PATH_MAX];
+	size_t len = 0;
+
+	if (!path || strlen(path) >= sizeof(prefix))
+		return 0;
+	while (path[len]) {
+		int fd;
+
+		len += strspn(path + len, "/");
+		len += strcspn(path + len, "/");
+		memcpy(prefix, path, len);
+		prefix[len] = '\0';
+		fd = resolve_open(rootfd, prefix, O_PATH, RESOLVE_AUTO);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != ENOENT)
+			return 0; /* not something a start creates: it will say why */
+		else if (!noted(c, prefix) && add_note(c, prefix, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rootfs_note_missing(const struct rootfs_params *p, struct rootfs_created *c,
+			struct spawn_error *e)
+{
+	const struct oci_config *cfg = p->c;
+	char root[PATH_MAX];
+	int rootfd, rc = 0;
+
+	c->paths = NULL;
+	c->n = 0;
+	if (root_mount(cfg))
+		return 0; /* writes go to the mount on "/" (a writable layer) */
+	rootfd = open(rootfs_root_path(p, root, sizeof(root)), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return 0; /* the start will report it */
+	for (size_t i = 0; rc == 0 && i < cfg->n_mounts; i++)
+		rc = note_path(rootfd, cfg->mounts[i].destination, c, e);
+	if (rc == 0 && cfg->process.present)
+		rc = note_path(rootfd, cfg->process.cwd, c, e);
+	close(rootfd);
+	return rc;
+}
+
+/* Removes path if it is an empty directory or an empty file. */
+static void remove_if_empty(int rootfd, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/') + 1;
+	struct stat st;
+	int dirfd;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path);
+	dirfd = resolve_open(rootfd, parent, O_PATH | O_DIRECTORY, RESOLVE_AUTO);
+	if (dirfd < 0)
+		return;
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* rmdir refuses a directory that is not empty: left alone */
+		if (S_ISDIR(st.st_mode))
+			(void)unlinkat(dirfd, base, AT_REMOVEDIR);
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlinkat(dirfd, base, 0);
+	}
+	close(dirfd);
+}
+
+static size_t depth_of(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+void rootfs_remove_created(const struct rootfs_params *p, struct rootfs_created *c)
+{
+	char root[PATH_MAX];
+	int rootfd =
+	    c->n ? open(rootfs_root_path(p, root, sizeof(root)), O_PATH | O_DIRECTORY | O_CLOEXEC)
+		 : -1;
+	size_t deepest = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (depth_of(c->paths[i]) > deepest)
+			deepest = depth_of(c->paths[i]);
+	for (size_t d = deepest; rootfd >= 0 && d > 0; d--)
+		for (size_t i = 0; i < c->n; i++)
+			if (depth_of(c->paths[i]) == d)
+				remove_if_empty(rootfd, c->paths[i]);
+	if (rootfd >= 0)
+		close(rootfd);
+	rootfs_created_free(c);
+}
+
+void rootfs_created_free(struct rootfs_created *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->paths[i]);
+	free(c->paths);
+	c->paths = NULL;
+	c->n = 0;
+}
+
+/* One v1 hierarchy ("cpu,cpuacct", "name=systemd") mounted at dir of the
+ * tmpfs at parent, as the cgroup namespace shows it. */
+static int mount_v1_hierarchy(int parent, const char *controllers, unsigned attrs,
+			      struct spawn_error *e)
+{
+	char opts[256], dir[256], *save = NULL;
+	int fsfd, mnt, target, rc = -1;
+
+	snprintf(opts, sizeof(opts), "%s", controllers);
+	snprintf(dir, sizeof(dir), "%s", strncmp(opts, "name=", 5) == 0 ? opts + 5 : opts);
+	if (mkdirat(parent, dir, 0755) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "mkdir /sys/fs/cgroup/%s", dir);
+	fsfd = fsopen("cgroup", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return spawn_fail_errno(e, "fsopen cgroup");
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		bool named = strncmp(o, "name=", 5) == 0;
+
+		if (fsconfig(fsfd, named ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+			     named ? "name" : o, named ? o + 5 : NULL, 0) < 0) {
+			spawn_fail_errno(e, "cgroup option %s", o);
+			close(fsfd);
+			return -1;
+		}
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0) {
+		spawn_fail_errno(e, "mounting the cgroup hierarchy %s", controllers);
+		close(fsfd);
+		return -1;
+	}
+	close(fsfd);
+	target = openat(parent, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || mounts_attach(mnt, target) < 0)
+		spawn_fail_errno(e, "mounting the cgroup hierarchy %s", controllers);
+	else
+		rc = 0;
+	if (target >= 0)
+		close(target);
+	close(mnt);
+	return rc;
+}
+
+/* Links "cpu" and "cpuacct" to "cpu,cpuacct", as hosts have them. */
+static void link_parts(int parent, const char *controllers)
+{
+	char buf[256], *save = NULL;
+
+	if (!strchr(controllers, ',') || strncmp(controllers, "name=", 5) == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%s", controllers);
+	for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		(void)symlinkat(controllers, parent, c); /* EEXIST: a hierarchy of its own */
+}
+
+/* The v1 hierarchies the container's /proc/self/cgroup lists. */
+static int mount_v1(int parent, unsigned attrs, const char *self, struct spawn_error *e)
+{
+	for (const char *line = self; *line;) {
+		const char *end = strchrnul(line, '\n'), *c1 = strchr(line, ':'), *c2;
+		char controllers[256];
+
+		c2 = c1 && c1 < end ? strchr(c1 + 1, ':') : NULL;
+		if (c2 && c2 < end && c2 > c1 + 1) {
+			snprintf(controllers, sizeof(controllers), "%.*s", (int)(c2 - c1 - 1),
+				 c1 + 1);
+			if (mount_v1_hierarchy(parent, controllers, attrs, e) < 0)
+				return -1;
+			link_parts(parent, controllers);
+		}
+		line = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int mount_cgroup(const struct oci_mount *m, const char *self, struct spawn_error *e)
+{
+	unsigned attrs = mounts_attrs_of(m->flags);
+	/* a v2 host lists one line, "0::/..."; anything else has v1 trees */
+	const char *nl = strchr(self, '\n');
+	bool v1 = strncmp(self, "0::", 3) != 0 || (nl && nl[1]);
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), target, mnt = -1, rc = -1;
+
+	if (root < 0)
+		return spawn_fail_errno(e, "opening /");
+	target = resolve_in_root(root, m->destination, RESOLVE_MKDIR, RESOLVE_AUTO, e);
+	close(root);
+	if (target < 0)
+		return -1;
+	/* on v1 the hierarchies go into a tmpfs, made read-only once filled */
+	mnt = v1 ? mounts_new("tmpfs", "mode=755", attrs & ~MOUNT_ATTR_RDONLY, e)
+		 : mounts_new("cgroup2", NULL, attrs, e);
+	if (mnt >= 0 && mounts_attach(mnt, target) < 0)
+		spawn_fail_errno(e, "mounting cgroup on %s", m->destination);
+	else if (mnt >= 0 && (!v1 || mount_v1(mnt, attrs, self, e) == 0))
+		rc = 0;
+	if (rc == 0 && v1 && (attrs & MOUNT_ATTR_RDONLY)) {
+		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+
+		if (mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+			rc = spawn_fail_errno(e, "making %s read-only", m->destination);
+	}
+	if (mnt >= 0)
+		close(mnt);
+	close(target);
+	return rc;
+}
+
+int rootfs_mount_cgroups(const struct rootfs_params *p, struct spawn_error *e)
+{
+	char self[4096];
+
+	for (size_t i = 0; i < p->c->n_mounts; i++) {
+		if (!is_cgroup(&p->c->mounts[i]))
+			continue;
+		if (read_file("/proc/self/cgroup", self, sizeof(self)) <= 0)
+			return spawn_fail_errno(e,
+						"mounting cgroup on %s: reading /proc/self/cgroup",
+						p->c->mounts[i].destination);
+		if (mount_cgroup(&p->c->mounts[i], self, e) < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -1,6 +1,8 @@
 #include "spawn/state.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,17 +59,52 @@ static bool lock_is_current(int fd, const char *path)
 	       held.st_dev == named.st_dev;
 }
 
+/* mkdir, then the mode set explicitly (a umask of 077 would otherwise
+ * decide it); an existing directory gets the mode too. */
+static int make_dir(const char *path, mode_t mode, struct spawn_error *e)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "creating %s", path);
+	if (chmod(path, mode) < 0)
+		return spawn_fail_errno(e, "chmod %s", path);
+	return 0;
+}
+
+/* The base 0711: with --userns the overlay is mounted by the container's
+ * root, an unprivileged host uid that must pass through it. The name's
+ * directory 0700, so that no host user can reach the writable layer, where
+ * the container's root may leave setuid files and device nodes (with
+ * --userns it belongs to the container's root, see state_fresh_layer). */
+static int make_state_dirs(const struct spawn_state *s, struct spawn_error *e)
+{
+	char base[PATH_MAX];
+
+	snprintf(base, sizeof(base), "%s", s->dir);
+	*strrchr(base, '/') = '\0';
+	if (mkdir_p(base, 0711) < 0)
+		return spawn_fail_errno(e, "creating %s", base);
+	if (chmod(base, 0711) < 0)
+		return spawn_fail_errno(e, "chmod %s", base);
+	return make_dir(s->dir, 0700, e);
+}
+
+/* The pid file names no live process (ESRCH; or there is none yet). */
+static bool holder_is_gone(const struct spawn_state *s)
+{
+	pid_t pid = read_pid(s);
+
+	return pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
 static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error *e)
 {
 	for (int attempt = 0; attempt < 100; attempt++) {
 		int fd;
 
-		/* mkdir -p: the base may vanish when another cspawn releases
-		 * the last name in it. 0711: with --userns the overlay is
-		 * mounted by the container's root, an unprivileged host uid
-		 * that must pass through to its writable layer. */
-		if (mkdir_p(s->dir, 0711) < 0)
-			return spawn_fail_errno(e, "creating %s", s->dir);
+		/* The base may vanish when another cspawn releases the last
+		 * name in it. */
+		if (make_state_dirs(s, e) < 0)
+			return -1;
 		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == ENOENT)
 			continue; /* the directory went away under us */
@@ -78,6 +115,13 @@ static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error
 
 			close(fd);
 			errno = saved;
+			/* A sweep (state_sweep) holds the lock of a dead cspawn
+			 * for a moment: wait for it rather than call the name
+			 * taken. */
+			if (errno == EWOULDBLOCK && holder_is_gone(s)) {
+				sleep_ms(10);
+				continue;
+			}
 			if (errno == EWOULDBLOCK)
 				return spawn_fail(e,
 						  "a container named '%s' is already running "
@@ -118,9 +162,13 @@ int state_fresh_layer(const struct spawn_state *s, uid_t uid, gid_t gid, struct 
 	state_path(s, "rw", rw, sizeof(rw));
 	if (state_remove_layer(s, e) < 0)
 		return -1;
+	/* The container's root (a host uid with --userns) mounts the overlay
+	 * and must reach its layer through the name's 0700 directory. */
+	if (chown(s->dir, uid, gid) < 0)
+		return spawn_fail_errno(e, "chown %s", s->dir);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
-			return spawn_fail_errno(e, "creating %s", dirs[i]);
+		if (make_dir(dirs[i], 0755, e) < 0)
+			return -1;
 		if (chown(dirs[i], uid, gid) < 0)
 			return spawn_fail_errno(e, "chown %s", dirs[i]);
 	}
@@ -148,8 +196,8 @@ void state_release(struct spawn_state *s)
 		fprintf(stderr, "cspawn: %s\n", e.msg);
 	if (rmdir(s->merged) < 0 && errno != ENOENT)
 		fprintf(stderr, "cspawn: removing %s: %s\n", s->merged, strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		state_path(s, i == 0 ? "pid" : "lock", path, sizeof(path));
+	for (size_t i = 0; i < 3; i++) {
+		state_path(s, i == 0 ? "cgroup" : i == 1 ? "pid" : "lock", path, sizeof(path));
 		if (unlink(path) < 0 && errno != ENOENT)
 			fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
 	}
@@ -165,4 +213,97 @@ void state_release(struct spawn_state *s)
 	if (rmdir(path) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT &&
 	    errno != EBUSY)
 		fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+}
+
+int state_save(const struct spawn_state *s, const char *leaf, const char *text,
+	       struct spawn_error *e)
+{
+	char path[PATH_MAX + 8], tmp[PATH_MAX + 16];
+	int fd;
+
+	state_path(s, leaf, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", tmp);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		spawn_fail_errno(e, "writing %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		spawn_fail_errno(e, "writing %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t state_load(const struct spawn_state *s, const char *leaf, char *buf, size_t len)
+{
+	char path[PATH_MAX + 8];
+
+	state_path(s, leaf, path, sizeof(path));
+	return read_file(path, buf, len);
+}
+
+/* Takes the lock of base/name when its holder died: 1 with s filled and
+ * the lock held, 0 when it is in use (or was never held). */
+static int take_stale(const char *base, const char *name, struct spawn_state *s)
+{
+	char lock[PATH_MAX + 8];
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	if (format_path(s->dir, sizeof(s->dir), "%s/%s", base, name) < 0)
+		return 0;
+	state_path(s, "rw/upper", s->upper, sizeof(s->upper));
+	state_path(s, "rw/work", s->work, sizeof(s->work));
+	state_path(s, "merged", s->merged, sizeof(s->merged));
+	state_path(s, "lock", lock, sizeof(lock));
+	/* A free lock is a dead holder's, even before it wrote its pid; and
+	 * a directory without one was left between mkdir and open. A cspawn
+	 * that is starting there finds its directory or lock gone and starts
+	 * over (open_lock), so neither is taken from a live one. */
+	fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			(void)rmdir(s->dir); /* only when empty */
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !lock_is_current(fd, lock)) {
+		close(fd);
+		return 0;
+	}
+	s->lockfd = fd;
+	s->stale_pid = read_pid(s);
+	return 1;
+}
+
+void state_sweep(const char *base, const char *skip,
+		 void (*clean)(const struct spawn_state *s, const char *name, void *ctx), void *ctx)
+{
+	DIR *d = opendir(base);
+	struct dirent *ent;
+
+	if (!d)
+		return;
+	while ((ent = readdir(d))) {
+		struct spawn_state s;
+
+		if (ent->d_name[0] == '.' || strcmp(ent->d_name, skip) == 0 ||
+		    ent->d_type != DT_DIR || !take_stale(base, ent->d_name, &s))
+			continue;
+		if (s.stale_pid > 0)
+			fprintf(stderr, "cspawn: %s: removing what a killed cspawn (pid %d) left\n",
+				ent->d_name, (int)s.stale_pid);
+		else
+			fprintf(stderr, "cspawn: %s: removing what a killed cspawn left\n",
+				ent->d_name);
+		clean(&s, ent->d_name, ctx);
+		state_release(&s);
+	}
+	closedir(d);
 }

@@ -1,20 +1,15 @@
-/* The container's default seccomp filter: the system calls docker's
- * default profile refuses fail with EPERM, unless the capability that
- * docker lets them through with was granted (--cap-add SYS_PTRACE allows
- * ptrace, and so on). Everything else is allowed. */
+/* linux.seccomp of the spec, through libseccomp: the default action, the
+ * architectures, each rule with its action, errno and argument
+ * comparisons. A system call this architecture does not have is skipped,
+ * as runc does; a rule whose action is the default one adds nothing. */
 #ifndef CSPAWN_SYSFILTER_H
 #define CSPAWN_SYSFILTER_H
 
-#include <stdint.h>
-
+#include "oci/oci.h"
 #include "spawn/util.h"
 
-/* Builds the filter for the final capability set and loads it into the
- * calling thread. no_new_privs must be set first. */
-int sysfilter_load(uint64_t caps, struct spawn_error *e);
-
-/* Refused system calls given caps, for `cspawn --help`-style listings and
- * tests: calls visit(name, ctx) for each one refused outright. */
-void sysfilter_list_refused(uint64_t caps, void (*visit)(const char *name, void *ctx), void *ctx);
+/* Builds the filter and loads it into the calling thread. no_new_privs
+ * must be set first, or CAP_SYS_ADMIN still held. */
+int sysfilter_load(const struct oci_seccomp *s, struct spawn_error *e);
 
 #endif

@@ -61,17 +61,30 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct spaw
 	return 0;
 }
 
-int userns_write_maps(pid_t pid, const struct userns_map *m, struct spawn_error *e)
+/* "CONTAINER HOST SIZE" lines, as the kernel reads them in one write. */
+static int write_map(pid_t pid, const char *file, const struct oci_id_mappings *m,
+		     struct spawn_error *e)
 {
-	char line[64];
+	char text[OCI_MAX_ID_MAPPINGS * 36 + 1];
+	size_t off = 0;
 
-	snprintf(line, sizeof(line), "0 %u %u\n", m->uid_base, m->uid_count);
-	if (write_proc(pid, "uid_map", line, e) < 0)
-		return -1;
+	text[0] = '\0';
+	for (size_t i = 0; i < m->n && off < sizeof(text); i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%u %u %u\n",
+					m->v[i].container_id, m->v[i].host_id, m->v[i].size);
+	if (off >= sizeof(text))
+		return spawn_fail(e, "%s: too many mappings", file);
+	return write_proc(pid, file, text, e);
+}
+
+int userns_write_maps(pid_t pid, const struct oci_id_mappings *uids,
+		      const struct oci_id_mappings *gids, struct spawn_error *e)
+{
 	/* setgroups stays "allow" (only an unprivileged writer of gid_map
 	 * needs "deny"): the child must replace the supplementary groups it
 	 * inherited from cspawn, host ids such as 0 that the map does not
 	 * cover but that the kernel still honours on every file check. */
-	snprintf(line, sizeof(line), "0 %u %u\n", m->gid_base, m->gid_count);
-	return write_proc(pid, "gid_map", line, e);
+	if (write_map(pid, "uid_map", uids, e) < 0)
+		return -1;
+	return write_map(pid, "gid_map", gids, e);
 }

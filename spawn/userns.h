@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include "oci/oci.h"
 #include "spawn/util.h"
 
 #define USERNS_DEFAULT_BASE 100000u
@@ -22,7 +23,9 @@ int userns_subid_range(const char *path, const char *user, unsigned *base, unsig
 		       struct spawn_error *e);
 /* Both ranges, for root. */
 int userns_default_map(struct userns_map *m, struct spawn_error *e);
-/* Writes uid_map, then gid_map of process pid; setgroups stays allowed. */
-int userns_write_maps(pid_t pid, const struct userns_map *m, struct spawn_error *e);
+/* Writes the spec's linux.uidMappings and gidMappings as process pid's
+ * uid_map and gid_map; setgroups stays allowed. */
+int userns_write_maps(pid_t pid, const struct oci_id_mappings *uids,
+		      const struct oci_id_mappings *gids, struct spawn_error *e);
 
 #endif

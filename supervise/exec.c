@@ -1,9 +1,8 @@
 /* Fork and exec of a service. Between the two the child gets its own process
- * group (and the terminal's foreground when it is the main service), an
- * empty signal mask, its descriptors, limits, credentials and environment.
- * Its signal dispositions are the defaults already: cinit installs no
- * handlers (it reads its signals from a signalfd), ignores none, and reset
- * what it was left ignoring at start. cinit's descriptors are all O_CLOEXEC.
+ * group (and the terminal's foreground when it is the main service), default
+ * signal dispositions and the mask, except what cinit's own parent left
+ * ignored or blocked, its descriptors, limits,
+ * credentials and environment. cinit's own descriptors are all O_CLOEXEC.
  *
  * _Fork, not fork: cinit has no threads and no atfork handlers, and musl's
  * fork() blocks and restores every signal around _Fork, two system calls
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <grp.h>
 
@@ -45,6 +45,23 @@ child_fail(int report_fd, int code, const char *fmt, ...)
 		/* nowhere left to report to; the exit code still tells */
 	}
 	_exit(code);
+}
+
+/* cinit installs no handlers (it reads signals from a signalfd) and ignores
+ * none of its own (it blocks SIGTTIN and SIGTTOU), so the child has default
+ * dispositions already; it gets back the signals cinit's parent left
+ * ignored, as tini does, usually none. Raw rt_sigaction, since the C library
+ * refuses 32 and 33. */
+static void reset_signals(const struct service *svc, int report_fd)
+{
+	uint64_t ign = svc->sup->opts.child_sigign;
+	struct kernel_sigaction ignore = {.handler = SIG_IGN};
+
+	for (int sig = 1; ign && sig < 65; sig++)
+		if (((ign >> (sig - 1)) & 1) &&
+		    syscall(SYS_rt_sigaction, sig, &ignore, NULL, sizeof(ignore.mask)) < 0)
+			child_fail(report_fd, 126, "cinit: rt_sigaction(%d): %s", sig,
+				   strerror(errno));
 }
 
 static void take_terminal(int report_fd)
@@ -190,14 +207,15 @@ static void setup_environment(const struct service *svc)
 		unsetenv("NOTIFY_SOCKET");
 }
 
+/* The mask cinit was started with, which the child inherits as under tini;
+ * cinit's own blocking of the signals it handles ends here. */
 static void __attribute__((noreturn))
 exec_command(const struct service *svc, char **argv, int report_fd)
 {
-	sigset_t none;
+	uint64_t mask = svc->sup->opts.child_sigmask;
 
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		child_fail(report_fd, 126, "cinit: sigprocmask: %s", strerror(errno));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(mask)) < 0)
+		child_fail(report_fd, 126, "cinit: rt_sigprocmask: %s", strerror(errno));
 	execvp(argv[0], argv);
 	int err = errno;
 	if (err == ENOENT)
@@ -235,6 +253,7 @@ pid_t exec_service(struct service *svc, int out_fd, int err_fd)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
 	if (svc->conf.main && svc->sup->opts.give_terminal)
 		take_terminal(report_fd);
+	reset_signals(svc, report_fd);
 	setup_stdio(svc, report_fd, out_fd, err_fd);
 	apply_limits(svc, report_fd);
 	drop_privileges(svc, report_fd);
@@ -262,6 +281,7 @@ pid_t exec_probe(struct service *svc, char **argv)
 	}
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, 126, "cinit: setpgid: %s", strerror(errno));
+	reset_signals(svc, report_fd);
 	place_fd(report_fd, open_null(report_fd, O_RDONLY), STDIN_FILENO);
 	place_fd(report_fd, open_null(report_fd, O_WRONLY), STDOUT_FILENO);
 	exec_command(svc, argv, report_fd);

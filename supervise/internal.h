@@ -69,6 +69,11 @@ struct service {
 	struct ready_probe probe;
 	/* a reloaded definition waits here while the old process stops */
 	struct service_conf *pending_conf;
+	unsigned total_restarts; /* automatic restarts since cinit started */
+	bool has_exited;	 /* last_status holds an exit */
+	/* the last output lines for `cinit ctl tail`, made on first output
+	 * and only while the control socket is served: stdout, stderr */
+	struct tail_ring *tail[2];
 };
 
 enum sup_phase {
@@ -95,6 +100,7 @@ struct supervisor {
 	struct log_sink *stdout_sink, *stderr_sink;
 	char *notify_dir; /* holds the sd_notify sockets */
 	bool is_pid1;
+	struct control *ctl; /* the control socket, or NULL */
 };
 
 /* service.c: the state machine */
@@ -138,5 +144,28 @@ void supervisor_service_changed(struct supervisor *sup, struct service *svc);
 struct service *supervisor_find(struct supervisor *sup, const char *name);
 struct log_sink *supervisor_sink(struct supervisor *sup, bool err);
 const char *supervisor_notify_dir(struct supervisor *sup);
+/* begins the shutdown (a no-op once it has begun) */
+void supervisor_shutdown(struct supervisor *sup, const char *why);
+/* Loads the configuration file again; every diagnostic line goes to
+ * cinit's log and, when echo is given, to echo too. 0 when valid. */
+int supervisor_load_config(struct supervisor *sup, struct cinit_conf *c,
+			   void (*echo)(void *ctx, const char *line, bool error), void *ctx);
+/* Says, for each service, what a reload to c would do to it: "added",
+ * "changed" or "removed"; returns how many it named. */
+int supervisor_diff(struct supervisor *sup, const struct cinit_conf *c,
+		    void (*say)(void *ctx, const char *name, const char *what), void *ctx);
+
+/* control.c: the control socket and what `cinit ctl` asks of it. Nothing
+ * of it exists unless a socket is configured. */
+struct control;
+struct tail_ring;
+struct control *control_open(struct supervisor *sup, const char *path);
+void control_close(struct control *c);
+void control_service_changed(struct control *c, struct service *svc);
+void control_service_gone(struct control *c, struct service *svc);
+/* a line of a service's output (ending in '\n'), for tail */
+void control_output(struct control *c, struct service *svc, bool is_err, const char *line,
+		    size_t n);
+void tail_ring_free(struct tail_ring *r);
 
 #endif

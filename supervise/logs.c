@@ -333,6 +333,9 @@ static void emit_line(struct log_stream *ls, const char *line, size_t n)
 		lens[k++] = 1;
 	}
 	sink_write_record(ls->sink, parts, lens, k);
+	if (svc->sup->ctl)
+		control_output(svc->sup->ctl, (struct service *)svc,
+			       ls->is_err && !svc->conf.redirect_stderr, line, n);
 }
 
 /* Emits every whole line in data; keeps the rest as the partial line. A

@@ -57,6 +57,8 @@ void service_free(struct service *svc)
 	ready_cancel(svc);
 	log_stream_close(&svc->out);
 	log_stream_close(&svc->err);
+	tail_ring_free(svc->tail[0]);
+	tail_ring_free(svc->tail[1]);
 	conf_service_free(&svc->conf);
 	if (svc->pending_conf) {
 		conf_service_free(svc->pending_conf);
@@ -272,6 +274,7 @@ static bool wants_restart(const struct service *svc)
 static void finish_process(struct service *svc)
 {
 	svc->pid = 0;
+	svc->has_exited = true;
 	ev_timer_stop(svc->sup->loop, &svc->timer);
 	ready_cancel(svc);
 	log_stream_flush(&svc->out);
@@ -308,6 +311,7 @@ static void on_exit_while_up(struct service *svc)
 		return;
 	}
 	int64_t delay = next_backoff_ms(svc, uptime);
+	svc->total_restarts++;
 	set_state(svc, SVC_BACKOFF);
 	cinit_log(1, "%s: %s, restarting in %lldms", svc->conf.name, how, (long long)delay);
 	arm_timer(svc, delay);

@@ -5,6 +5,7 @@
 #define CINIT_SUPERVISE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "conf/conf.h"
@@ -24,6 +25,11 @@ struct supervisor_options {
 	bool give_terminal;
 	/* Where the configuration came from, for SIGHUP reloads; NULL = none. */
 	const char *config_path;
+	/* The signal mask and the ignored signals cinit inherited, one bit per
+	 * signal (bit N-1 for signal N): every child starts with them, as under
+	 * tini, so `nohup cinit -- cmd` ignores HUP in cmd. */
+	uint64_t child_sigmask;
+	uint64_t child_sigign;
 	/* cinit is PID 1 of its pid namespace (main has asked getpid()). */
 	bool is_pid1;
 };
@@ -47,6 +53,17 @@ int supervisor_exit_code(const struct supervisor *sup);
 /* Replaces the configuration: new services start, removed ones stop, changed
  * ones restart. Takes ownership of conf. */
 void supervisor_reload(struct supervisor *sup, struct cinit_conf *conf);
+
+/* The kernel's struct sigaction for rt_sigaction(2) (handler, flags,
+ * restorer, mask on x86-64, arm64, arm and riscv). The C library refuses
+ * signals 32 and 33, which it keeps for its threads, but a parent may have
+ * left them ignored or blocked, and cinit has no threads. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
 
 /* Verbosity of cinit's own messages: 0 errors, 1 state changes, 2 details,
  * 3 debugging. */

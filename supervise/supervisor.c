@@ -210,6 +210,8 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		struct service *svc = sup->svcs[i];
 		if (is_idle(svc) && svc->removed) {
 			cinit_log(1, "%s: removed", svc->conf.name);
+			if (sup->ctl)
+				control_service_gone(sup->ctl, svc);
 			service_free(svc);
 			continue;
 		}
@@ -249,6 +251,8 @@ void supervisor_free(struct supervisor *sup)
 {
 	if (!sup)
 		return;
+	control_close(sup->ctl);
+	sup->ctl = NULL;
 	for (int i = 0; i < sup->n_svcs; i++)
 		service_free(sup->svcs[i]);
 	free(sup->svcs);
@@ -302,6 +306,11 @@ static void start_eligible(struct supervisor *sup)
 
 void supervisor_start(struct supervisor *sup)
 {
+	/* made only when asked for: `cinit -- cmd` opens no socket */
+	const char *path = sup->conf.control_socket;
+
+	if (path && strcmp(path, "none") != 0)
+		sup->ctl = control_open(sup, path);
 	start_eligible(sup);
 	if (sup->phase == PHASE_RUNNING && sup->n_svcs == 0)
 		cinit_log(1, "no services to run");
@@ -362,6 +371,8 @@ static bool needs_sweep(const struct service *svc)
 
 void supervisor_service_changed(struct supervisor *sup, struct service *svc)
 {
+	if (sup->ctl)
+		control_service_changed(sup->ctl, svc);
 	switch (sup->phase) {
 	case PHASE_RUNNING:
 		if (needs_sweep(svc)) {
@@ -553,25 +564,54 @@ static bool has_active_dependent(struct supervisor *sup, const struct service *s
 	return false;
 }
 
-/* Stops every service nothing running depends on, last priority first;
- * moves on to leftover processes once no service runs. */
+/* Whether any service names another in depends: then the dependencies
+ * order the shutdown, otherwise the priorities do. */
+static bool any_dependencies(const struct supervisor *sup)
+{
+	for (int i = 0; i < sup->n_svcs; i++)
+		if (sup->svcs[i]->conf.depends && sup->svcs[i]->conf.depends[0])
+			return true;
+	return false;
+}
+
+/* Whether svc stops in this round. With dependencies: when nothing
+ * running depends on it. Without, as supervisord does: when it belongs to
+ * the highest priority that still has a process, so that each level has
+ * exited (or been killed after its stop_timeout) before the next is told. */
+static bool stops_now(struct supervisor *sup, const struct service *svc, bool by_deps,
+		      const struct service *highest)
+{
+	if (by_deps)
+		return !has_active_dependent(sup, svc);
+	return svc->conf.priority == highest->conf.priority;
+}
+
+/* Stops what may stop now, last priority first; moves on to leftover
+ * processes once no service runs. */
 static void stop_next_services(struct supervisor *sup)
 {
-	bool any_active = false;
+	bool by_deps = any_dependencies(sup);
+	const struct service *highest = NULL;
 
+	/* a restart that is only scheduled must not happen during shutdown */
+	for (int i = 0; i < sup->n_svcs; i++)
+		if (sup->svcs[i]->state == SVC_BACKOFF)
+			service_handle(sup->svcs[i], SVE_STOP);
+	if (sup->phase != PHASE_STOPPING_SERVICES)
+		return;
+	/* services are sorted by priority: the last active one has the highest */
 	for (int i = sup->n_svcs - 1; i >= 0; i--) {
 		struct service *svc = sup->svcs[i];
-		if (svc->state == SVC_BACKOFF)
-			service_handle(svc, SVE_STOP);
 		if (!service_active(svc))
 			continue;
-		any_active = true;
-		if (svc->state != SVC_STOPPING && !has_active_dependent(sup, svc))
+		if (!highest)
+			highest = svc;
+		if (svc->state != SVC_STOPPING && stops_now(sup, svc, by_deps, highest))
 			service_handle(svc, SVE_STOP);
 		if (sup->phase != PHASE_STOPPING_SERVICES)
 			return;
 	}
-	if (!any_active)
+	if (!highest)
 		enter_leftovers(sup);
 }
 
@@ -628,10 +668,16 @@ static void forward_signal(struct supervisor *sup, int sig)
 	}
 }
 
+void supervisor_shutdown(struct supervisor *sup, const char *why)
+{
+	begin_shutdown(sup, why);
+}
+
 /* Loads the file for a reload. Its diagnostics go through cinit_log, which
  * never blocks, not to the stderr stream, whose writes wait on the reader
  * of cinit's output. */
-static int load_for_reload(const char *path, struct cinit_conf *c)
+int supervisor_load_config(struct supervisor *sup, struct cinit_conf *c,
+			   void (*echo)(void *ctx, const char *line, bool error), void *ctx)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -642,15 +688,18 @@ static int load_for_reload(const char *path, struct cinit_conf *c)
 		cinit_log(0, "open_memstream: %s", strerror(errno));
 		return -1;
 	}
-	r = conf_load(path, c, diag);
+	r = conf_load(sup->opts.config_path, c, diag);
 	if (fclose(diag) != 0) {
 		cinit_log(0, "fclose(memstream): %s", strerror(errno));
 		free(text);
 		return r;
 	}
 	for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save)) {
 		cinit_log(r != 0 ? 0 : 1, "%s", line);
+		if (echo)
+			echo(ctx, line, r != 0);
+	}
 	free(text);
 	return r;
 }
@@ -664,7 +713,7 @@ bool supervisor_signal(struct supervisor *sup, int sig)
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
-		if (load_for_reload(sup->opts.config_path, &c) != 0) {
+		if (supervisor_load_config(sup, &c, NULL, NULL) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
 			return false;
 		}
@@ -710,6 +759,28 @@ static struct service_conf *find_conf(struct cinit_conf *c, const char *name)
 		if (c->services[i].name && strcmp(c->services[i].name, name) == 0)
 			return &c->services[i];
 	return NULL;
+}
+
+int supervisor_diff(struct supervisor *sup, const struct cinit_conf *c,
+		    void (*say)(void *ctx, const char *name, const char *what), void *ctx)
+{
+	struct cinit_conf *nc = (struct cinit_conf *)c;
+	int n = 0;
+
+	for (int i = 0; i < c->n_services; i++)
+		if (!supervisor_find(sup, c->services[i].name)) {
+			say(ctx, c->services[i].name, "added");
+			n++;
+		}
+	for (int i = 0; i < sup->n_svcs; i++) {
+		const struct service *svc = sup->svcs[i];
+		struct service_conf *sc = find_conf(nc, svc->conf.name);
+		if (svc->removed || (sc && conf_service_equal(&svc->conf, sc)))
+			continue;
+		say(ctx, svc->conf.name, sc ? "changed" : "removed");
+		n++;
+	}
+	return n;
 }
 
 void supervisor_reload(struct supervisor *sup, struct cinit_conf *conf)

@@ -8,6 +8,10 @@
 : "${CSPAWN:=$CINIT_BUILD/cspawn}"
 HELPERS="$CINIT_BUILD/tests/helpers"
 export CINIT_BUILD CINIT CSPAWN HELPERS
+# cinit serves /run/cinit.sock by default when a file declares services;
+# that path is the host's, shared by every test: tests that use the control
+# socket name their own.
+export CINIT_CONTROL_SOCKET=none
 
 _tap_n=0
 _tap_failed=0
@@ -117,11 +121,15 @@ count_zombies() {
 # a service that logs to /dev/stderr opens its own description of the file)
 # new pid namespace (with its own /proc); sets NS_WRAPPER (the unshare
 # process, whose exit status is CMD's) and NS_INIT (PID 1's pid on the host).
+# A shell starts a background job with INT and QUIT ignored, and cinit
+# hands what it inherits ignored on to its services, as tini does; env gives
+# CMD the defaults a container runtime would.
 start_in_pidns() {
 	_o=$1
 	_e=$2
 	shift 2
-	unshare --pid --fork --mount-proc --kill-child "$@" >>"$_o" 2>>"$_e" &
+	env --default-signal=INT,QUIT unshare --pid --fork --mount-proc --kill-child "$@" \
+		>>"$_o" 2>>"$_e" &
 	NS_WRAPPER=$!
 	on_exit "kill -KILL $NS_WRAPPER"
 	NS_INIT=

@@ -15,7 +15,7 @@ fi
 GOOD=$(cd "$ROOT" && ls tests/configs/native/*.ini tests/configs/native/include/cinit.ini \
 	tests/configs/supervisord/*.conf tests/configs/supervisord/confd/supervisord.conf \
 	tests/configs/supervisord/running/*.conf examples/*.ini examples/supervisord/supervisord.conf)
-plan $((43 + $(echo "$GOOD" | wc -l)))
+plan $((44 + $(echo "$GOOD" | wc -l)))
 
 check() { # check FILE: runs --check in the current directory; sets rc, out, err
 	"$CINIT" --check -c "$1" >"$TMP/out" 2>"$TMP/err"
@@ -56,7 +56,9 @@ like "$err" 'b.ini:3: \[include\] files: expected no include cycle, got .*a.ini 
 check tests/configs/supervisord/nginx-php-fpm.conf
 is "$rc" 0 "supervisord's nginx + php-fpm file loads as is"
 like "$err" 'nginx-php-fpm.conf:3: \[supervisord\] ignored: cinit is PID 1 itself' "[supervisord] has a notice"
-is "$(grep -c 'ignored' "$TMP/err")" 4 "one notice per section that does not apply"
+is "$(grep -c 'ignored' "$TMP/err")" 3 "one notice per section that does not apply"
+like "$(cat "$TMP/err")" "nginx-php-fpm.conf:10: \[unix_http_server\] served as cinit's control socket" \
+	"[unix_http_server] is the control socket"
 like "$out" '\[service:php-fpm\]' "programs become services"
 like "$out" 'stdout = inherit' "/dev/stdout is cinit's stdout"
 

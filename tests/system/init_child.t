@@ -1,15 +1,55 @@
 #!/bin/bash
-# What the child starts with (issue 2, item 5): empty signal mask, default
-# dispositions, only descriptors 0-2, its own process group, and the
-# terminal's foreground when there is a terminal.
+# What the child starts with (issue 2, item 5; issue 17, item 4): the signal
+# mask and ignored signals cinit's parent left (as tini restores them, its
+# sigconf test), otherwise none; default dispositions; only descriptors
+# 0-2; its own process group; the terminal's foreground when there is one.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 9
+plan 15
 
-in_pidns "$HELPERS/sigmess" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
-is $? 0 "cinit runs under a parent that blocked and ignored every signal"
-is "$(grep SigBlk "$TMP/info" | awk '{print $2}')" 0000000000000000 "the child's signal mask is empty"
-is "$(grep SigIgn "$TMP/info" | awk '{print $2}')" 0000000000000000 "the child ignores no signal" ||
+# the sanitizer build: ASan would take SEGV, BUS and FPE for itself
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0"
+sigs() { grep -E "^Sig(Blk|Ign)" "$1" | awk '{print $2}' | tr '\n' ' '; }
+# a clean start: the test runner's own ignored signals (a shell's background
+# job ignores INT and QUIT) stay out of it
+clean() { env --default-signal "$@"; }
+
+clean "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
+clean "$HELPERS/childinfo" >"$TMP/direct" 2>&1
+is "$(sigs "$TMP/info")" "$(sigs "$TMP/direct")" \
+	"the child blocks and ignores what cinit's parent did, no more (cinit's own set-up stays in cinit)"
+
+# tini's sigconf case, cinit not PID 1 as there: TTOU, SEGV and INT
+# ignored; TTIN, ILL and TERM blocked
+clean "$HELPERS/sigconf" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
+is $? 0 "cinit runs under a parent that blocked and ignored signals it handles"
+# signals 1 to 31 only: make leaves 32 and 33 ignored, which env cannot reset
+low() { printf '%08x' $((0x$(grep "^$1" "$TMP/info" | awk '{print $2}') & 0x7fffffff)); }
+is "$(low SigBlk)" 00104008 "the child's mask is the inherited one: TTIN, ILL and TERM"
+is "$(low SigIgn)" 00200402 \
+	"the child ignores what cinit's parent ignored: TTOU, SEGV and INT" ||
 	diag "$(cat "$TMP/info")"
+clean "$HELPERS/sigconf" "$HELPERS/childinfo" >"$TMP/direct" 2>&1
+is "$(sigs "$TMP/info")" "$(sigs "$TMP/direct")" "the same as without cinit in between"
+
+# as PID 1 the mask was the launcher's (cspawn holds signals for cinit until
+# its signalfd exists); the ignored ones still pass on
+in_pidns "$HELPERS/sigconf" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
+is "$(sigs "$TMP/info")" "0000000000000000 $(grep SigIgn "$TMP/direct" | awk '{print $2}') " \
+	"as PID 1: no signal blocked in the child, the ignored ones ignored"
+
+printf '[service:s]\ncommand = sleep 600\nstop_signal = HUP\n' >"$TMP/s.ini"
+start_in_pidns "$TMP/s.out" "$TMP/s.err" "$HELPERS/sigconf" "$CINIT" -c "$TMP/s.ini"
+wait_until 10 test -n "$(cat "/proc/$NS_INIT/task/$NS_INIT/children")"
+kill -INT "$NS_INIT"
+ns_wait 10
+is "$NS_STATUS" 0 "cinit itself still hears the INT its parent ignored, and shuts down"
+
+# every signal blocked and ignored, 32 and 33 too
+"$HELPERS/sigmess" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
+is $? 0 "cinit runs under a parent that blocked and ignored every signal"
+"$HELPERS/sigmess" "$HELPERS/childinfo" >"$TMP/direct" 2>&1
+is "$(sigs "$TMP/info")" "$(sigs "$TMP/direct")" \
+	"the child gets every one back, the C library's own 32 and 33 included"
 in_pidns "$HELPERS/closefds" "$CINIT" -- "$HELPERS/childinfo" >"$TMP/info" 2>&1
 is "$(grep fds: "$TMP/info")" "fds: 0 1 2" "no descriptor of cinit's own reaches the child"
 in_pidns "$HELPERS/closefds" sh -c "exec 7>'$TMP/x'; exec '$CINIT' -- '$HELPERS/childinfo'" >"$TMP/info2" 2>&1

@@ -32,10 +32,12 @@ kill -TERM "$NS_INIT"
 ns_wait 10
 is "$NS_STATUS" 143 "SIGTERM too, and the command's end ends cinit"
 
-# A service whose output is inherited, once past start_secs, leaves cinit
-# nothing but signals to wait for. Its stop_timeout must count from the
+# A service whose output is inherited, once past start_secs, and no control
+# socket leave cinit nothing but signals to wait for. Its stop_timeout must count from the
 # SIGTERM: the loop's clock stood still while cinit slept.
 cat >"$TMP/stubborn.ini" <<EOF
+[cinit]
+control_socket = none
 [service:stubborn]
 command = sh -c 'trap "" TERM; touch $TMP/stubborn.up; while :; do sleep 0.05; done'
 start_secs = 100ms
@@ -61,6 +63,8 @@ ok $? "the stop timeout was waited for from the SIGTERM on ($((t1 - t0)) ms)"
 # for signals: a run longer than backoff_reset starts the backoff over, so
 # the second restart is as immediate as the first, not 5 s later.
 cat >"$TMP/steady.ini" <<EOF
+[cinit]
+control_socket = none
 [service:steady]
 command = sh -c 'echo start >> $TMP/steady.starts; sleep 1.3; exit 1'
 restart = on-failure

@@ -131,7 +131,7 @@ static void test_nesting_and_messages(void)
 	snprintf(
 	    want, sizeof(want),
 	    "%s/n/main.ini:2: [cinit] bad_key: unknown key; expected shutdown_timeout, grace, "
-	    "control_socket, log_format or verbosity\n"
+	    "control_socket, control_socket_mode, control_socket_owner, tail_buffer, log_format or verbosity\n"
 	    "%s/n/a/../b/two.ini:3: [service:two] stop_signal: expected a signal name or number "
 	    "such as TERM, SIGTERM or 15, got 'NOPE'\n"
 	    "%s/n/main.ini:7: [service:m] restart: expected no, on-failure or always, got 'never'",

@@ -393,7 +393,7 @@ static void test_keys(void)
 	       1, "native sections stay strict in a supervisord file");
 	is_str(said,
 	       "cinit.ini:6: [cinit] foo: unknown key; expected shutdown_timeout, grace, "
-	       "control_socket, log_format or verbosity",
+	       "control_socket, control_socket_mode, control_socket_owner, tail_buffer, log_format or verbosity",
 	       "unknown [cinit] key, with the keys it could be");
 }
 

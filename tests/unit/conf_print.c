@@ -168,7 +168,8 @@ static void test_form(void)
 	   "a small config");
 	text = print(&c);
 	is_str(text,
-	       "[cinit]\nshutdown_timeout = 30s\ngrace = 5s\nlog_format = plain\nverbosity = 1\n\n"
+	       "[cinit]\nshutdown_timeout = 30s\ngrace = 5s\ncontrol_socket_mode = 0700\n"
+	       "tail_buffer = 64k\nlog_format = plain\nverbosity = 1\n\n"
 	       "# from x.ini:1 [service:x]\n[service:x]\ncommand = nginx -g 'daemon off;'\n"
 	       "environment = A=1, B=\"two words\"\ntype = simple\nrestart = no\nexit_codes = 0\n"
 	       "start_secs = 1s\nstart_retries = 3\nbackoff_min = 100ms\nbackoff_max = 1m\n"

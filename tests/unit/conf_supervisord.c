@@ -24,12 +24,12 @@ static void test_nginx_php_fpm(void)
 	is_str(said,
 	       SV "nginx-php-fpm.conf:3: [supervisord] ignored: cinit is PID 1 itself; logfile, "
 		  "pidfile and daemon settings do not apply\n" SV
-		  "nginx-php-fpm.conf:10: [unix_http_server] ignored: cinit has no XML-RPC server; "
-		  "[cinit] control_socket is its control interface\n" SV
+		  "nginx-php-fpm.conf:10: [unix_http_server] served as cinit's control socket: "
+		  "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
 		  "nginx-php-fpm.conf:14: [rpcinterface:supervisor] ignored: cinit has no XML-RPC "
 		  "interface to extend\n" SV
-		  "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl does not talk to "
-		  "cinit",
+		  "nginx-php-fpm.conf:17: [supervisorctl] ignored: supervisorctl as a link to cinit "
+		  "finds the socket by [unix_http_server]",
 	       "one notice per section that does not apply");
 	fpm = find(&c, "php-fpm");
 	nginx = find(&c, "nginx");
@@ -139,14 +139,14 @@ static void test_confd(void)
 	is_int(load_file(SV "confd/supervisord.conf", &c), 0, "a conf.d layout loads");
 	is_str(said,
 	       SV
-	       "confd/supervisord.conf:2: [unix_http_server] ignored: cinit has no XML-RPC "
-	       "server; [cinit] control_socket is its control interface\n" SV
+	       "confd/supervisord.conf:2: [unix_http_server] served as cinit's control socket: "
+	       "`cinit ctl`, or supervisorctl as a link to cinit, speaks to it (not XML-RPC)\n" SV
 	       "confd/supervisord.conf:6: [supervisord] ignored: cinit is PID 1 itself; logfile, "
 	       "pidfile and daemon settings do not apply\n" SV
 	       "confd/supervisord.conf:11: [rpcinterface:supervisor] ignored: cinit has no "
 	       "XML-RPC interface to extend\n" SV
-	       "confd/supervisord.conf:14: [supervisorctl] ignored: supervisorctl does not talk to "
-	       "cinit\n" SV "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
+	       "confd/supervisord.conf:14: [supervisorctl] ignored: supervisorctl as a link to "
+	       "cinit finds the socket by [unix_http_server]\n" SV "confd/conf.d/app.conf:11: [program:app] stdout_events_enabled: "
 	       "warning: not supported, ignored: cinit has no event listeners\n" SV
 	       "confd/conf.d/app.conf:12: [program:app] stderr_events_enabled: warning: not "
 	       "supported, ignored: cinit has no event listeners\n" SV
@@ -348,6 +348,35 @@ static void test_supervisord_keys(void)
 	conf_free(&c);
 }
 
+/* supervisor's issue 1170: %(ENV_X)s sees environment= of [supervisord]
+ * and of the program, over cinit's own, wherever [supervisord] stands. */
+static void test_env_layers(void)
+{
+	struct cinit_conf c;
+
+	setenv("CINIT_SV_FOO", "from cinit's environment", 1);
+	is_int(load("[program:a]\ncommand=echo '%(ENV_CINIT_SV_FOO)s'\n"
+		    "[program:b]\ncommand=echo '%(ENV_CINIT_SV_FOO)s'\n"
+		    "environment=CINIT_SV_FOO=\"from b\"\n"
+		    "[program:c]\ncommand=echo %(ENV_CINIT_SV_BAR)s\n"
+		    "environment=CINIT_SV_BAR=\"%(ENV_CINIT_SV_FOO)s and more\"\n"
+		    "[supervisord]\nenvironment=CINIT_SV_FOO=\"from [supervisord]\"\n",
+		    &c),
+	       0, "a program may name a variable that only environment= sets");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[0].argv, (const char *[]){"echo", "from [supervisord]", NULL}),
+	   "[supervisord]'s value wins over cinit's environment, even below the program");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[1].argv, (const char *[]){"echo", "from b", NULL}),
+	   "the program's own value wins over [supervisord]'s");
+	ok(c.n_services == 3 &&
+	       argv_is(c.services[2].argv,
+		       (const char *[]){"echo", "from", "[supervisord]", "and", "more", NULL}),
+	   "environment= itself expands with [supervisord]'s variables");
+	conf_free(&c);
+	unsetenv("CINIT_SV_FOO");
+}
+
 static void test_errors(void)
 {
 	struct cinit_conf c;
@@ -463,7 +492,7 @@ static void test_bounds(void)
 
 int main(void)
 {
-	tap_plan(88);
+	tap_plan(92);
 	test_nginx_php_fpm();
 	test_webapp();
 	test_numprocs();
@@ -472,6 +501,7 @@ int main(void)
 	test_rotation();
 	test_warnings();
 	test_supervisord_keys();
+	test_env_layers();
 	test_errors();
 	test_bounds();
 	return tap_done();

@@ -382,7 +382,8 @@ static void test_expand(void)
 	expand_is("no percent at all", "no percent at all", false);
 	expand_is("%(ENV_CINIT_UNSET)s",
 		  "t.ini:3: [service:x] k: expected %(ENV_CINIT_UNSET)s to name a variable of "
-		  "cinit's environment, but CINIT_UNSET is not set",
+		  "the program's or [supervisord]'s environment= or of cinit's environment, but "
+		  "CINIT_UNSET is set in none",
 		  false);
 	expand_is("%(bogus)s",
 		  "t.ini:3: [service:x] k: expected one of %(program_name)s, %(process_num)d, "

@@ -72,26 +72,60 @@ static void make_fake_v2_tree(const char *controllers)
 
 static void test_v2_writes(void)
 {
-	struct cgroup_limits lim = {
-	    .memory_bytes = 64 << 20, .cpu_quota_us = 50000, .cpu_period_us = 100000, .pids = 100};
+	struct cgroup_limits lim = {.memory_bytes = 64 << 20,
+				    .memory_swap = 64 << 20,
+				    .cpu_quota_us = 50000,
+				    .cpu_period_us = 100000,
+				    .pids = 100};
 	struct cgroup_layout l;
 	struct spawn_error e;
 	struct cgroup cg;
 
 	make_fake_v2_tree("cpuset cpu io memory hugetlb pids rdma misc\n");
 	cgroup_layout_v2(&l, root);
-	is_int(cgroup_create(&l, "web", &lim, &cg, &e), 0, "v2: the cgroup is created");
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), 0, "v2: the cgroup is created");
 	is_str(content("cgroup.subtree_control"), "+memory +pids +cpu",
 	       "v2: the root hands the controllers down");
 	is_str(content("cspawn/cgroup.subtree_control"), "+memory +pids +cpu",
 	       "v2: and so does cspawn/");
 	is_str(content("cspawn/web/memory.max"), "67108864", "v2: memory.max");
-	is_str(content("cspawn/web/memory.swap.max"), "0", "v2: memory.swap.max 0 (no swap)");
+	is_str(content("cspawn/web/memory.swap.max"), "0",
+	       "v2: memory.swap.max 0 (swap as large as the limit: memory and swap together)");
 	is_str(content("cspawn/web/pids.max"), "100", "v2: pids.max");
 	is_str(content("cspawn/web/cpu.max"), "50000 100000", "v2: cpu.max");
 	is_int(cgroup_attach(&cg, 4242, &e), 0, "v2: attach");
 	is_str(content("cspawn/web/cgroup.procs"), "4242", "v2: the pid goes into cgroup.procs");
 	ok(cgroup_oom_killed(&cg), "v2: oom_kill in memory.events is an OOM kill");
+}
+
+/* linux.cgroupsPath: absolute from the tree's root, the controllers
+ * enabled all the way down to it. */
+static void test_v2_cgroups_path(void)
+{
+	struct cgroup_limits lim = {.pids = 7};
+	struct cgroup_layout l;
+	struct spawn_error e;
+	struct cgroup cg;
+	char want[PATH_MAX + 32];
+
+	char cmd[PATH_MAX + 32];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/machine/ctr-1", root);
+	if (system(cmd) != 0)
+		exit(1);
+	cgroup_layout_v2(&l, root);
+	touch("machine/cgroup.subtree_control", "");
+	touch("machine/ctr-1/pids.max", "max");
+	is_int(cgroup_create(&l, "web", "/machine/ctr-1", &lim, &cg, &e), 0,
+	       "v2: a cgroupsPath is created under the root");
+	snprintf(want, sizeof(want), "%s/machine/ctr-1", root);
+	is_str(cg.dir[0], want, "... at that path");
+	is_str(content("machine/cgroup.subtree_control"), "+pids",
+	       "... controllers enabled above it");
+	is_str(content("machine/ctr-1/pids.max"), "7", "... limits written there");
+	ok(!cg.own_parent, "... and its parents are not cspawn's to remove");
+	is_int(cgroup_create(&l, "web", "../../etc", &lim, &cg, &e), -1,
+	       "a cgroupsPath with .. is refused");
 }
 
 static void test_v2_missing_controller(void)
@@ -107,7 +141,7 @@ static void test_v2_missing_controller(void)
 		exit(1);
 	make_fake_v2_tree("hugetlb\n");
 	cgroup_layout_v2(&l, root);
-	is_int(cgroup_create(&l, "web", &lim, &cg, &e), -1,
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), -1,
 	       "v2 without the memory controller: refused");
 	ok(strstr(e.msg, "controller 'memory' is not available") && strstr(e.msg, "hugetlb"),
 	   "... saying what is missing and what there is (%s)", e.msg);
@@ -152,7 +186,8 @@ static void test_v1_missing_devices(void)
 	struct cgroup cg;
 
 	cgroup_layout_v1_parse(&l, mountinfo, "4:memory:/\n");
-	is_int(cgroup_create(&l, "web", &lim, &cg, &e), -1, "v1 without a devices tree: refused");
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), -1,
+	       "v1 without a devices tree: refused");
 	ok(strstr(e.msg, "'devices' controller") != NULL, "... naming the controller (%s)", e.msg);
 }
 
@@ -164,7 +199,8 @@ static void test_v1_missing_controller(void)
 	struct cgroup cg;
 
 	cgroup_layout_v1_parse(&l, "", "");
-	is_int(cgroup_create(&l, "web", &lim, &cg, &e), -1, "v1 without a pids tree: refused");
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), -1,
+	       "v1 without a pids tree: refused");
 	ok(strstr(e.msg, "'pids' controller") != NULL, "... naming the controller (%s)", e.msg);
 }
 
@@ -241,7 +277,13 @@ static void test_device_filter(void)
 		perror("setup");
 		exit(1);
 	}
-	is_int(devfilter_attach(dir, &e), 0, "device filter attached to a cgroup2 directory");
+	{
+		size_t n;
+		const struct devfilter_rule *rules = devfilter_default_rules(&n);
+
+		is_int(devfilter_attach(dir, rules, n, &e), 0,
+		       "device filter attached to a cgroup2 directory");
+	}
 	pid = fork();
 	if (pid == 0)
 		_exit(child_in_filtered_cgroup(dir, node));
@@ -255,8 +297,9 @@ static void test_device_filter(void)
 
 int main(void)
 {
-	tap_plan(23);
+	tap_plan(29);
 	test_v2_writes();
+	test_v2_cgroups_path();
 	test_v2_missing_controller();
 	test_v1_layout();
 	test_v1_missing_controller();

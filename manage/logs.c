@@ -1,0 +1,359 @@
+#include "manage/logs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int log_open(struct log_writer *w, const char *path, uint64_t max_size, unsigned max_file,
+	     struct spawn_error *e)
+{
+	struct stat st;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	w->max_size = max_size;
+	w->max_file = max_file ? max_file : 1;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		return spawn_fail_errno(e, "opening the log %s", path);
+	if (fstat(w->fd, &st) == 0)
+		w->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The length of a valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* JSON's escapes; a byte that is not UTF-8 becomes U+FFFD, as docker does. */
+static size_t escape(char *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			i++;
+		} else if (c == '\n') {
+			o += (size_t)sprintf(out + o, "\\n");
+			i++;
+		} else if (c < 0x20) {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			out[o++] = (char)c;
+			i++;
+		} else {
+			size_t len = utf8_len(p + i, n - i);
+
+			if (len) {
+				memcpy(out + o, p + i, len);
+				o += len;
+				i += len;
+			} else {
+				o += (size_t)sprintf(out + o, "\\ufffd");
+				i++;
+			}
+		}
+	}
+	return o;
+}
+
+static void format_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+/* log -> log.1 -> ... -> log.(max_file-1), the oldest dropped. */
+static void rotate(struct log_writer *w)
+{
+	char from[4200], to[4200];
+
+	if (w->max_file <= 1) {
+		if (ftruncate(w->fd, 0) == 0)
+			w->size = 0;
+		return;
+	}
+	for (unsigned i = w->max_file - 1; i > 0; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", w->path);
+		else
+			snprintf(from, sizeof(from), "%s.%u", w->path, i - 1);
+		snprintf(to, sizeof(to), "%s.%u", w->path, i);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			w->dropped++;
+	}
+	close(w->fd);
+	w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	w->size = 0;
+}
+
+static void write_line(struct log_writer *w, int stream, const char *data, size_t len)
+{
+	char *line = malloc(len * 6 + 128);
+	char when[96];
+	size_t n;
+
+	if (!line || w->fd < 0) {
+		free(line);
+		w->dropped++;
+		return;
+	}
+	format_time(when, sizeof(when));
+	n = (size_t)sprintf(line, "{\"log\":\"");
+	n += escape(line + n, data, len);
+	n += (size_t)sprintf(line + n, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
+			     stream == 2 ? "stderr" : "stdout", when);
+	if (w->max_size && w->size + n > w->max_size && w->size > 0)
+		rotate(w);
+	if (w->fd < 0 || write(w->fd, line, n) != (ssize_t)n)
+		w->dropped++; /* ENOSPC: counted, and the monitor goes on */
+	else
+		w->size += n;
+	free(line);
+}
+
+void log_feed(struct log_writer *w, int stream, const char *data, size_t len)
+{
+	int s = stream == 2 ? 1 : 0;
+
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl ? (size_t)(nl - data) + 1 : len;
+		size_t room = LOGS_LINE_MAX - w->npending[s];
+
+		if (take > room)
+			take = room;
+		memcpy(w->pending[s] + w->npending[s], data, take);
+		w->npending[s] += take;
+		data += take;
+		len -= take;
+		if (w->pending[s][w->npending[s] - 1] == '\n' || w->npending[s] == LOGS_LINE_MAX) {
+			write_line(w, stream, w->pending[s], w->npending[s]);
+			w->npending[s] = 0;
+		}
+	}
+}
+
+void log_flush(struct log_writer *w)
+{
+	for (int s = 0; s < 2; s++) {
+		if (w->npending[s])
+			write_line(w, s + 1, w->pending[s], w->npending[s]);
+		w->npending[s] = 0;
+	}
+}
+
+void log_note(struct log_writer *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	write_line(w, 2, buf, (size_t)n);
+}
+
+void log_close(struct log_writer *w)
+{
+	log_flush(w);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int64_t parse_time(const char *s)
+{
+	struct tm tm = {0};
+	long nanos = 0;
+	char frac[16] = "";
+
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d%15[^Z]", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, frac) < 6)
+		return -1;
+	if (frac[0] == '.')
+		nanos = strtol(frac + 1, NULL, 10);
+	for (size_t i = strlen(frac); i > 0 && i < 10; i++)
+		nanos *= 10;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + nanos / 1000000;
+}
+
+int64_t log_parse_since(const char *s, int64_t now_ms)
+{
+	char *end;
+	double v = strtod(s, &end);
+	int64_t total = 0;
+
+	if (strchr(s, 'T'))
+		return parse_time(s);
+	if (end != s && *end == '\0')
+		return (int64_t)(v * 1000); /* a unix time */
+	/* durations back from now: 10m, 1h30m, 45s */
+	for (const char *p = s; *p;) {
+		double n = strtod(p, &end);
+		int64_t unit = *end == 'h' ? 3600000 : *end == 'm' ? 60000 : *end == 's' ? 1000 : 0;
+
+		if (end == p || unit == 0)
+			return -1;
+		total += (int64_t)(n * (double)unit);
+		p = end + 1;
+	}
+	return now_ms - total;
+}
+
+struct line {
+	const char *log, *stream, *time;
+	int64_t when;
+};
+
+static bool parse_line(json_t **j, const char *text, struct line *l)
+{
+	*j = json_loads(text, 0, NULL);
+	if (!*j)
+		return false;
+	l->log = json_string_value(json_object_get(*j, "log"));
+	l->stream = json_string_value(json_object_get(*j, "stream"));
+	l->time = json_string_value(json_object_get(*j, "time"));
+	l->when = parse_time(l->time);
+	return l->log != NULL;
+}
+
+static void print_line(const struct line *l, bool timestamps)
+{
+	FILE *out = l->stream && strcmp(l->stream, "stderr") == 0 ? stderr : stdout;
+
+	if (timestamps && l->time)
+		fprintf(out, "%s ", l->time);
+	fputs(l->log, out);
+	fflush(out);
+}
+
+/* Calls each on the lines of one file from offset; returns the offset
+ * after the last whole line. */
+static int64_t each_line(const char *path, int64_t offset,
+			 void (*each)(const struct line *, void *), void *ctx)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return offset;
+	if (fseeko(f, offset, SEEK_SET) < 0) {
+		fclose(f);
+		return offset;
+	}
+	while ((n = getline(&buf, &cap, f)) > 0 && buf[n - 1] == '\n') {
+		json_t *j;
+		struct line l;
+
+		offset += n;
+		if (parse_line(&j, buf, &l))
+			each(&l, ctx);
+		json_decref(j);
+	}
+	free(buf);
+	fclose(f);
+	return offset;
+}
+
+struct printing {
+	long skip; /* lines still to pass over (for tail) */
+	long count;
+	int64_t since;
+	bool timestamps;
+};
+
+static void count_one(const struct line *l, void *ctx)
+{
+	struct printing *p = ctx;
+
+	if (l->when >= p->since)
+		p->count++;
+}
+
+static void print_one(const struct line *l, void *ctx)
+{
+	struct printing *p = ctx;
+
+	if (l->when < p->since)
+		return;
+	if (p->skip > 0) {
+		p->skip--;
+		return;
+	}
+	print_line(l, p->timestamps);
+}
+
+int64_t log_print(const char *path, unsigned max_file, long tail, int64_t since_ms, bool timestamps,
+		  struct spawn_error *e)
+{
+	struct printing p = {.since = since_ms, .timestamps = timestamps};
+	char name[4200];
+	int64_t end = 0;
+
+	(void)e;
+	if (tail >= 0) {
+		for (unsigned i = max_file; i-- > 0;) {
+			if (i)
+				snprintf(name, sizeof(name), "%s.%u", path, i);
+			each_line(i ? name : path, 0, count_one, &p);
+		}
+		p.skip = p.count > tail ? p.count - tail : 0;
+	}
+	for (unsigned i = max_file; i-- > 0;) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%u", path, i);
+		end = each_line(i ? name : path, 0, print_one, &p);
+	}
+	return end;
+}
+
+int64_t log_print_from(const char *path, int64_t offset, bool timestamps)
+{
+	struct printing p = {.timestamps = timestamps};
+	struct stat st;
+
+	/* rotated under us: the new file starts over */
+	if (stat(path, &st) == 0 && st.st_size < offset)
+		offset = 0;
+	return each_line(path, offset, print_one, &p);
+}

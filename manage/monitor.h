@@ -1,0 +1,46 @@
+/* The monitor of a detached container (the role of containerd-shim and
+ * conmon, with no daemon behind it): one small process per container that
+ * starts it, holds its PID 1 as its child, writes its output to the log,
+ * keeps state.json true, applies the restart policy with the backoff of
+ * spawn/restart.h, and answers the commands on a control socket in the
+ * container's runtime directory. Killing it does not kill the container:
+ * `ps` then says so, and `stop` and `rm` reach the container directly. */
+#ifndef CSPAWN_MONITOR_MANAGE_H
+#define CSPAWN_MONITOR_MANAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "manage/store.h"
+#include "oci/oci.h"
+#include "spawn/options.h"
+
+struct monitor_cfg {
+	struct ctr *c;
+	const struct oci_config *spec;
+	const char *trampoline; /* the host's static cinit */
+	enum spawn_restart restart;
+	int max_restarts;
+	uint64_t log_max_size;
+	unsigned log_max_file;
+	int stop_signal;
+	bool init; /* cinit is PID 1: the forwarded signals start held */
+	bool first_start_reports;
+	int ready_fd; /* written once the first start succeeded or failed; -1 */
+};
+
+/* What the first start says on ready_fd: "0 PID\n", or "STATUS MESSAGE\n"
+ * (125, 126, 127). */
+#define MONITOR_READY_MAX 640
+
+/* In a process of its own (setsid, stdio on /dev/null): runs the
+ * container until it has ended for good, and exits. */
+_Noreturn void monitor_main(const struct monitor_cfg *m);
+
+/* The control socket's commands, one line each way: "stop SECONDS" and
+ * "wait" answer "exited CODE" once the container has ended for good;
+ * "kill SIGNAL" answers "ok" or "error ...". Returns the reply, or -1 when
+ * no monitor answers (errno ECONNREFUSED or ENOENT). */
+int monitor_ask(const struct ctr *c, const char *request, char *reply, size_t len, int timeout_ms);
+
+#endif

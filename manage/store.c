@@ -1,0 +1,481 @@
+#include "manage/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const status_names[] = {"created", "running", "restarting", "exited", "dead"};
+
+const char *ctr_status_name(enum ctr_status s)
+{
+	return status_names[s];
+}
+
+int64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mkdir -p, then the mode set explicitly (a umask of 077 would decide it). */
+static int make_dir(const char *path, mode_t mode, struct spawn_error *e)
+{
+	if (mkdir_p(path, mode) < 0)
+		return spawn_fail_errno(e, "creating %s", path);
+	if (chmod(path, mode) < 0)
+		return spawn_fail_errno(e, "chmod %s", path);
+	return 0;
+}
+
+int store_open(struct store *s, const struct cspawn_roots *r, struct spawn_error *e)
+{
+	s->lockfd = -1;
+	if (format_path(s->containers, sizeof(s->containers), "%s/containers", r->lib) < 0 ||
+	    format_path(s->running, sizeof(s->running), "%s/containers", r->run) < 0 ||
+	    format_path(s->volumes, sizeof(s->volumes), "%s/volumes", r->lib) < 0)
+		return spawn_fail_errno(e, "the store's paths under %s", r->lib);
+	/* 0711: with --userns the container's root (an unprivileged host uid)
+	 * passes through to its writable layer; nothing here is listable */
+	if (make_dir(s->containers, 0711, e) < 0 || make_dir(s->running, 0711, e) < 0)
+		return -1;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	store_unlock(s);
+}
+
+int store_lock(struct store *s, struct spawn_error *e)
+{
+	char path[PATH_MAX + 8];
+
+	if (s->lockfd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/.lock", s->containers);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lockfd < 0)
+		return spawn_fail_errno(e, "opening %s", path);
+	while (flock(s->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			spawn_fail_errno(e, "locking %s", path);
+			close(s->lockfd);
+			s->lockfd = -1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void store_unlock(struct store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+int store_write_file(const char *dir, const char *leaf, const char *text, struct spawn_error *e)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	size_t len = strlen(text), off = 0;
+	int fd;
+
+	if (format_path(path, sizeof(path), "%s/%s", dir, leaf) < 0 ||
+	    format_path(tmp, sizeof(tmp), "%s/.%s.new", dir, leaf) < 0)
+		return spawn_fail_errno(e, "%s/%s", dir, leaf);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", tmp);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			spawn_fail_errno(e, "writing %s", tmp);
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	/* on disk before it takes the name: a crash leaves the old file or
+	 * the new one, never half of one */
+	if (fsync(fd) < 0) {
+		spawn_fail_errno(e, "fsync %s", tmp);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		spawn_fail_errno(e, "writing %s", tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		spawn_fail_errno(e, "renaming %s to %s", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+char *store_read_file(const char *dir, const char *leaf, struct spawn_error *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (format_path(path, sizeof(path), "%s/%s", dir, leaf) < 0) {
+		spawn_fail_errno(e, "%s/%s", dir, leaf);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
+		spawn_fail_errno(e, "reading %s", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n < 0) {
+		spawn_fail_errno(e, "reading %s", path);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+uint64_t store_pid_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* the command may hold spaces and parentheses: fields follow the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			 "%*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}
+
+bool store_pid_is(pid_t pid, uint64_t start)
+{
+	return pid > 0 && start && store_pid_start(pid) == start;
+}
+
+static bool is_id(const char *s)
+{
+	if (strlen(s) != STORE_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return false;
+	return true;
+}
+
+static void state_from_json(json_t *j, struct ctr_state *st)
+{
+	const char *status = json_string_value(json_object_get(j, "status")), *err;
+
+	memset(st, 0, sizeof(*st));
+	st->exit_code = -1;
+	for (int i = 0; status && i <= CTR_DEAD; i++)
+		if (strcmp(status, status_names[i]) == 0)
+			st->status = (enum ctr_status)i;
+	st->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	st->pid_start = (uint64_t)json_integer_value(json_object_get(j, "pid_start"));
+	st->monitor = (pid_t)json_integer_value(json_object_get(j, "monitor"));
+	st->started = json_integer_value(json_object_get(j, "started"));
+	st->finished = json_integer_value(json_object_get(j, "finished"));
+	if (json_object_get(j, "exit_code"))
+		st->exit_code = (int)json_integer_value(json_object_get(j, "exit_code"));
+	st->restarts = (int)json_integer_value(json_object_get(j, "restarts"));
+	st->oom = json_is_true(json_object_get(j, "oom"));
+	st->stopped_by_user = json_is_true(json_object_get(j, "stopped_by_user"));
+	err = json_string_value(json_object_get(j, "error"));
+	snprintf(st->error, sizeof(st->error), "%s", err ? err : "");
+}
+
+static json_t *state_to_json(const struct ctr_state *st)
+{
+	return json_pack("{s:s, s:i, s:I, s:i, s:I, s:I, s:i, s:i, s:b, s:b, s:s}", "status",
+			 status_names[st->status], "pid", (int)st->pid, "pid_start",
+			 (json_int_t)st->pid_start, "monitor", (int)st->monitor, "started",
+			 (json_int_t)st->started, "finished", (json_int_t)st->finished, "exit_code",
+			 st->exit_code, "restarts", st->restarts, "oom", st->oom, "stopped_by_user",
+			 st->stopped_by_user, "error", st->error);
+}
+
+int store_save_state(const struct ctr *c, struct spawn_error *e)
+{
+	json_t *j = state_to_json(&c->state);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(j);
+	if (!text)
+		return spawn_fail(e, "writing the state of %s: out of memory", c->name);
+	rc = store_write_file(c->dir, "state.json", text, e);
+	free(text);
+	return rc;
+}
+
+/* A monitor lives while it holds its lock. */
+static bool monitor_alive(const struct ctr *c)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+	bool held;
+
+	snprintf(path, sizeof(path), "%s/lock", c->run_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+void store_refresh(struct ctr *c)
+{
+	struct ctr_state *st = &c->state;
+	bool live = st->status == CTR_RUNNING || st->status == CTR_RESTARTING;
+
+	st->monitor_gone = false;
+	if (!live || monitor_alive(c))
+		return;
+	/* the monitor was killed, or the host restarted */
+	st->monitor = 0;
+	if (st->status == CTR_RUNNING && store_pid_is(st->pid, st->pid_start)) {
+		st->monitor_gone = true;
+		return;
+	}
+	st->status = CTR_DEAD;
+	st->pid = 0;
+}
+
+static int load(struct store *s, const char *id, struct ctr *c, struct spawn_error *e)
+{
+	json_error_t je;
+	char path[PATH_MAX + 32];
+	json_t *state;
+	const char *name;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	if (format_path(c->dir, sizeof(c->dir), "%s/%s", s->containers, id) < 0 ||
+	    format_path(c->run_dir, sizeof(c->run_dir), "%s/%s", s->running, id) < 0)
+		return spawn_fail_errno(e, "the paths of %s", id);
+	snprintf(path, sizeof(path), "%s/container.json", c->dir);
+	c->json = json_load_file(path, 0, &je);
+	name = c->json ? json_string_value(json_object_get(c->json, "name")) : NULL;
+	if (!name || strlen(name) > SPAWN_MAX_NAME) {
+		json_decref(c->json);
+		c->json = NULL;
+		return spawn_fail(e, "%s: %s", path, name ? "a name too long" : je.text);
+	}
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->created = json_integer_value(json_object_get(c->json, "created"));
+	snprintf(path, sizeof(path), "%s/state.json", c->dir);
+	state = json_load_file(path, 0, &je);
+	/* a missing or broken state: created, never seen to run */
+	state_from_json(state ? state : json_object(), &c->state);
+	json_decref(state);
+	store_refresh(c);
+	return 0;
+}
+
+void ctr_free(struct ctr *c)
+{
+	json_decref(c->json);
+	c->json = NULL;
+}
+
+static int by_created(const void *a, const void *b)
+{
+	const struct ctr *x = a, *y = b;
+
+	return (x->created > y->created) - (x->created < y->created);
+}
+
+/* Every container, read; those that cannot be read go to bad. */
+static int load_all(struct store *s, struct ctr **out, size_t *n,
+		    void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e)
+{
+	DIR *d = opendir(s->containers);
+	struct dirent *ent;
+	struct ctr *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!d)
+		return spawn_fail_errno(e, "reading %s", s->containers);
+	while ((ent = readdir(d))) {
+		struct spawn_error le;
+
+		if (!is_id(ent->d_name))
+			continue;
+		if (*n == cap) {
+			struct ctr *grown = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!grown) {
+				closedir(d);
+				free(v);
+				return spawn_fail_errno(e, "listing containers");
+			}
+			v = grown;
+		}
+		if (load(s, ent->d_name, &v[*n], &le) == 0)
+			(*n)++;
+		else if (bad)
+			bad(le.msg, ctx);
+	}
+	closedir(d);
+	qsort(v, *n, sizeof(*v), by_created);
+	*out = v;
+	return 0;
+}
+
+static void free_all(struct ctr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_free(&v[i]);
+	free(v);
+}
+
+int store_list(struct store *s, void (*visit)(struct ctr *c, void *ctx),
+	       void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e)
+{
+	struct ctr *v;
+	size_t n;
+
+	if (load_all(s, &v, &n, bad, ctx, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		visit(&v[i], ctx);
+	free_all(v, n);
+	return 0;
+}
+
+int store_find(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e)
+{
+	struct ctr *v;
+	size_t n, match = 0, hits = 0;
+
+	if (load_all(s, &v, &n, NULL, NULL, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, ref) == 0 || strcmp(v[i].id, ref) == 0) {
+			match = i;
+			hits = 1;
+			goto found;
+		}
+	for (size_t i = 0; i < n && *ref; i++)
+		if (strncmp(v[i].id, ref, strlen(ref)) == 0) {
+			match = i;
+			hits++;
+		}
+found:
+	if (hits == 1) {
+		*out = v[match];
+		v[match].json = NULL;
+	}
+	free_all(v, n);
+	if (hits == 0)
+		return spawn_fail(e, "no such container: %s", ref);
+	if (hits > 1)
+		return spawn_fail(e, "%s matches more than one container: give more of the id",
+				  ref);
+	return 0;
+}
+
+static void make_id(char *id)
+{
+	unsigned char raw[STORE_ID_LEN / 2];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		for (size_t i = 0; i < sizeof(raw); i++)
+			raw[i] = (unsigned char)(rand() ^ (int)store_now_ms() ^ (int)i);
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+}
+
+int store_create(struct store *s, const char *name, json_t *record, struct ctr *out,
+		 struct spawn_error *e)
+{
+	struct ctr *v;
+	size_t n;
+	char *text;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	make_id(out->id);
+	if (!name || !*name)
+		name = out->id + STORE_ID_LEN - STORE_SHORT_ID;
+	if (load_all(s, &v, &n, NULL, NULL, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			spawn_fail(e, "the name '%s' is already in use by container %.12s", name,
+				   v[i].id);
+			free_all(v, n);
+			return -1;
+		}
+	free_all(v, n);
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->created = store_now_ms();
+	if (format_path(out->dir, sizeof(out->dir), "%s/%s", s->containers, out->id) < 0 ||
+	    format_path(out->run_dir, sizeof(out->run_dir), "%s/%s", s->running, out->id) < 0)
+		return spawn_fail_errno(e, "the paths of %s", out->id);
+	if (json_object_set_new(record, "id", json_string(out->id)) < 0 ||
+	    json_object_set_new(record, "name", json_string(out->name)) < 0 ||
+	    json_object_set_new(record, "created", json_integer(out->created)) < 0)
+		return spawn_fail(e, "the record of %s: out of memory", name);
+	if (make_dir(out->dir, 0711, e) < 0)
+		return -1;
+	text = json_dumps(record, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = text ? store_write_file(out->dir, "container.json", text, e)
+		  : spawn_fail(e, "the record of %s: out of memory", name);
+	free(text);
+	if (rc < 0) {
+		remove_tree(out->dir);
+		return -1;
+	}
+	out->json = json_incref(record);
+	out->state.status = CTR_CREATED;
+	out->state.exit_code = -1;
+	return store_save_state(out, e);
+}
+
+int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e)
+{
+	(void)s;
+	if (remove_tree(c->run_dir) < 0)
+		return spawn_fail_errno(e, "removing %s", c->run_dir);
+	if (remove_tree(c->dir) < 0)
+		return spawn_fail_errno(e, "removing %s", c->dir);
+	return 0;
+}
