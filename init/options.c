@@ -6,6 +6,8 @@
 
 #include "conf/units.h"
 
+extern char **environ;
+
 void options_usage(FILE *f)
 {
 	fputs("usage: cinit [options] [--] COMMAND [ARG...]\n"
@@ -40,12 +42,11 @@ void options_usage(FILE *f)
 	      f);
 }
 
-static bool env_flag(const char *name)
+static bool is_true(const char *v)
 {
-	const char *v = getenv(name);
 	bool b = false;
 
-	return v && conf_parse_bool(v, &b) == 0 && b;
+	return conf_parse_bool(v, &b) == 0 && b;
 }
 
 static int add_expect(struct cinit_options *o, const char *v, FILE *err)
@@ -88,30 +89,74 @@ static int set_verbosity(struct cinit_options *o, const char *v, FILE *err)
 	return 0;
 }
 
+static int set_expect_list(struct cinit_options *o, const char *v, FILE *err)
+{
+	char *copy = strdup(v), *save = NULL;
+	int r = copy ? 0 : -1;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
+	     t = strtok_r(NULL, ",", &save))
+		r = add_expect(o, t, err);
+	free(copy);
+	return r;
+}
+
+/* The variables cinit reads, in the order they are applied. */
+enum {
+	ENV_CONFIG,
+	ENV_GROUP,
+	ENV_TINI_GROUP,
+	ENV_WARN_ORPHANS,
+	ENV_CONTROL_SOCKET,
+	ENV_VERBOSITY,
+	ENV_GRACE,
+	ENV_PDEATHSIG,
+	ENV_EXPECT,
+	N_ENV
+};
+static const char *const env_names[N_ENV] = {
+    "CINIT_CONFIG",	  "CINIT_GROUP",	  "TINI_KILL_PROCESS_GROUP",
+    "CINIT_WARN_ORPHANS", "CINIT_CONTROL_SOCKET", "CINIT_VERBOSITY",
+    "CINIT_GRACE",	  "CINIT_PDEATHSIG",	  "CINIT_EXPECT",
+};
+
+/* The values of env_names from one pass over the environment: a getenv()
+ * for each would scan all of it every time, which at start-up was a quarter
+ * of cinit's instructions. The first of two same-named variables counts, as
+ * with getenv(). */
+static void find_variables(const char *values[N_ENV])
+{
+	for (char **e = environ; *e; e++) {
+		const char *eq;
+		size_t n;
+		if (strncmp(*e, "CINIT_", 6) != 0 && strncmp(*e, "TINI_", 5) != 0)
+			continue;
+		eq = strchr(*e, '=');
+		n = eq ? (size_t)(eq - *e) : 0;
+		for (int i = 0; eq && i < N_ENV; i++)
+			if (!values[i] && strncmp(*e, env_names[i], n) == 0 && !env_names[i][n])
+				values[i] = eq + 1;
+	}
+}
+
 static int read_environment(struct cinit_options *o, FILE *err)
 {
-	const char *v;
+	const char *v[N_ENV] = {0};
 
-	o->config = getenv("CINIT_CONFIG");
-	o->group = env_flag("CINIT_GROUP") || env_flag("TINI_KILL_PROCESS_GROUP");
-	o->warn_orphans = env_flag("CINIT_WARN_ORPHANS");
-	o->control_socket = getenv("CINIT_CONTROL_SOCKET");
-	if ((v = getenv("CINIT_VERBOSITY")) && set_verbosity(o, v, err) < 0)
+	find_variables(v);
+	o->config = v[ENV_CONFIG];
+	o->group = (v[ENV_GROUP] && is_true(v[ENV_GROUP])) ||
+		   (v[ENV_TINI_GROUP] && is_true(v[ENV_TINI_GROUP]));
+	o->warn_orphans = v[ENV_WARN_ORPHANS] && is_true(v[ENV_WARN_ORPHANS]);
+	o->control_socket = v[ENV_CONTROL_SOCKET];
+	if (v[ENV_VERBOSITY] && set_verbosity(o, v[ENV_VERBOSITY], err) < 0)
 		return -1;
-	if ((v = getenv("CINIT_GRACE")) && set_grace(o, v, err) < 0)
+	if (v[ENV_GRACE] && set_grace(o, v[ENV_GRACE], err) < 0)
 		return -1;
-	if ((v = getenv("CINIT_PDEATHSIG")) && set_pdeathsig(o, v, err) < 0)
+	if (v[ENV_PDEATHSIG] && set_pdeathsig(o, v[ENV_PDEATHSIG], err) < 0)
 		return -1;
-	if ((v = getenv("CINIT_EXPECT"))) {
-		char *copy = strdup(v), *save = NULL;
-		int r = copy ? 0 : -1;
-		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
-		     t = strtok_r(NULL, ",", &save))
-			r = add_expect(o, t, err);
-		free(copy);
-		if (r < 0)
-			return -1;
-	}
+	if (v[ENV_EXPECT] && set_expect_list(o, v[ENV_EXPECT], err) < 0)
+		return -1;
 	return 0;
 }
 

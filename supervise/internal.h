@@ -127,6 +127,8 @@ struct log_sink *log_sink_for_file(struct ev_loop *loop, const struct log_conf *
 				   const char *svc_name);
 void log_sink_free(struct log_sink *s);
 void log_sink_write_message(struct log_sink *s, const char *msg, size_t len);
+/* Output is held back until the reader takes more. */
+bool log_sink_waiting(const struct log_sink *s);
 int log_stream_open(struct service *svc, struct log_stream *ls, bool is_err);
 void log_stream_close(struct log_stream *ls);
 void log_stream_flush(struct log_stream *ls);

@@ -188,6 +188,11 @@ void log_sink_write_message(struct log_sink *s, const char *msg, size_t len)
 	sink_write_record(s, parts, lens, 1);
 }
 
+bool log_sink_waiting(const struct log_sink *s)
+{
+	return ev_is_active(&s->io);
+}
+
 struct log_sink *log_sink_for_fd(struct ev_loop *loop, int fd)
 {
 	struct stat st;

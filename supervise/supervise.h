@@ -30,6 +30,8 @@ struct supervisor_options {
 	 * tini, so `nohup cinit -- cmd` ignores HUP in cmd. */
 	uint64_t child_sigmask;
 	uint64_t child_sigign;
+	/* cinit is PID 1 of its pid namespace (main has asked getpid()). */
+	bool is_pid1;
 };
 
 /* Takes ownership of conf. */
@@ -38,8 +40,10 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 void supervisor_free(struct supervisor *sup);
 /* Starts every autostart service whose dependencies allow it. */
 void supervisor_start(struct supervisor *sup);
-/* A signal cinit received (other than SIGCHLD). */
-void supervisor_signal(struct supervisor *sup, int sig);
+/* A signal cinit received (other than SIGCHLD). True when it only went on
+ * to services: no stop, no reload, no timer started, no message left waiting
+ * for the reader of cinit's output, so nothing new for the loop to watch. */
+bool supervisor_signal(struct supervisor *sup, int sig);
 /* A child of cinit ended (a service, a probe, or a reaped orphan). */
 void supervisor_child_exited(struct supervisor *sup, pid_t pid, int status);
 /* True once shutdown is complete and cinit should exit. */

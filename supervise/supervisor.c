@@ -237,7 +237,7 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 		return NULL;
 	sup->loop = loop;
 	sup->opts = *opts;
-	sup->is_pid1 = getpid() == 1;
+	sup->is_pid1 = opts->is_pid1;
 	message_owner = sup;
 	ev_timer_init(&sup->sweep_timer, sweep_cb, 0., 0.);
 	sup->sweep_timer.data = sup;
@@ -704,23 +704,24 @@ int supervisor_load_config(struct supervisor *sup, struct cinit_conf *c,
 	return r;
 }
 
-void supervisor_signal(struct supervisor *sup, int sig)
+bool supervisor_signal(struct supervisor *sup, int sig)
 {
 	if (!sup->opts.forward_all && (sig == SIGTERM || sig == SIGINT)) {
 		begin_shutdown(sup, sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		return;
+		return false;
 	}
 	if (!sup->opts.forward_all && sig == SIGHUP && sup->opts.config_path) {
 		struct cinit_conf c;
 		cinit_log(1, "reloading %s", sup->opts.config_path);
 		if (supervisor_load_config(sup, &c, NULL, NULL) != 0) {
 			cinit_log(0, "reload failed, keeping the running configuration");
-			return;
+			return false;
 		}
 		supervisor_reload(sup, &c);
-		return;
+		return false;
 	}
 	forward_signal(sup, sig);
+	return !sup->stderr_sink || !log_sink_waiting(sup->stderr_sink);
 }
 
 void supervisor_child_exited(struct supervisor *sup, pid_t pid, int status)

@@ -175,42 +175,36 @@ static int exit_code(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static long status_field(pid_t pid, const char *key)
+/* A number from /proc/PID/FILE, on the line that starts with KEY and then a
+ * colon, maybe after blanks: "VmHWM:   708 kB" (status), "se.nr_migrations
+ *   :   3" (sched). -1 when there is none. */
+static long proc_number(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	size_t kl = strlen(key);
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (!(f = fopen(path, "re")))
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
-			v = strtol(line + kl + 1, NULL, 10);
+		if (strncmp(line, key, kl) == 0 && line[kl + strspn(line + kl, " ")] == ':') {
+			v = strtol(strchr(line, ':') + 1, NULL, 10);
 			break;
 		}
 	fclose(f);
 	return v;
 }
 
+static long status_field(pid_t pid, const char *key)
+{
+	return proc_number(pid, "status", key);
+}
+
 static long rollup_field(pid_t pid, const char *key)
 {
-	char path[64], line[256];
-	size_t kl = strlen(key);
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
-			v = strtol(line + kl + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return proc_number(pid, "smaps_rollup", key);
 }
 
 static long long cpu_ns(pid_t pid)
@@ -402,6 +396,38 @@ static void stop_all(void)
 	}
 }
 
+/* The first child of pid (the init's child in signals mode), or -1. */
+static pid_t first_child(pid_t pid)
+{
+	char path[96];
+	long c = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%ld", &c) != 1)
+			c = -1;
+		fclose(f);
+	}
+	return (pid_t)c;
+}
+
+/* Wakeups (voluntary context switches) and CPU migrations of the init and of
+ * its child: where a forwarded signal's time goes besides the path itself. */
+struct sched_counts {
+	long init_vcsw, init_migr, child_vcsw, child_migr;
+};
+
+static void sched_counts(const struct init *in, struct sched_counts *c)
+{
+	pid_t child = first_child(in->pid);
+
+	c->init_vcsw = status_field(in->pid, "voluntary_ctxt_switches");
+	c->init_migr = proc_number(in->pid, "sched", "se.nr_migrations");
+	c->child_vcsw = child > 0 ? status_field(child, "voluntary_ctxt_switches") : -1;
+	c->child_migr = child > 0 ? proc_number(child, "sched", "se.nr_migrations") : -1;
+}
+
 static int mode_signals(int argc, char **argv)
 {
 	int rounds, order[MAX_INITS], failed = 0;
@@ -448,6 +474,9 @@ static int mode_signals(int argc, char **argv)
 		       rollup_field(in->pid, "Private_Clean") +
 			   rollup_field(in->pid, "Private_Dirty"));
 	}
+	struct sched_counts before[MAX_INITS];
+	for (int i = 0; i < n_inits && !failed; i++)
+		sched_counts(&inits[i], &before[i]);
 	for (int r = 0; r < rounds && !failed; r++) {
 		shuffle(order, n_inits);
 		for (int k = 0; k < n_inits && !failed; k++) {
@@ -463,6 +492,16 @@ static int mode_signals(int argc, char **argv)
 			printf("sample signal %s latency_ns=%lld\n", in->name,
 			       (long long)(t1 - t0));
 		}
+	}
+	for (int i = 0; i < n_inits && !failed && rounds > 0; i++) {
+		struct sched_counts after;
+		sched_counts(&inits[i], &after);
+		printf("sample sigsched %s init_vcsw=%ld init_migr=%ld child_vcsw=%ld "
+		       "child_migr=%ld\n",
+		       inits[i].name, after.init_vcsw - before[i].init_vcsw,
+		       after.init_migr - before[i].init_migr,
+		       after.child_vcsw - before[i].child_vcsw,
+		       after.child_migr - before[i].child_migr);
 	}
 	stop_all();
 	return failed;

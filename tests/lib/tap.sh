@@ -2,8 +2,10 @@
 # Every wait is bounded: wait_until polls a condition until a deadline.
 
 : "${CINIT_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
-CINIT="$CINIT_BUILD/cinit"
-CSPAWN="$CINIT_BUILD/cspawn"
+# CINIT and CSPAWN may name other binaries, such as the ones `make install`
+# installed (.ci/run tests those); the helpers always come from the build.
+: "${CINIT:=$CINIT_BUILD/cinit}"
+: "${CSPAWN:=$CINIT_BUILD/cspawn}"
 HELPERS="$CINIT_BUILD/tests/helpers"
 export CINIT_BUILD CINIT CSPAWN HELPERS
 # cinit serves /run/cinit.sock by default when a file declares services;
