@@ -49,7 +49,11 @@ CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
 
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
-NET_LIBS =
+# net/: netlink through libnl-route-3, nftables through libnftables (Debian's
+# libnl-3-dev, libnl-route-3-dev, libnftables-dev; libnl's headers live in
+# their own directory).
+NET_LIBS = -lnl-route-3 -lnl-3 -lnftables
+NET_CFLAGS = -I/usr/include/libnl3
 IMAGE_LIBS =
 CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
 
@@ -71,6 +75,7 @@ $(LIBINIT): $(call obj,$(INIT_SRC))
 $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
 $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
+$(call obj,$(NET_SRC)): ALL_CFLAGS += $(NET_CFLAGS)
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
