@@ -6,5 +6,9 @@
 
 /* `cspawn run [options] ROOTFS [COMMAND...]`, also the command-less form. */
 int cmd_run(int argc, char **argv);
+/* `cspawn network create|ls|inspect|rm ...` */
+int cmd_network(int argc, char **argv);
+/* `cspawn port CONTAINER [CTRPORT[/PROTO]]`: its published ports. */
+int cmd_port(int argc, char **argv);
 
 #endif

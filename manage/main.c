@@ -15,6 +15,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run},
+    {"network", cmd_network},
+    {"port", cmd_port},
 };
 
 static const struct command *find_command(const char *word)

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manage/paths.h"
+#include "net/net.h"
 #include "spawn/monitor.h"
 #include "spawn/options.h"
 
@@ -103,8 +105,104 @@ static void free_paths(struct host_paths *h)
 	free(h->config);
 }
 
+/* The container's network (`--net bridge`, the default, or a user
+ * network): attached before the monitor starts the container, so every
+ * restart joins the same namespace, and removed after its last run. */
+struct run_net {
+	struct cspawn_roots paths;
+	struct net_roots roots;
+	struct net_attachment a;
+	struct net_port *ports;
+	bool attached;
+};
+
+static int net_error(const struct spawn_opts *o, const struct spawn_error *e)
+{
+	fprintf(stderr, "cspawn: %s: %s\n", o->name, e->msg);
+	return -1;
+}
+
+static int parse_ports(const struct spawn_opts *o, struct run_net *n, struct spawn_error *e)
+{
+	n->ports = calloc(o->netreq.npublish + 1, sizeof(*n->ports));
+	if (!n->ports)
+		return spawn_fail_errno(e, "calloc");
+	for (size_t i = 0; i < o->netreq.npublish; i++)
+		if (net_parse_port(o->netreq.publish[i], &n->ports[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* The generated /etc files, bound like -v binds (writable, as docker's). */
+static void bind_generated(struct spawn_opts *o, const char *host, const char *ctr)
+{
+	struct spawn_bind *b = realloc(o->binds, (o->nbinds + 1) * sizeof(*o->binds));
+
+	if (!b) {
+		perror("cspawn: realloc");
+		exit(125);
+	}
+	o->binds = b;
+	b = &o->binds[o->nbinds++];
+	b->host = strdup(host);
+	b->ctr = strdup(ctr);
+	b->read_only = false;
+	if (!b->host || !b->ctr) {
+		perror("cspawn: strdup");
+		exit(125);
+	}
+}
+
+static int attach_network(struct spawn_opts *o, struct run_net *n)
+{
+	const struct spawn_net_request *q = &o->netreq;
+	struct net_request req = {
+	    .container = o->name,
+	    .network = q->network,
+	    .ip = q->ip,
+	    .hostname = o->hostname,
+	    .nports = q->npublish,
+	    .dns = q->dns,
+	    .ndns = q->ndns,
+	    .dns_search = q->dns_search,
+	    .ndns_search = q->ndns_search,
+	    .add_hosts = q->add_hosts,
+	    .nadd_hosts = q->nadd_hosts,
+	};
+	struct spawn_error e;
+
+	if (o->net != SPAWN_NET_JOIN)
+		return 0;
+	if (paths_roots(&n->paths, &e) < 0 || parse_ports(o, n, &e) < 0)
+		return net_error(o, &e);
+	n->roots.lib = n->paths.lib;
+	n->roots.run = n->paths.run;
+	req.ports = n->ports;
+	if (net_attach(&n->roots, &req, &n->a, &e) < 0)
+		return net_error(o, &e);
+	n->attached = true;
+	o->netns_path = n->a.netns;
+	bind_generated(o, n->a.hosts, "/etc/hosts");
+	bind_generated(o, n->a.hostname, "/etc/hostname");
+	bind_generated(o, n->a.resolv, "/etc/resolv.conf");
+	return 0;
+}
+
+static void detach_network(const struct spawn_opts *o, struct run_net *n)
+{
+	struct spawn_error e;
+
+	free(n->ports);
+	if (!n->attached)
+		return;
+	net_attachment_close(&n->a);
+	if (net_detach(&n->roots, o->name, NET_LEASE_RELEASE, &e) < 0)
+		net_error(o, &e);
+}
+
 int cmd_run(int argc, char **argv)
 {
+	struct run_net net = {0};
 	struct host_paths paths = {0};
 	struct spawn_opts o;
 	struct spawn_error e;
@@ -127,11 +225,12 @@ int cmd_run(int argc, char **argv)
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "cspawn: must run as root (namespaces, mounts and cgroups)\n");
 		rc = 125;
-	} else if (resolve_paths(&o, &paths) < 0) {
+	} else if (resolve_paths(&o, &paths) < 0 || attach_network(&o, &net) < 0) {
 		rc = 125;
 	} else {
 		rc = monitor_run(&o, paths.init);
 	}
+	detach_network(&o, &net);
 	free_paths(&paths);
 	spawn_opts_free(&o);
 	return rc;

@@ -77,10 +77,13 @@ make_rootfs() {
 cname() { echo "$SPAWN_PREFIX-$1"; }
 
 # Bounded: a cspawn that hangs fails its test instead of stalling the suite.
-cs() { timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "$@"; }
+# --net none first: the default bridge network would be made in the
+# machine's own namespace; a test of networking gives its own --net later
+# (the last one wins) and runs inside a namespace of its own (netns.sh).
+cs() { timeout -s KILL 60 "$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK" "$@"; }
 # The same as a command line, for `"${CS[@]}" ... &`: a function run in the
 # background would be a subshell, and $! would not be cspawn.
-CS=("$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK")
+CS=("$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK")
 
 # The directory of a controller's hierarchy and cspawn's place in it: on
 # v1, the tree that holds CTL plus this shell's own cgroup there.
@@ -178,7 +181,7 @@ _exited() {
 clean_up_after() {
 	kill_marked
 	for _d in "$SPAWN_STATE/$SPAWN_PREFIX-"*; do
-		[ -d "$_d" ] && "$CSPAWN" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
+		[ -d "$_d" ] && "$CSPAWN" --net none --no-init --name "${_d##*/}" "$1" true 2>/dev/null
 	done
 	return 0
 }

@@ -95,7 +95,7 @@ name=$(cname race)
 # (LeakSanitizer cannot run under ptrace: the sanitizer build skips it here.)
 out=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -s KILL 60 strace -qq -o "$TMP/strace" -e trace=mkdir,mkdirat \
 	-e inject=mkdir,mkdirat:error=ENOENT:when=5 \
-	"$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" --no-init --name "$name" "$R" echo started 2>&1)
+	"$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK" --no-init --name "$name" "$R" echo started 2>&1)
 is "$out" started "a cgroup whose parent vanished during the start is made again"
 like "$(cat "$TMP/strace")" "/cspawn/$name\", 0755\) += -1 ENOENT .*INJECTED" \
 	"... (the container's own mkdir failed, as strace shows)"
