@@ -53,7 +53,7 @@ static int network_create(const struct net_roots *r, int argc, char **argv)
 	struct spawn_error e;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 's')
 			subnet = optarg;
 		else if (c == 'g')
