@@ -118,10 +118,12 @@ static void first_error(int *rc, struct spawn_error *e, int step, const struct s
 	}
 }
 
-/* Everything of ctr's attachment, in the reverse order of its making.
- * Goes on past a failed step, and reports the first failure. */
+/* Everything of ctr's attachment, in the reverse order of its making; the
+ * directory and the lock in it too, unless the caller (an attach that
+ * found a stale attachment) holds the lock and goes on there. Goes on past
+ * a failed step, and reports the first failure. */
 static int teardown_locked(const struct net_roots *r, struct nl_sock *sk, const char *ctr,
-			   enum net_lease_fate fate, struct spawn_error *e)
+			   enum net_lease_fate fate, bool keep_dir, struct spawn_error *e)
 {
 	struct attach_record rec;
 	struct spawn_error se;
@@ -148,6 +150,8 @@ static int teardown_locked(const struct net_roots *r, struct nl_sock *sk, const 
 		first_error(&rc, e, network_down_if_unused(r, sk, rec.network, &se), &se);
 		record_free(&rec);
 	}
+	if (keep_dir)
+		return rc;
 	if (ctr_path(r, ctr, "lock", path, &se) == 0)
 		unlink(path);
 	if (ctr_path(r, ctr, NULL, path, &se) == 0 && rmdir(path) < 0 && errno != ENOENT)
@@ -339,7 +343,7 @@ static int attach_locked(const struct net_roots *r, struct nl_sock *sk,
 	bool fresh = false;
 	int rc = -1;
 
-	if (has_record(r, ctr) && teardown_locked(r, sk, ctr, NET_LEASE_KEEP, e) < 0)
+	if (has_record(r, ctr) && teardown_locked(r, sk, ctr, NET_LEASE_KEEP, true, e) < 0)
 		return -1;
 	if (store_read(r, req->network ? req->network : NET_DEFAULT, &n, e) < 0)
 		return -1;
@@ -349,7 +353,7 @@ static int attach_locked(const struct net_roots *r, struct nl_sock *sk,
 		goto out;
 	rc = make_attachment(r, sk, req, &n, &rec, a, e);
 	if (rc < 0)
-		teardown_locked(r, sk, ctr, fresh ? NET_LEASE_RELEASE : NET_LEASE_KEEP, &se);
+		teardown_locked(r, sk, ctr, fresh ? NET_LEASE_RELEASE : NET_LEASE_KEEP, false, &se);
 out:
 	record_free(&rec);
 	net_network_free(&n);
@@ -412,7 +416,7 @@ int net_detach(const struct net_roots *r, const char *container, enum net_lease_
 	}
 	own = lock_container(r, container, e);
 	if (own >= 0 && link_open(&sk, e) == 0)
-		rc = teardown_locked(r, sk, container, fate, e);
+		rc = teardown_locked(r, sk, container, fate, false, e);
 out:
 	link_close(sk);
 	if (own >= 0)
