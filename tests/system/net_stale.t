@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools
 
-plan 10
+plan 12
 
 R=$TMP/root
 make_rootfs "$R"
@@ -45,4 +45,13 @@ hcs --no-init --net bridge --restart on-failure:1 -v "$TMP/share:/share" "$R" \
 	sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" >> /share/addrs; exit 1' 2>/dev/null
 is "$(uniq "$TMP/share/addrs" | wc -l):$(wc -l <"$TMP/share/addrs")" "1:2" \
 	"--restart: the restarted container has the same address"
+# Four at once: the lock gives each its own address, and all is undone.
+for i in 1 2 3 4; do
+	timeout -s KILL 60 "${HCS[@]}" --no-init --net bridge -v "$TMP/share:/share" "$R" \
+		sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" > /share/par.'$i 2>>"$TMP/par.err" &
+done
+wait
+is "$(cat "$TMP"/share/par.* | sort -u | wc -l)" 4 "four containers started at once get four addresses"
+[ ! -s "$TMP/par.err" ] || sed 's/^/# /' "$TMP/par.err"
+check_no_net_leftovers
 check_no_leftovers
