@@ -15,38 +15,6 @@
 
 void spawn_usage(FILE *out)
 {
-<<<<<<< HEAD
-	fputs("usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
-	      "  --name NAME             container name (default: cspawn-PID-RAND)\n"
-	      "  --hostname NAME         hostname inside (default: the name)\n"
-	      "  -e, --env KEY[=VAL]     set an environment variable\n"
-	      "  -w, --workdir DIR       working directory inside\n"
-	      "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
-	      "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
-	      "      --cpus N            CPU limit, e.g. 0.5\n"
-	      "      --pids-limit N      most processes at once\n"
-	      "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
-	      "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
-	      "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
-	      "                          writes go to a fresh layer removed at exit\n"
-	      "      --read-only         mount the root read-only\n"
-	      "      --net NETWORK       bridge (the default), a network's name, none\n"
-	      "                          (only lo) or host\n"
-	      "      --ip ADDR           the container's address on its network\n"
-	      "  -p, --publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|/udp]  publish a port\n"
-	      "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
-	      "      --dns-search DOMAIN search domain (repeatable)\n"
-	      "      --add-host NAME:IP  a line for /etc/hosts (repeatable)\n"
-	      "      --userns            map root inside to an unprivileged host range\n"
-	      "      --cap-add CAP       add a capability (or ALL)\n"
-	      "      --cap-drop CAP      drop a capability (or ALL)\n"
-	      "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
-	      "      --init PATH         cinit to run as PID 1 (default: beside cspawn)\n"
-	      "  -c, --config FILE       run cinit with this cinit.ini\n"
-	      "      --no-init           run COMMAND itself as PID 1\n"
-	      "  -h, --help              show this help\n",
-	      out);
-=======
 	fputs(
 	    "usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
 	    "  --name NAME             container name (default: cspawn-PID-RAND)\n"
@@ -62,7 +30,13 @@ void spawn_usage(FILE *out)
 	    "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
 	    "                          writes go to a fresh layer removed at exit\n"
 	    "      --read-only         mount the root read-only\n"
-	    "      --net none|host     network namespace (default none: only lo)\n"
+	    "      --net NETWORK       bridge (the default), a network's name, none\n"
+	    "                          (only lo) or host\n"
+	    "      --ip ADDR           the container's address on its network\n"
+	    "  -p, --publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|/udp]  publish a port\n"
+	    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
+	    "      --dns-search DOMAIN search domain (repeatable)\n"
+	    "      --add-host NAME:IP  a line for /etc/hosts (repeatable)\n"
 	    "      --userns            map root inside to an unprivileged host range\n"
 	    "      --cap-add CAP       add a capability (or ALL)\n"
 	    "      --cap-drop CAP      drop a capability (or ALL)\n"
@@ -74,7 +48,6 @@ void spawn_usage(FILE *out)
 	    "                          exec trampoline, which it replaces at once)\n"
 	    "  -h, --help              show this help\n",
 	    out);
->>>>>>> main
 }
 
 enum long_only {
@@ -567,11 +540,7 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	o->netreq.network = "bridge";
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-<<<<<<< HEAD
-	while ((c = getopt_long(argc, argv, "+e:w:u:m:v:c:p:h", long_options, NULL)) != -1) {
-=======
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:h", long_options, NULL)) != -1) {
->>>>>>> main
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:h", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;

@@ -28,7 +28,7 @@ outside=$!
 on_exit "kill -KILL $outside"
 
 web=$(cname web)
-"${HCS[@]}" "${INIT[@]}" --net bridge --name "$web" -p 8080:80 -p 80 "$R" httpd -f -p 80 -h /www &
+"${HCS[@]}" --net bridge --name "$web" -p 8080:80 -p 80 "$R" httpd -f -p 80 -h /www &
 mon=$!
 on_exit "kill -KILL $mon"
 wait_cspawn_exec "$mon"

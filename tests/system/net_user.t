@@ -41,7 +41,7 @@ is "$(H "$CSPAWN" network ls -q | tr '\n' ' ')" "bridge app " "... and it is gon
 
 db=$(cname db)
 web=$(cname web)
-"${HCS[@]}" "${INIT[@]}" --net app --name "$db" "$R" httpd -f -p 80 -h /www &
+"${HCS[@]}" --net app --name "$db" "$R" httpd -f -p 80 -h /www &
 dbmon=$!
 on_exit "kill -KILL $dbmon"
 wait_cspawn_exec "$dbmon"
