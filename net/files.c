@@ -1,5 +1,5 @@
 /* The files a container's /etc gets from its network: hosts, hostname and
- * resolv.conf, made in <run>/net/NAME/ and bind-mounted by the runtime, so
+ * resolv.conf, made in <run>/.net/NAME/ and bind-mounted by the runtime, so
  * the root and its layers are never written. hosts lists the other
  * members of the network too; it is rewritten in place, keeping its inode
  * (the bind mount refers to the inode), whenever a member joins or leaves:

@@ -50,7 +50,7 @@ void text_free(struct text *t);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n, size_t size);
 
-/* ---- record.c: a container's attachment, <run>/net/NAME/record. */
+/* ---- record.c: a container's attachment, <run>/.net/NAME/record. */
 struct net_host_entry {
 	char name[256];
 	struct in_addr ip;
@@ -65,7 +65,7 @@ struct attach_record {
 	struct net_host_entry *hosts; /* --add-host */
 	size_t nhosts;
 };
-/* <run>/net/NAME[/file] */
+/* <run>/.net/NAME[/file] */
 int ctr_path(const struct net_roots *r, const char *ctr, const char *file, char *out,
 	     struct spawn_error *e);
 int record_write(const struct net_roots *r, const char *ctr, const struct attach_record *rec,

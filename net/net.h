@@ -8,7 +8,7 @@
  * The library knows containers only by name: it never starts, signals or
  * waits for a process. State: networks and their leases are records under
  * <lib>/networks/, a container's attachment (its namespace pin, generated
- * files, published ports) lives in <run>/net/NAME/. Every change is made
+ * files, published ports) lives in <run>/.net/NAME/. Every change is made
  * under one lock (<lib>/networks/.lock) and every record is replaced
  * atomically. Netlink goes through libnl-route-3, nftables through
  * libnftables.

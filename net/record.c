@@ -1,4 +1,4 @@
-/* A container's attachment: <run>/net/NAME/record says what net_attach
+/* A container's attachment: <run>/.net/NAME/record says what net_attach
  * made, so that net_detach (even after a killed monitor, from another
  * process) removes exactly that:
  *
@@ -19,11 +19,13 @@
 
 #define RECORD_MAX (1 << 20)
 
+/* A name no container can have (they start with a letter or digit), so
+ * the runtime's own <run>/NAME directories and their sweep never meet it. */
 int ctr_path(const struct net_roots *r, const char *ctr, const char *file, char *out,
 	     struct spawn_error *e)
 {
-	int rc = file ? format_path(out, PATH_MAX, "%s/net/%s/%s", r->run, ctr, file)
-		      : format_path(out, PATH_MAX, "%s/net/%s", r->run, ctr);
+	int rc = file ? format_path(out, PATH_MAX, "%s/.net/%s/%s", r->run, ctr, file)
+		      : format_path(out, PATH_MAX, "%s/.net/%s", r->run, ctr);
 
 	if (rc < 0)
 		return spawn_fail_errno(e, "the network directory of %s under %s", ctr, r->run);
@@ -165,8 +167,8 @@ int record_list(const struct net_roots *r, char ***names, size_t *n, struct spaw
 
 	*names = NULL;
 	*n = 0;
-	if (format_path(dir, sizeof(dir), "%s/net", r->run) < 0)
-		return spawn_fail_errno(e, "%s/net", r->run);
+	if (format_path(dir, sizeof(dir), "%s/.net", r->run) < 0)
+		return spawn_fail_errno(e, "%s/.net", r->run);
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : spawn_fail_errno(e, "reading %s", dir);

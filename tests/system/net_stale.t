@@ -31,7 +31,7 @@ ctr=$(ctr_pid "$mon")
 { kill -KILL "$mon" && wait "$mon"; } 2>/dev/null
 wait_until 10 eval '! kill -0 '"$ctr"' 2>/dev/null'
 ok $? "cspawn killed with SIGKILL: its container dies with it"
-[ -n "$(net_leftovers)" ] && [ -e "$CSPAWN_ROOT/run/net/$name/record" ]
+[ -n "$(net_leftovers)" ] && [ -e "$CSPAWN_ROOT/run/.net/$name/record" ]
 ok $? "... and its network is left behind (veth, bridge, rules, record)"
 
 err=$(hcs --no-init --net bridge --name "$name" -p 127.0.0.1:8081:80 "$R" \

@@ -100,6 +100,6 @@ wait_bounded "$dbmon" 20
 is $? 143 "db ends with SIGTERM's code"
 is "$(H "$CSPAWN" network rm app)" app "network rm once no container uses it"
 check_no_net_leftovers
-ls "$CSPAWN_ROOT/run/net" 2>/dev/null | grep -q .
+ls "$CSPAWN_ROOT/run/.net" 2>/dev/null | grep -q .
 ok $((!$?)) "no attachment is left in the runtime state"
 check_no_leftovers
