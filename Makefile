@@ -65,7 +65,11 @@ CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBOCI) $(LIB
 
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
-NET_LIBS =
+# net/: netlink through libnl-route-3, nftables through libnftables (Debian's
+# libnl-3-dev, libnl-route-3-dev, libnftables-dev; libnl's headers live in
+# their own directory).
+NET_LIBS = -lnl-route-3 -lnl-3 -lnftables
+NET_CFLAGS = -I/usr/include/libnl3
 IMAGE_LIBS =
 OCI_LIBS = -ljansson
 MANAGE_LIBS = -lev
@@ -132,6 +136,7 @@ $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
 $(LIBOCI): $(call obj,$(OCI_SRC))
 $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
+$(call obj,$(NET_SRC)): ALL_CFLAGS += $(NET_CFLAGS)
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
 $(MUSL)/libconf.a: $(call musl_obj,$(CONF_SRC))
 $(MUSL)/libsupervise.a: $(call musl_obj,$(SUPERVISE_SRC))

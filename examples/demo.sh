@@ -67,5 +67,5 @@ ps -o pid,comm | sed "s/^/     /"
 echo "   CapEff $(grep CapEff /proc/self/status | cut -f2), NoNewPrivs $(grep NoNewPrivs /proc/self/status | cut -f2), Seccomp $(grep '^Seccomp:' /proc/self/status | cut -f2)"
 exit 7
 SH
-"$CSPAWN" --name cinit-demo --hostname demo --memory 64m --pids-limit 50 "$R" sh /demo.sh ||
+"$CSPAWN" --net none --name cinit-demo --hostname demo --memory 64m --pids-limit 50 "$R" sh /demo.sh ||
 	echo "   the container exited with $?; its cgroup and mounts are gone"

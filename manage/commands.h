@@ -6,6 +6,10 @@
 
 /* `cspawn run [options] ROOTFS [COMMAND...]`, also the command-less form. */
 int cmd_run(int argc, char **argv);
+/* `cspawn network create|ls|inspect|rm ...` */
+int cmd_network(int argc, char **argv);
+/* `cspawn port CONTAINER [CTRPORT[/PROTO]]`: its published ports. */
+int cmd_port(int argc, char **argv);
 
 /* Detached containers (manage/ctr_cmds.c, manage/ctr_show.c). */
 int cmd_start(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "manage/commands.h"
 #include "manage/lifecycle.h"
 #include "manage/monitor.h"
+#include "manage/netglue.h"
 
 struct session {
 	struct cspawn_roots roots;
@@ -255,8 +256,9 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 		return 1;
 	}
 	/* stopped (or gone) first, so that its monitor and cgroup are gone too */
-	if (lifecycle_stop(&s->store, c, 0, &e) < 0 || store_lock(&s->store, &e) < 0 ||
-	    store_remove(&s->store, c, &e) < 0) {
+	if (lifecycle_stop(&s->store, c, 0, &e) < 0 ||
+	    (json_object_get(c->json, "network") && netglue_release(c->name, &e) < 0) ||
+	    store_lock(&s->store, &e) < 0 || store_remove(&s->store, c, &e) < 0) {
 		fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
 		store_unlock(&s->store);
 		return 1;

@@ -12,6 +12,7 @@
 
 #include "manage/logs.h"
 #include "manage/monitor.h"
+#include "manage/netglue.h"
 #include "manage/spec.h"
 #include "spawn/cgroup.h"
 #include "spawn/userns.h"
@@ -23,21 +24,27 @@ static const char *const policy_names[] = {"no", "on-failure", "always", "unless
 /* What the monitor needs besides the spec, and what `ps` shows. */
 static json_t *record_of(const struct spawn_opts *o, const char *init)
 {
-	json_t *cmd = json_array();
+	json_t *cmd = json_array(), *rec, *net = netglue_request(o);
 
 	for (int i = 0; cmd && i < o->ncmd; i++)
 		json_array_append_new(cmd, json_string(o->cmd[i]));
 	if (cmd && o->ncmd == 0)
 		json_array_append_new(cmd, json_string(o->config ? "cinit -c" : "/bin/sh"));
-	return json_pack("{s:s, s:o, s:{s:s, s:i}, s:{s:I, s:i}, s:i, s:i, s:b, s:s, s:b}",
-			 "rootfs", o->rootfs, "command", cmd, "restart", "policy",
-			 policy_names[o->restart], "max", o->max_restarts, "log", "max_size",
-			 (json_int_t)(o->log_max_size ? o->log_max_size : LOGS_DEFAULT_MAX_SIZE),
-			 "max_file",
-			 (int)(o->log_max_file ? o->log_max_file : LOGS_DEFAULT_MAX_FILE),
-			 "stop_signal", o->stop_signal ? o->stop_signal : SIGTERM, "stop_timeout",
-			 o->stop_timeout >= 0 ? o->stop_timeout : DEFAULT_STOP_TIMEOUT, "init",
-			 !o->no_init, "cinit", init, "layers", o->nlayers > 0);
+	rec =
+	    json_pack("{s:s, s:o, s:{s:s, s:i}, s:{s:I, s:i}, s:i, s:i, s:b, s:s, s:b}", "rootfs",
+		      o->rootfs, "command", cmd, "restart", "policy", policy_names[o->restart],
+		      "max", o->max_restarts, "log", "max_size",
+		      (json_int_t)(o->log_max_size ? o->log_max_size : LOGS_DEFAULT_MAX_SIZE),
+		      "max_file", (int)(o->log_max_file ? o->log_max_file : LOGS_DEFAULT_MAX_FILE),
+		      "stop_signal", o->stop_signal ? o->stop_signal : SIGTERM, "stop_timeout",
+		      o->stop_timeout >= 0 ? o->stop_timeout : DEFAULT_STOP_TIMEOUT, "init",
+		      !o->no_init, "cinit", init, "layers", o->nlayers > 0);
+	/* the network request, attached again at each start by the monitor */
+	if (rec && net && json_object_set_new(rec, "network", net) < 0)
+		return json_decref(rec), NULL;
+	if (!rec)
+		json_decref(net);
+	return rec;
 }
 
 static int record_int(const struct ctr *c, const char *obj, const char *key)
@@ -198,7 +205,7 @@ static int build_and_save_spec(struct spawn_opts *o, const char *init, struct ct
 	snprintf(upper, sizeof(upper), "%s/rw/upper", c->dir);
 	snprintf(work, sizeof(work), "%s/rw/work", c->dir);
 	snprintf(o->name, sizeof(o->name), "%s", c->name);
-	if (spec_from_run(o, &in, spec, e) < 0)
+	if (netglue_spec(o, c->name, e) < 0 || spec_from_run(o, &in, spec, e) < 0)
 		return -1;
 	if (o->nlayers && make_layer(c, spec, e) < 0)
 		return -1;
@@ -297,6 +304,8 @@ static int stop_directly(struct ctr *c, int timeout, int sig, struct spawn_error
 		gone_within(c, 5000);
 	}
 	clean_after_monitor(c);
+	if (json_object_get(c->json, "network") && netglue_release(c->name, e) < 0)
+		fprintf(stderr, "cspawn: %s: %s\n", c->name, e->msg);
 	st->status = CTR_EXITED;
 	st->exit_code = -1; /* not its parent: how it ended cannot be known */
 	st->pid = 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "manage/logs.h"
+#include "manage/netglue.h"
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
 #include "spawn/devfilter.h"
@@ -36,6 +37,7 @@ struct mon {
 	struct cgroup cg;
 	bool have_cg;
 	struct log_writer log;
+	struct netglue net;
 	sigset_t held;
 	pid_t pid;
 	int out, err; /* our ends of the container's stdout and stderr */
@@ -115,6 +117,8 @@ static void drop_cgroup(struct mon *mon)
 {
 	struct spawn_error e;
 
+	/* the address stays leased for the next start */
+	netglue_detach(&mon->net, mon->c->name, false);
 	if (!mon->have_cg)
 		return;
 	if (cgroup_destroy(&mon->cg, 5000, &e) < 0)
@@ -185,7 +189,9 @@ static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e
 	*status = 125;
 	if (null < 0)
 		return spawn_fail_errno(e, "/dev/null");
-	if (make_cgroup(mon, e) < 0 || pipes(out, err, e) < 0) {
+	if (netglue_attach(&mon->net, json_object_get(mon->c->json, "network"), mon->c->name, e) <
+		0 ||
+	    make_cgroup(mon, e) < 0 || pipes(out, err, e) < 0) {
 		close(null);
 		return -1;
 	}

@@ -2,6 +2,7 @@
  * cinit as PID 1, and cspawn staying outside as its monitor. */
 #include "manage/commands.h"
 #include "manage/lifecycle.h"
+#include "manage/netglue.h"
 #include "manage/paths.h"
 #include "manage/spec.h"
 
@@ -16,6 +17,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "manage/paths.h"
+#include "net/net.h"
 #include "spawn/monitor.h"
 #include "spawn/options.h"
 
@@ -186,8 +189,31 @@ static int run_spec(struct spawn_opts *o, const char *init, const struct cspawn_
 	return rc;
 }
 
+/* The network of a foreground run (`--net bridge`, the default, or a user
+ * network): attached before the monitor starts the container, so every
+ * restart joins the same namespace, and removed after its last run. A
+ * detached container's monitor attaches its own at each start. */
+static int attach_network(struct spawn_opts *o, struct netglue *g)
+{
+	json_t *req = netglue_request(o);
+	struct spawn_error e;
+	int rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (!req || o->detach)
+		goto out;
+	/* the spec names the attachment's paths; --print-spec attaches nothing */
+	if (netglue_spec(o, o->name, &e) < 0 ||
+	    (!o->print_spec && netglue_attach(g, req, o->name, &e) < 0))
+		rc = fail("%s", o->name, e.msg);
+out:
+	json_decref(req);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
+	struct netglue net = {0};
 	struct host_paths paths = {0};
 	struct cspawn_roots roots;
 	struct spawn_opts o;
@@ -211,7 +237,7 @@ int cmd_run(int argc, char **argv)
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "cspawn: must run as root (namespaces, mounts and cgroups)\n");
 		rc = 125;
-	} else if (resolve_paths(&o, &paths) < 0) {
+	} else if (resolve_paths(&o, &paths) < 0 || attach_network(&o, &net) < 0) {
 		rc = 125;
 	} else if (paths_roots(&roots, &e) < 0) {
 		fprintf(stderr, "cspawn: %s\n", e.msg);
@@ -221,6 +247,7 @@ int cmd_run(int argc, char **argv)
 		warn_if_exposed(&o);
 		rc = run_spec(&o, paths.init, &roots);
 	}
+	netglue_detach(&net, o.name, true);
 	free_paths(&paths);
 	spawn_opts_free(&o);
 	return rc;

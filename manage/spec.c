@@ -289,9 +289,11 @@ static json_t *namespaces_of(const struct spawn_opts *o)
 
 	if (o->net == SPAWN_NET_NONE)
 		ok = ok && push(ns, json_pack("{s:s}", "type", "network"));
-	else if (o->net == SPAWN_NET_JOIN)
+	else if (o->net == SPAWN_NET_JOIN && o->netns_path)
 		ok = ok &&
 		     push(ns, json_pack("{s:s, s:s}", "type", "network", "path", o->netns_path));
+	else if (o->net == SPAWN_NET_JOIN)
+		ok = false; /* attached by the caller before the spec is made */
 	if (o->userns)
 		ok = ok && push(ns, json_pack("{s:s}", "type", "user"));
 	if (!ok) {

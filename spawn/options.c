@@ -30,7 +30,13 @@ void spawn_usage(FILE *out)
 	    "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
 	    "                          writes go to a fresh layer removed at exit\n"
 	    "      --read-only         mount the root read-only\n"
-	    "      --net none|host     network namespace (default none: only lo)\n"
+	    "      --net NETWORK       bridge (the default), a network's name, none\n"
+	    "                          (only lo) or host\n"
+	    "      --ip ADDR           the container's address on its network\n"
+	    "  -p, --publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|/udp]  publish a port\n"
+	    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
+	    "      --dns-search DOMAIN search domain (repeatable)\n"
+	    "      --add-host NAME:IP  a line for /etc/hosts (repeatable)\n"
 	    "      --userns            map root inside to an unprivileged host range\n"
 	    "      --cap-add CAP       add a capability (or ALL)\n"
 	    "      --cap-drop CAP      drop a capability (or ALL)\n"
@@ -64,6 +70,10 @@ enum long_only {
 	OPT_LOG_OPT,
 	OPT_STOP_SIGNAL,
 	OPT_STOP_TIMEOUT,
+	OPT_IP,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_ADD_HOST,
 };
 
 static const struct option long_options[] = {
@@ -81,6 +91,11 @@ static const struct option long_options[] = {
     {"read-only", no_argument, NULL, OPT_READ_ONLY},
     {"net", required_argument, NULL, OPT_NET},
     {"network", required_argument, NULL, OPT_NET},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"publish", required_argument, NULL, 'p'},
+    {"dns", required_argument, NULL, OPT_DNS},
+    {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+    {"add-host", required_argument, NULL, OPT_ADD_HOST},
     {"userns", no_argument, NULL, OPT_USERNS},
     {"cap-add", required_argument, NULL, OPT_CAP_ADD},
     {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
@@ -110,6 +125,12 @@ static void *grow(void *arr, size_t *n, size_t size)
 	memset(p + *n * size, 0, size);
 	(*n)++;
 	return p;
+}
+
+static void add_string(const char ***arr, size_t *n, const char *s)
+{
+	*arr = grow(*arr, n, sizeof(**arr));
+	(*arr)[*n - 1] = s;
 }
 
 static char *xstrdup(const char *s)
@@ -455,12 +476,25 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 		o->read_only = true;
 		return 0;
 	case OPT_NET:
-		if (strcmp(arg, "none") == 0)
-			o->net = SPAWN_NET_NONE;
-		else if (strcmp(arg, "host") == 0)
-			o->net = SPAWN_NET_HOST;
-		else
-			return spawn_fail(e, "--net '%s': expected none or host", arg);
+		o->net = strcmp(arg, "none") == 0   ? SPAWN_NET_NONE
+			 : strcmp(arg, "host") == 0 ? SPAWN_NET_HOST
+						    : SPAWN_NET_JOIN;
+		o->netreq.network = o->net == SPAWN_NET_JOIN ? arg : NULL;
+		return 0;
+	case OPT_IP:
+		o->netreq.ip = arg;
+		return 0;
+	case 'p':
+		add_string(&o->netreq.publish, &o->netreq.npublish, arg);
+		return 0;
+	case OPT_DNS:
+		add_string(&o->netreq.dns, &o->netreq.ndns, arg);
+		return 0;
+	case OPT_DNS_SEARCH:
+		add_string(&o->netreq.dns_search, &o->netreq.ndns_search, arg);
+		return 0;
+	case OPT_ADD_HOST:
+		add_string(&o->netreq.add_hosts, &o->netreq.nadd_hosts, arg);
 		return 0;
 	case OPT_USERNS:
 		o->userns = true;
@@ -517,6 +551,12 @@ static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
 		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
 	if (o->config && o->ncmd > 0)
 		return spawn_fail(e, "-c runs the services of the config file; give no COMMAND");
+	if (o->net != SPAWN_NET_JOIN && (o->netreq.ip || o->netreq.npublish || o->netreq.ndns ||
+					 o->netreq.ndns_search || o->netreq.nadd_hosts))
+		return spawn_fail(e,
+				  "--ip, -p, --dns, --dns-search and --add-host need a network; "
+				  "--net %s has none of cspawn's",
+				  o->net == SPAWN_NET_HOST ? "host" : "none");
 	return 0;
 }
 
@@ -539,11 +579,12 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	int c, rc = -1;
 
 	memset(o, 0, sizeof(*o));
-	o->net = SPAWN_NET_NONE;
+	o->net = SPAWN_NET_JOIN;
+	o->netreq.network = "bridge";
 	o->stop_timeout = -1;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:hd", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hd", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;
@@ -594,9 +635,14 @@ void spawn_opts_free(struct spawn_opts *o)
 		free(o->tmpfs[i].path);
 		free(o->tmpfs[i].data);
 	}
+	free(o->netns_owned);
 	free(o->env);
 	free(o->binds);
 	free(o->tmpfs);
 	free(o->layers);
+	free(o->netreq.publish);
+	free(o->netreq.dns);
+	free(o->netreq.dns_search);
+	free(o->netreq.add_hosts);
 	memset(o, 0, sizeof(*o));
 }

@@ -17,6 +17,21 @@ enum spawn_net {
 	SPAWN_NET_JOIN, /* an existing namespace: netns_path, set up by net/ */
 };
 
+/* The network asked for on the command line, as given: manage/ hands it to
+ * net/, which checks the values and fills in netns_path. */
+struct spawn_net_request {
+	const char *network;  /* --net NAME; "bridge" by default; NULL with none/host */
+	const char *ip;	      /* --ip */
+	const char **publish; /* -p, repeatable */
+	size_t npublish;
+	const char **dns; /* --dns */
+	size_t ndns;
+	const char **dns_search; /* --dns-search */
+	size_t ndns_search;
+	const char **add_hosts; /* --add-host NAME:IP */
+	size_t nadd_hosts;
+};
+
 enum spawn_restart {
 	SPAWN_RESTART_NO,
 	SPAWN_RESTART_ON_FAILURE,
@@ -66,6 +81,8 @@ struct spawn_opts {
 
 	enum spawn_net net;
 	const char *netns_path; /* SPAWN_NET_JOIN: a bind-mounted namespace file */
+	char *netns_owned;	/* netns_path when the options own it (freed with them) */
+	struct spawn_net_request netreq;
 	bool userns;
 	uint64_t caps; /* effective, permitted and bounding set */
 

@@ -82,11 +82,14 @@ cname() { echo "$SPAWN_PREFIX-$1"; }
 
 # Bounded: a cspawn that hangs fails its test instead of stalling the suite.
 # The static cinit goes with every run: --no-init starts the command
-# through it too (its exec trampoline).
-cs() { timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@"; }
+# through it too (its exec trampoline). --net none first: the default
+# bridge network would be made in the machine's own namespace; a test of
+# networking gives its own --net later (the last one wins) and runs inside
+# a namespace of its own (tests/lib/netns.sh).
+cs() { timeout -s KILL 60 "$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@"; }
 # The same as a command line, for `"${CS[@]}" ... &`: a function run in the
 # background would be a subshell, and $! would not be cspawn.
-CS=("$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}")
+CS=("$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}")
 
 # The directory of a controller's hierarchy and cspawn's place in it: on
 # v1, the tree that holds CTL plus this shell's own cgroup there.
@@ -167,7 +170,7 @@ csm() { timeout -s KILL 60 "$CSPAWN" "$@"; }
 # run_d ARGS...: cspawn run -d, its id noted for the leftover check; prints
 # the id (empty when the run failed) and returns cspawn's status.
 run_d() {
-	_out=$(timeout -s KILL 60 "$CSPAWN" run -d -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@")
+	_out=$(timeout -s KILL 60 "$CSPAWN" run -d --net none -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@")
 	_st=$?
 	[ -n "$_out" ] && echo "$_out" >>"$TMP/ids"
 	echo "$_out"
@@ -213,7 +216,7 @@ clean_up_after() {
 	done
 	kill_marked
 	for _d in "$SPAWN_STATE/$SPAWN_PREFIX-"*; do
-		[ -d "$_d" ] && "$CSPAWN" "${INIT[@]}" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
+		[ -d "$_d" ] && "$CSPAWN" --net none "${INIT[@]}" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
 	done
 	return 0
 }

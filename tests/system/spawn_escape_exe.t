@@ -45,7 +45,7 @@ for mode in "${modes[@]}"; do
 	n=$((n + 1))
 	rm -f "$OUT"/*
 	# shellcheck disable=SC2086
-	"$COPY" -e "SPAWN_MARK=$SPAWN_MARK" -e ASAN_OPTIONS=verify_asan_link_order=0 \
+	"$COPY" --net none -e "SPAWN_MARK=$SPAWN_MARK" -e ASAN_OPTIONS=verify_asan_link_order=0 \
 		--name "$(cname exe$n)" $mode -v "$OUT:/out" "$R" /entry.sh \
 		>"$TMP/run.out" 2>&1 &
 	mon=$!

@@ -96,7 +96,7 @@ name=$(cname race)
 traced() { # traced EXTRA-STRACE-ARGS...: the start under strace, its mkdirs in $TMP/strace
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -s KILL 60 \
 		strace -qq -o "$TMP/strace" -e trace=mkdir,mkdirat "$@" \
-		"$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" --no-init --name "$name" "$R" echo started 2>&1
+		"$CSPAWN" --net none -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" --no-init --name "$name" "$R" echo started 2>&1
 }
 traced >/dev/null
 nth=$(grep -n "\"/sys/fs/cgroup/.*cspawn/$name\"" "$TMP/strace" | head -1 | cut -d: -f1)

@@ -62,7 +62,8 @@ static const char *env_of(const struct oci_config *c, const char *key)
 
 static void test_defaults(void)
 {
-	char *argv[] = {"cspawn", "--name", "box", "/tmp", "nginx", "-g", "daemon off;", NULL};
+	char *argv[] = {"cspawn", "--name", "box", "--net", "none", "/tmp", "nginx", "-g",
+			"daemon off;", NULL};
 	struct spawn_opts o;
 	struct oci_config c;
 	const struct oci_mount *m;
@@ -171,7 +172,8 @@ static void test_flags(void)
 
 static void test_layers(void)
 {
-	char *argv[] = {"cspawn", "--layer", "/l1", "--layer", "/l2", "--read-only", "/tmp", NULL};
+	char *argv[] = {"cspawn",	"--net", "none", "--layer", "/l1",
+			"--layer",	"/l2",	 "--read-only", "/tmp", NULL};
 	struct spawn_opts o;
 	struct oci_config c;
 	const struct oci_mount *m;

@@ -68,8 +68,29 @@ static void test_defaults(void)
 	ok(spawn_name_valid(o.name), "... that is valid");
 	ok(o.ncmd == 3 && strcmp(o.cmd[2], "echo --name") == 0,
 	   "options after ROOTFS belong to the command");
-	ok(o.net == SPAWN_NET_NONE && o.restart == SPAWN_RESTART_NO && !o.no_init,
-	   "defaults: --net none, --restart no, cinit");
+	ok(o.net == SPAWN_NET_JOIN && strcmp(o.netreq.network, "bridge") == 0 &&
+	       o.restart == SPAWN_RESTART_NO && !o.no_init,
+	   "defaults: --net bridge, --restart no, cinit");
+	spawn_opts_free(&o);
+}
+
+static void test_network_flags(void)
+{
+	char *argv[] = {
+	    "cspawn",	   "--net",	 "web",		 "--ip",  "10.89.0.5",	"-p",
+	    "8080:80",	   "--publish",	 "53/udp",	 "--dns", "192.0.2.53", "--dns-search",
+	    "example.org", "--add-host", "db:192.0.2.7", "root",  NULL};
+	struct spawn_opts o;
+	struct spawn_error e;
+
+	is_int(parse(ARGC(argv), argv, &o, &e), 0, "network flags parse");
+	ok(o.net == SPAWN_NET_JOIN && strcmp(o.netreq.network, "web") == 0 &&
+	       strcmp(o.netreq.ip, "10.89.0.5") == 0,
+	   "--net NAME joins a network, --ip is kept for net/");
+	ok(o.netreq.npublish == 2 && strcmp(o.netreq.publish[1], "53/udp") == 0 &&
+	       o.netreq.ndns == 1 && o.netreq.ndns_search == 1 && o.netreq.nadd_hosts == 1 &&
+	       strcmp(o.netreq.add_hosts[0], "db:192.0.2.7") == 0,
+	   "-p, --publish, --dns, --dns-search, --add-host, in order");
 	spawn_opts_free(&o);
 }
 
@@ -86,7 +107,8 @@ static void test_errors(void)
 	    {{"--cpus", "0", "r"}, "--cpus '0'"},
 	    {{"--cpus", "x", "r"}, "--cpus 'x'"},
 	    {{"--pids-limit", "-1", "r"}, "--pids-limit '-1'"},
-	    {{"--net", "bridge", "r"}, "expected none or host"},
+	    {{"--net", "none", "-p", "80", "r"}, "need a network; --net none"},
+	    {{"--net", "host", "--ip", "10.88.0.9", "r"}, "need a network; --net host"},
 	    {{"--restart", "sometimes", "r"}, "--restart 'sometimes'"},
 	    {{"--name", "../x", "r"}, "--name '../x'"},
 	    {{"-v", "rel:/c", "r"}, "-v 'rel:/c'"},
@@ -160,9 +182,10 @@ static void test_value_parsers(void)
 
 int main(void)
 {
-	tap_plan(62);
+	tap_plan(66);
 	test_full_command_line();
 	test_defaults();
+	test_network_flags();
 	test_errors();
 	test_value_parsers();
 	return tap_done();
