@@ -50,7 +50,7 @@ CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
 NET_LIBS =
-IMAGE_LIBS =
+IMAGE_LIBS = $(shell pkg-config --libs libcurl libarchive jansson libcrypto 2>/dev/null)
 CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))

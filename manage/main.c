@@ -14,7 +14,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},
+    {"run", cmd_run},	  {"pull", cmd_pull},	  {"push", cmd_push}, {"load", cmd_load},
+    {"save", cmd_save},	  {"images", cmd_images}, {"rmi", cmd_rmi},   {"tag", cmd_tag},
+    {"image", cmd_image}, {"login", cmd_login},
 };
 
 static const struct command *find_command(const char *word)
