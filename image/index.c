@@ -170,6 +170,8 @@ int index_find(json_t *root, const char *name, char manifest[IMAGE_DIGEST_LEN],
 		rc = find_by_id(root, name, manifest, e);
 		if (rc <= 0)
 			return rc;
+		if (strncmp(name, "sha256:", 7) == 0)
+			return spawn_fail(e, "image '%s' not found", name);
 	}
 	if (ref_full_name(name, full, sizeof(full), e) < 0)
 		return -1;

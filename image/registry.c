@@ -385,6 +385,7 @@ bool registry_has_blob(struct registry *r, const char *digest, struct spawn_erro
 {
 	struct http_body b = {0};
 	char url[2048];
+	long status;
 
 	*err = 0;
 	snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", r->base, r->repo, digest);
@@ -392,10 +393,11 @@ bool registry_has_blob(struct registry *r, const char *digest, struct spawn_erro
 		*err = -1;
 		return false;
 	}
+	status = b.status;
 	http_body_free(&b);
-	if (b.status != 200 && b.status != 404)
-		*err = spawn_fail(e, "HEAD %s: HTTP %ld", url, b.status);
-	return b.status == 200;
+	if (status != 200 && status != 404)
+		*err = spawn_fail(e, "HEAD %s: HTTP %ld", url, status);
+	return status == 200;
 }
 
 int registry_put_blob(struct registry *r, struct image_store *s, const char *digest, int64_t size,

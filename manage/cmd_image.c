@@ -131,8 +131,8 @@ static void on_layer(void *arg, size_t index, size_t count, const char *digest, 
 			v->last_ms = now;
 			redraw(v);
 		}
-	} else if (ev == IMAGE_LAYER_EXISTS || ev == IMAGE_LAYER_UNPACKED ||
-		   ev == IMAGE_LAYER_PUSHED) {
+	} else if (ev == IMAGE_LAYER_EXISTS || ev == IMAGE_LAYER_WAITING ||
+		   ev == IMAGE_LAYER_UNPACKED || ev == IMAGE_LAYER_PUSHED) {
 		fprintf(stderr, "%s\n", v->lines[index]);
 	}
 }

@@ -113,3 +113,18 @@ layer_dirs() {
 inspect_field() {
 	ci image inspect "$1" | python3 -c "import json, sys; i = json.load(sys.stdin)[0]; print($2)"
 }
+
+# start_proxy NAME [regproxy.py options]: tests/helpers/regproxy.py in front
+# of $REG; sets PROXY (HOST:PORT) and PROXY_LOG.
+start_proxy() {
+	_pn=$1
+	shift
+	PROXY_LOG="$TMP/$_pn.log"
+	: >"$PROXY_LOG"
+	python3 "$(dirname "$0")/../helpers/regproxy.py" --upstream "$REG" \
+		--port-file "$TMP/$_pn.port" --log "$PROXY_LOG" "$@" 2>"$TMP/$_pn.err" &
+	_ppid=$!
+	on_exit "kill -KILL $_ppid"
+	wait_until 10 test -s "$TMP/$_pn.port"
+	PROXY="127.0.0.1:$(cat "$TMP/$_pn.port")"
+}
