@@ -92,13 +92,21 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
-# Runs inside busybox roots, so static, and without the sanitizers (which
-# cannot be linked statically).
-$(BUILD)/tests/helpers/sysprobe: tests/helpers/sysprobe.c
+# These run inside busybox roots, so static, and without the sanitizers
+# (which cannot be linked statically).
+STATIC_HELPERS = $(addprefix $(BUILD)/tests/helpers/,sysprobe swapper maskprobe)
+$(STATIC_HELPERS): $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) -g -static -o $@ $<
 
-tests: all $(UNIT_BINS) $(HELPER_BINS)
+# Libraries an attacker's image preloads (tests/system/spawn_escape_exe.t).
+PRELOAD_LIBS = $(patsubst tests/helpers/preload/%.c,$(BUILD)/tests/helpers/%.so,\
+	$(wildcard tests/helpers/preload/*.c))
+$(BUILD)/tests/helpers/%.so: tests/helpers/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -shared -fPIC -o $@ $<
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS)
 
 deps:
 	@sh tests/lib/deps.sh

@@ -376,6 +376,19 @@ static int run(struct cinit_options *o, struct cinit_conf *conf, const char *con
 	return code;
 }
 
+/* `cinit --exec PATH ARGV0 [ARG...]` replaces cinit with PATH at once,
+ * touching nothing else. cspawn --no-init runs the user's command through
+ * it, so that the exe of every process inside is this static, read-only
+ * bound cinit or the command itself, never the host's cspawn (whose
+ * /proc/self/exe a script's "#!/proc/self/exe" could reopen for writing:
+ * the CVE-2019-5736 class). */
+static int exec_trampoline(char **argv)
+{
+	execv(argv[2], argv + 3);
+	dprintf(2, "cinit: exec %s: %s\n", argv[2], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
 int main(int argc, char **argv)
 {
 	struct cinit_options o;
@@ -384,6 +397,8 @@ int main(int argc, char **argv)
 	const char *path;
 	int sigfd;
 
+	if (argc >= 4 && strcmp(argv[1], "--exec") == 0)
+		return exec_trampoline(argv);
 	if (ensure_stdio() < 0)
 		return EXIT_SETUP;
 	switch (options_parse(&o, argc, argv, stderr)) {

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "spawn/monitor.h"
@@ -31,9 +33,32 @@ static int fail(const char *fmt, const char *arg, const char *why)
 	return -1;
 }
 
+/* The host's root, and the kernel's own trees: a container built there
+ * would create its mount points in the host's /dev or cgroup tree. */
+static const char *unusable_root(const char *path)
+{
+	static const char *const kernel_trees[] = {"/proc", "/sys", "/dev"};
+	struct statfs sfs;
+
+	if (strcmp(path, "/") == 0)
+		return "the host's own root cannot be a container's";
+	for (size_t i = 0; i < sizeof(kernel_trees) / sizeof(kernel_trees[0]); i++) {
+		size_t len = strlen(kernel_trees[i]);
+
+		if (strncmp(path, kernel_trees[i], len) == 0 && (path[len] == '/' || !path[len]))
+			return "on /proc, /sys or /dev: not a root filesystem";
+	}
+	if (statfs(path, &sfs) == 0 &&
+	    (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC ||
+	     sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC))
+		return "on a kernel filesystem (proc, sysfs, cgroup): not a root filesystem";
+	return NULL;
+}
+
 static int absolute_dir(const char *what, const char *path, char **out)
 {
 	struct stat st;
+	const char *why;
 
 	*out = realpath(path, NULL);
 	if (!*out)
@@ -42,6 +67,9 @@ static int absolute_dir(const char *what, const char *path, char **out)
 		return fail(what, path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return fail(what, path, "not a directory");
+	why = unusable_root(*out);
+	if (why)
+		return fail(what, path, why);
 	return 0;
 }
 
@@ -63,8 +91,26 @@ static int find_init(const struct spawn_opts *o, char **out)
 	}
 	*out = realpath(path, NULL);
 	if (!*out || access(*out, X_OK) < 0)
-		return fail("cinit %s (give --init PATH, or --no-init)", path, strerror(errno));
+		return fail("cinit %s (give --init PATH)", path, strerror(errno));
 	return 0;
+}
+
+/* Without --userns the container's root is the host's root: in a ROOTFS
+ * it can write, it can leave setuid-root files and device nodes, and a
+ * host user who owns or can write that directory could use them. */
+static void warn_if_exposed(const struct spawn_opts *o)
+{
+	struct stat st;
+
+	if (o->userns || o->nlayers || o->read_only || stat(o->rootfs, &st) < 0)
+		return;
+	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || (st.st_gid != 0 && (st.st_mode & S_IWGRP)))
+		fprintf(
+		    stderr,
+		    "cspawn: warning: ROOTFS %s is owned or writable by a user other than root: "
+		    "setuid files and device nodes the container's root makes there are theirs "
+		    "to use on the host; use --userns (or --layer, or --read-only)\n",
+		    o->rootfs);
 }
 
 static int resolve_paths(struct spawn_opts *o, struct host_paths *h)
@@ -82,7 +128,9 @@ static int resolve_paths(struct spawn_opts *o, struct host_paths *h)
 			return -1;
 		o->layers[i] = h->layers[i];
 	}
-	if (!o->no_init && find_init(o, &h->init) < 0)
+	/* With --no-init too: the command starts through cinit's exec
+	 * trampoline (spawn/command.h). */
+	if (find_init(o, &h->init) < 0)
 		return -1;
 	if (o->config) {
 		h->config = realpath(o->config, NULL);
@@ -130,6 +178,7 @@ int cmd_run(int argc, char **argv)
 	} else if (resolve_paths(&o, &paths) < 0) {
 		rc = 125;
 	} else {
+		warn_if_exposed(&o);
 		rc = monitor_run(&o, paths.init);
 	}
 	free_paths(&paths);

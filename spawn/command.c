@@ -1,8 +1,10 @@
 #include "spawn/command.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spawn/rootfs.h"
 
@@ -18,18 +20,18 @@ static int build_argv(const struct spawn_opts *o, bool image_has_config, struct 
 	if (!argv)
 		return spawn_fail_errno(e, "calloc");
 	c->argv = argv;
+	/* argv[0] "cinit", not the mount point, so ps inside reads well. */
+	c->path = ROOTFS_INIT_PATH;
+	argv[n++] = (char *)"cinit";
 	if (o->no_init) {
+		argv[n++] = (char *)"--exec";
+		argv[n++] = NULL; /* the path, from command_resolve */
 		if (o->ncmd == 0)
 			argv[n++] = sh;
 		for (int i = 0; i < o->ncmd; i++)
 			argv[n++] = o->cmd[i];
-		c->path = argv[0];
-		c->search_path = strchr(argv[0], '/') == NULL;
 		return 0;
 	}
-	/* argv[0] "cinit", not the mount point, so ps inside reads well. */
-	c->path = ROOTFS_INIT_PATH;
-	argv[n++] = (char *)"cinit";
 	if (o->config || (o->ncmd == 0 && image_has_config)) {
 		argv[n++] = (char *)"-c";
 		argv[n++] = (char *)(o->config ? ROOTFS_CONFIG_PATH : IMAGE_CONFIG);
@@ -103,10 +105,52 @@ int command_build(const struct spawn_opts *o, bool image_has_config, const char 
 	return 0;
 }
 
+/* The first of PATH's directories with an executable name in it; EACCES
+ * when there was one only without the right to run it. */
+static char *search_path(const char *name, const char *path)
+{
+	bool denied = false;
+
+	while (path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		char *cand;
+
+		/* an empty entry is the working directory, as for execvp */
+		if (asprintf(&cand, "%.*s%s%s", (int)len, path, len ? "/" : "", name) < 0)
+			return NULL;
+		if (access(cand, X_OK) == 0)
+			return cand;
+		denied |= errno == EACCES;
+		free(cand);
+		path = colon ? colon + 1 : NULL;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return NULL;
+}
+
+int command_resolve(struct spawn_command *c, struct spawn_error *e)
+{
+	const char *name = c->argv[3], *path = command_getenv(c->envp, "PATH");
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return spawn_fail_errno(e, "exec %s", name);
+		c->resolved = strdup(name);
+	} else {
+		c->resolved = search_path(name, path ? path : COMMAND_DEFAULT_PATH);
+	}
+	if (!c->resolved)
+		return spawn_fail_errno(e, "exec %s", name);
+	c->argv[2] = c->resolved;
+	return 0;
+}
+
 void command_free(struct spawn_command *c)
 {
 	free(c->argv);
 	free(c->envp);
+	free(c->resolved);
 	memset(c, 0, sizeof(*c));
 }
 

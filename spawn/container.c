@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -19,10 +20,9 @@
 
 #include "spawn/command.h"
 #include "spawn/privs.h"
+#include "spawn/resolve.h"
 #include "spawn/sysfilter.h"
 #include "spawn/users.h"
-
-extern char **environ;
 
 /* What the child sends back when it cannot exec: the exit status cspawn
  * should use and why. Nothing arrives when exec succeeds (the pipe is
@@ -114,16 +114,63 @@ static int set_up_namespaces(const struct container_spec *s, struct spawn_error 
 	return 0;
 }
 
+/* The working directory is resolved inside the root like every path
+ * cspawn opens there (no magic link, no symlink out), created there when
+ * missing, and entered by descriptor; then checked to lie under the root,
+ * as a cwd reached any other way could be a directory of the host's. */
 static int enter_workdir(const char *dir, struct spawn_error *e)
 {
-	struct stat st;
+	char cwd[PATH_MAX];
+	int root, fd;
 
 	if (!dir)
 		return 0;
-	if (stat(dir, &st) < 0 && mkdir_p(dir, 0755) < 0)
-		return spawn_fail_errno(e, "creating the working directory %s", dir);
-	if (chdir(dir) < 0)
-		return spawn_fail_errno(e, "chdir %s", dir);
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return spawn_fail_errno(e, "opening the root for the working directory");
+	fd = resolve_in_root(root, dir, RESOLVE_MKDIR, RESOLVE_AUTO, e);
+	close(root);
+	if (fd < 0) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return spawn_fail(e, "working directory %s: %s", dir, why);
+	}
+	if (fchdir(fd) < 0) {
+		spawn_fail_errno(e, "working directory %s: fchdir", dir);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	/* getcwd names a directory outside the root "(unreachable)...". */
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return spawn_fail(e, "working directory %s: not under the container's root", dir);
+	return 0;
+}
+
+/* Until it execs, this process runs the host's cspawn: nothing that joins
+ * its namespaces may open its /proc/PID/exe (or ptrace it), which a
+ * non-dumpable process refuses to all but CAP_SYS_PTRACE. Set again after
+ * the user switch, which resets it to the host's suid_dumpable. */
+static int not_dumpable(struct spawn_error *e)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return spawn_fail_errno(e, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
+/* Closes every descriptor but 0-2 and the two pipes to cspawn, before
+ * anything else: one inherited from cspawn's caller (a directory held
+ * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
+ * every path resolved from here on, and lead out of the root. */
+static int close_inherited_fds(const struct child_pipes *p, struct spawn_error *e)
+{
+	unsigned lo = (unsigned)(p->sync_rd < p->report_wr ? p->sync_rd : p->report_wr);
+	unsigned hi = (unsigned)(p->sync_rd < p->report_wr ? p->report_wr : p->sync_rd);
+
+	if ((lo > 3 && close_range(3, lo - 1, 0) < 0) ||
+	    (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) < 0) || close_range(hi + 1, ~0U, 0) < 0)
+		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
 
@@ -153,7 +200,7 @@ static int drop_privileges(const struct container_spec *s, const struct spawn_us
 			   struct spawn_error *e)
 {
 	if (privs_drop_bounding(s->o->caps, e) < 0 || privs_switch_user(u, e) < 0 ||
-	    privs_set_caps(s->o->caps, e) < 0 || privs_no_new_privs(e) < 0 ||
+	    not_dumpable(e) < 0 || privs_set_caps(s->o->caps, e) < 0 || privs_no_new_privs(e) < 0 ||
 	    arm_parent_death_signal(sync_rd, e) < 0)
 		return -1;
 	return sysfilter_load(s->o->caps, e);
@@ -161,13 +208,7 @@ static int drop_privileges(const struct container_spec *s, const struct spawn_us
 
 static int exec_command(const struct spawn_command *c, struct spawn_error *e)
 {
-	if (c->search_path) {
-		/* execvp searches the PATH of environ: the container's. */
-		environ = c->envp;
-		execvp(c->path, c->argv);
-	} else {
-		execve(c->path, c->argv, c->envp);
-	}
+	execve(c->path, c->argv, c->envp);
 	return spawn_fail_errno(e, "exec %s", c->path);
 }
 
@@ -178,8 +219,15 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	struct spawn_command cmd;
 	struct spawn_user user;
 
+	if (close_inherited_fds(p, e) < 0 || not_dumpable(e) < 0)
+		return -1;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
+	/* A session of its own: in cspawn's process group, `kill 0` inside
+	 * would reach cspawn and whatever else shares its job on the host.
+	 * cspawn forwards what its terminal sends instead. */
+	if (setsid() < 0)
+		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_namespaces(s, e) < 0)
 		return -1;
 	/* Device nodes and mount points get exactly the modes asked for; the
@@ -194,6 +242,10 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	if (command_build(s->o, access("/etc/cinit.ini", F_OK) == 0, hostname_of(s->o), &user, &cmd,
 			  e) < 0)
 		return -1;
+	if (s->o->no_init && command_resolve(&cmd, e) < 0) {
+		*status = errno == ENOENT ? 127 : 126;
+		return -1;
+	}
 	/* In its cgroup before anything of the user's runs, and before the
 	 * cgroup namespace is made, so that its root is that cgroup. */
 	if (wait_for_parent(p->sync_rd, CGROUP_READY, e) < 0)
@@ -207,9 +259,7 @@ static int child_setup(const struct container_spec *s, const struct child_pipes 
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "close_range");
 	exec_command(&cmd, e);
-	if (s->o->no_init)
-		*status = errno == ENOENT ? 127 : 126;
-	else if (errno == ENOENT)
+	if (errno == ENOENT)
 		/* The file is there (bound); what is missing is its loader. */
 		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			 " (cinit must be statically linked to run in any root)");
@@ -312,6 +362,16 @@ static pid_t abandon_child(pid_t pid, int report_rd, int *status, struct spawn_e
 	return -1;
 }
 
+/* The relay's pipes become 0, 1 and 2; the originals go with the other
+ * inherited descriptors in child_setup. */
+static int install_stdio(const int *stdio, struct spawn_error *e)
+{
+	for (int i = 0; stdio && i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			return spawn_fail_errno(e, "dup2 of the container's stdio");
+	return 0;
+}
+
 static _Noreturn void run_child(const struct container_spec *s, int sync[2], int report[2])
 {
 	struct child_pipes p = {.sync_rd = sync[0], .report_wr = report[1]};
@@ -320,7 +380,8 @@ static _Noreturn void run_child(const struct container_spec *s, int sync[2], int
 
 	close(sync[1]);
 	close(report[0]);
-	child_setup(s, &p, &st, &ce);
+	if (install_stdio(s->stdio, &ce) == 0)
+		child_setup(s, &p, &st, &ce);
 	report_and_exit(report[1], st, &ce);
 }
 

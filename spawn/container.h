@@ -24,6 +24,9 @@ struct container_spec {
 	 * signalfd then waits for it, where PID 1 of a namespace would
 	 * otherwise drop it (no handler yet). */
 	const sigset_t *held;
+	/* What the container gets as 0, 1, 2 (spawn/relay.h); -1 or NULL:
+	 * cspawn's own. */
+	const int *stdio;
 };
 
 /* Returns the pid (as the host sees it) of the container's first process

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
+#include "spawn/relay.h"
 #include "spawn/restart.h"
 #include "spawn/rootfs.h"
 #include "spawn/state.h"
@@ -24,7 +28,8 @@ struct run_env {
 	struct spawn_state state;
 	struct cgroup_layout layout;
 	struct userns_map map;
-	sigset_t signals; /* blocked, taken with sigwaitinfo */
+	sigset_t signals; /* blocked, taken from sigfd (sigtimedwait between runs) */
+	int sigfd;
 };
 
 static int warn(const struct spawn_opts *o, const struct spawn_error *e)
@@ -33,12 +38,12 @@ static int warn(const struct spawn_opts *o, const struct spawn_error *e)
 	return -1;
 }
 
-/* Blocked rather than handled: the monitor takes them one at a time with
- * sigwaitinfo, so no handler and no global state is needed. SIGCHLD goes
- * back to its default first: ignored (as a parent may leave it across
- * exec), the kernel would reap the container itself and waitpid would
- * never see it end. */
-static int block_signals(sigset_t *set, struct spawn_error *e)
+/* Blocked rather than handled: the monitor reads them from a signalfd,
+ * so no handler and no global state is needed. SIGCHLD goes back to its
+ * default first: ignored (as a parent may leave it across exec), the
+ * kernel would reap the container itself and waitpid would never see it
+ * end. */
+static int block_signals(sigset_t *set, int *sigfd, struct spawn_error *e)
 {
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
 		return spawn_fail_errno(e, "signal(SIGCHLD)");
@@ -48,6 +53,9 @@ static int block_signals(sigset_t *set, struct spawn_error *e)
 	sigaddset(set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
 		return spawn_fail_errno(e, "sigprocmask");
+	*sigfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sigfd < 0)
+		return spawn_fail_errno(e, "signalfd");
 	return 0;
 }
 
@@ -60,40 +68,65 @@ static int exit_code_of(int wstatus)
 	return 125;
 }
 
-/* A signal the terminal sent (Ctrl-C, a resize) already reached the
- * container, which shares cspawn's process group; passing it on again
- * would deliver it twice. Only signals from a process are forwarded. */
-static bool sent_by_a_process(const siginfo_t *si)
+/* One signal while the container runs: SIGCHLD may be its end (then
+ * returns its exit code), anything else is passed on. -1: still running. */
+static int on_signal(pid_t pid, int sig, bool *stop_requested)
 {
-	return si->si_code <= 0;
+	int ws;
+
+	if (sig == SIGCHLD) {
+		pid_t r = waitpid(pid, &ws, WNOHANG);
+
+		if (r == pid)
+			return exit_code_of(ws);
+		/* ECHILD: gone without a status; waiting on would be forever. */
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, "cspawn: waitpid %d: %s\n", (int)pid, strerror(errno));
+			return 125;
+		}
+		return -1;
+	}
+	if (sig == SIGTERM || sig == SIGINT)
+		*stop_requested = true;
+	/* Signals from cspawn's terminal too (Ctrl-C, a resize): the
+	 * container is in a session of its own and gets them only from here.
+	 * pid is our unreaped child, so kill cannot miss it. */
+	if (kill(pid, sig) < 0)
+		fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
+	return -1;
 }
 
-/* Waits for the container's PID 1 to end, forwarding signals meanwhile. */
-static int supervise(pid_t pid, const sigset_t *set, bool *stop_requested)
+/* Takes the pending signals from the signalfd; the exit code once the
+ * container has ended, else -1. */
+static int take_signals(int sigfd, pid_t pid, bool *stop_requested)
+{
+	struct signalfd_siginfo si;
+	int code = -1;
+
+	while (code < 0 && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		code = on_signal(pid, (int)si.ssi_signo, stop_requested);
+	return code;
+}
+
+/* Waits for the container's PID 1 to end, forwarding signals and copying
+ * its piped stdio meanwhile. */
+static int supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_requested)
 {
 	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(set, &si), ws;
+		struct pollfd fds[4] = {{.fd = sigfd, .events = POLLIN}};
+		size_t n = 1 + relay_poll_fds(relay, fds + 1);
+		int code;
 
-		if (sig < 0)
-			continue; /* EINTR: nothing else can fail with a valid set */
-		if (sig == SIGCHLD) {
-			pid_t r = waitpid(pid, &ws, WNOHANG);
-			if (r == pid)
-				return exit_code_of(ws);
-			/* ECHILD: gone without a status; waiting on would be forever. */
-			if (r < 0 && errno != EINTR) {
-				fprintf(stderr, "cspawn: waitpid %d: %s\n", (int)pid,
-					strerror(errno));
-				return 125;
-			}
+		if (poll(fds, (nfds_t)n, -1) < 0)
+			continue; /* EINTR: nothing else can fail with valid descriptors */
+		relay_service(relay, fds + 1, n - 1);
+		if (!(fds[0].revents & POLLIN))
 			continue;
+		code = take_signals(sigfd, pid, stop_requested);
+		if (code >= 0) {
+			relay_drain(relay);
+			return code;
 		}
-		if (sig == SIGTERM || sig == SIGINT)
-			*stop_requested = true;
-		/* pid is our unreaped child, so kill cannot miss it. */
-		if (sent_by_a_process(&si) && kill(pid, sig) < 0)
-			fprintf(stderr, "cspawn: forwarding signal %d: %s\n", sig, strerror(errno));
 	}
 }
 
@@ -184,6 +217,8 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 				      .map = o->userns ? &env->map : NULL,
 				      .held = o->no_init ? NULL : &env->signals};
 	struct spawn_error e;
+	struct rootfs_created created;
+	struct relay relay;
 	struct cgroup cg;
 	pid_t pid;
 	int code;
@@ -199,13 +234,26 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 		return -1;
 	}
 	spec.cg = &cg;
-	pid = container_start(&spec, status, &e);
-	if (pid < 0) {
+	if (rootfs_note_missing(&plan, o->workdir, &created, &e) < 0 ||
+	    relay_open(&relay, &e) < 0) {
 		warn(o, &e);
+		rootfs_created_free(&created);
 		clean_run(env, &cg);
 		return -1;
 	}
-	code = supervise(pid, &env->signals, stop_requested);
+	spec.stdio = relay.child;
+	pid = container_start(&spec, status, &e);
+	relay_close_child_ends(&relay);
+	if (pid < 0) {
+		warn(o, &e);
+		relay_close(&relay);
+		rootfs_remove_created(&plan, &created);
+		clean_run(env, &cg);
+		return -1;
+	}
+	rootfs_created_free(&created); /* started: they stay, as runc leaves them */
+	code = supervise(pid, env->sigfd, &relay, stop_requested);
+	relay_close(&relay);
 	report_oom(o, &cg);
 	clean_run(env, &cg);
 	return code;
@@ -258,25 +306,46 @@ static int clean_stale(struct run_env *env, struct spawn_error *e)
 	return state_remove_layer(&env->state, e);
 }
 
+static void remove_stale_cgroup(const char *name, void *ctx)
+{
+	struct run_env *env = ctx;
+	struct spawn_error e;
+
+	if (cgroup_remove_stale(&env->layout, name, &e) < 0)
+		fprintf(stderr, "cspawn: %s: %s\n", name, e.msg);
+}
+
+/* The cgroup layout; what an earlier run of this name left, and what
+ * killed runs of other names left; the id map of --userns. */
+static int prepare_run(struct run_env *env, struct spawn_error *e)
+{
+	if (detect_layout(&env->layout, e) < 0 || (env->state.stale_pid && clean_stale(env, e) < 0))
+		return -1;
+	state_sweep(STATE_BASE, env->o->name, remove_stale_cgroup, env);
+	if (env->o->userns && userns_default_map(&env->map, e) < 0)
+		return -1;
+	return 0;
+}
+
 int monitor_run(const struct spawn_opts *o, const char *init_path)
 {
-	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}};
+	struct run_env env = {.o = o, .init_path = init_path, .state = {.lockfd = -1}, .sigfd = -1};
 	struct spawn_error e;
 	int status = 125;
 
-	if (block_signals(&env.signals, &e) < 0 ||
+	if (block_signals(&env.signals, &env.sigfd, &e) < 0 ||
 	    state_acquire(STATE_BASE, o->name, &env.state, &e) < 0) {
 		warn(o, &e);
 		/* A lock taken before the pid file failed is ours to release. */
 		state_release(&env.state);
 		return 125;
 	}
-	if (detect_layout(&env.layout, &e) < 0 ||
-	    (env.state.stale_pid && clean_stale(&env, &e) < 0) ||
-	    (o->userns && userns_default_map(&env.map, &e) < 0))
+	if (prepare_run(&env, &e) < 0)
 		warn(o, &e);
 	else
 		status = run_with_restarts(&env);
 	state_release(&env.state);
+	if (env.sigfd >= 0)
+		close(env.sigfd);
 	return status;
 }

@@ -8,7 +8,7 @@
 #include "spawn/options.h"
 
 /* o->rootfs and o->layers must be absolute. init_path is the host's cinit
- * (NULL with --no-init). Returns cspawn's exit status: the container's
+ * (also the trampoline of --no-init). Returns cspawn's exit status: the container's
  * (128+N when signal N killed it), or 125 (126, 127) when cspawn failed. */
 int monitor_run(const struct spawn_opts *o, const char *init_path);
 

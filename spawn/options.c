@@ -15,30 +15,33 @@
 
 void spawn_usage(FILE *out)
 {
-	fputs("usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
-	      "  --name NAME             container name (default: cspawn-PID-RAND)\n"
-	      "  --hostname NAME         hostname inside (default: the name)\n"
-	      "  -e, --env KEY[=VAL]     set an environment variable\n"
-	      "  -w, --workdir DIR       working directory inside\n"
-	      "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
-	      "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
-	      "      --cpus N            CPU limit, e.g. 0.5\n"
-	      "      --pids-limit N      most processes at once\n"
-	      "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
-	      "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
-	      "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
-	      "                          writes go to a fresh layer removed at exit\n"
-	      "      --read-only         mount the root read-only\n"
-	      "      --net none|host     network namespace (default none: only lo)\n"
-	      "      --userns            map root inside to an unprivileged host range\n"
-	      "      --cap-add CAP       add a capability (or ALL)\n"
-	      "      --cap-drop CAP      drop a capability (or ALL)\n"
-	      "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
-	      "      --init PATH         cinit to run as PID 1 (default: beside cspawn)\n"
-	      "  -c, --config FILE       run cinit with this cinit.ini\n"
-	      "      --no-init           run COMMAND itself as PID 1\n"
-	      "  -h, --help              show this help\n",
-	      out);
+	fputs(
+	    "usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
+	    "  --name NAME             container name (default: cspawn-PID-RAND)\n"
+	    "  --hostname NAME         hostname inside (default: the name)\n"
+	    "  -e, --env KEY[=VAL]     set an environment variable\n"
+	    "  -w, --workdir DIR       working directory inside\n"
+	    "  -u, --user USER[:GROUP] user to run as (name or id, from the root's /etc)\n"
+	    "  -m, --memory SIZE       memory limit, e.g. 256m (no swap beyond it)\n"
+	    "      --cpus N            CPU limit, e.g. 0.5\n"
+	    "      --pids-limit N      most processes at once\n"
+	    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
+	    "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
+	    "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
+	    "                          writes go to a fresh layer removed at exit\n"
+	    "      --read-only         mount the root read-only\n"
+	    "      --net none|host     network namespace (default none: only lo)\n"
+	    "      --userns            map root inside to an unprivileged host range\n"
+	    "      --cap-add CAP       add a capability (or ALL)\n"
+	    "      --cap-drop CAP      drop a capability (or ALL)\n"
+	    "      --restart POLICY    no, on-failure[:N], always, unless-stopped\n"
+	    "      --init PATH         cinit to run as PID 1 (default: beside cspawn);\n"
+	    "                          with --no-init, the trampoline the command starts through\n"
+	    "  -c, --config FILE       run cinit with this cinit.ini\n"
+	    "      --no-init           run COMMAND itself as PID 1 (started through cinit's\n"
+	    "                          exec trampoline, which it replaces at once)\n"
+	    "  -h, --help              show this help\n",
+	    out);
 }
 
 enum long_only {
@@ -109,6 +112,50 @@ static char *xstrdup(const char *s)
 		exit(125);
 	}
 	return d;
+}
+
+bool spawn_hostname_valid(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		char c = name[i];
+
+		if (c == '.' || c == '\0') {
+			/* a label: 1 to 63 characters, no '-' at either end */
+			if (label == 0 || label > 63 || name[i - 1] == '-' ||
+			    name[i - label] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)c) || c == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool spawn_path_is_root(const char *path)
+{
+	/* "/", "//", "/.", "/a/..": nothing but separators, dots, and
+	 * names undone by as many "..". */
+	int depth = 0;
+
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			depth = depth > 0 ? depth - 1 : 0;
+		else if (len > 0 && !(len == 1 && p[0] == '.'))
+			depth++;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return depth == 0;
 }
 
 bool spawn_name_valid(const char *name)
@@ -201,6 +248,10 @@ static int add_bind(struct spawn_opts *o, const char *arg, struct spawn_error *e
 		goto bad;
 	if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
 		goto bad;
+	if (spawn_path_is_root(ctr)) {
+		free(copy);
+		return spawn_fail(e, "-v '%s': the target cannot be the container's /", arg);
+	}
 	o->binds = grow(o->binds, &o->nbinds, sizeof(*o->binds));
 	b = &o->binds[o->nbinds - 1];
 	b->host = xstrdup(host);
@@ -244,6 +295,24 @@ static void tmpfs_options(char *opts, struct spawn_tmpfs *t)
 	*data = '\0';
 }
 
+/* tmpfs takes size=0 (in any unit, or 0%) for "no limit": refused, as a
+ * limit of nothing is never what was meant. */
+static bool zero_size(const char *opts)
+{
+	for (const char *p = opts; p && (p = strstr(p, "size=")); p += 5) {
+		const char *v = p + 5;
+
+		if (p != opts && p[-1] != ',')
+			continue;
+		while (*v == '0')
+			v++;
+		if (v > p + 5 && (*v == '\0' || *v == ',' ||
+				  (strchr("kKmMgG%", *v) && (v[1] == '\0' || v[1] == ','))))
+			return true;
+	}
+	return false;
+}
+
 static int add_tmpfs(struct spawn_opts *o, const char *arg, struct spawn_error *e)
 {
 	char *copy = xstrdup(arg), *opts = strchr(copy, ':');
@@ -254,6 +323,13 @@ static int add_tmpfs(struct spawn_opts *o, const char *arg, struct spawn_error *
 	if (copy[0] != '/') {
 		free(copy);
 		return spawn_fail(e, "--tmpfs '%s': the path must be absolute", arg);
+	}
+	if (spawn_path_is_root(copy) || zero_size(opts)) {
+		spawn_fail(e, "--tmpfs '%s': %s", arg,
+			   zero_size(opts) ? "size=0 would mean no limit; give a size"
+					   : "the target cannot be the container's /");
+		free(copy);
+		return -1;
 	}
 	o->tmpfs = grow(o->tmpfs, &o->ntmpfs, sizeof(*o->tmpfs));
 	t = &o->tmpfs[o->ntmpfs - 1];
@@ -296,8 +372,12 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 		snprintf(o->name, sizeof(o->name), "%s", arg);
 		return 0;
 	case OPT_HOSTNAME:
-		if (strlen(arg) == 0 || strlen(arg) > 64)
-			return spawn_fail(e, "--hostname '%s': must be 1 to 64 characters", arg);
+		if (!spawn_hostname_valid(arg))
+			return spawn_fail(e,
+					  "--hostname '%s': expected a hostname of up to 64 "
+					  "characters (RFC 1123: labels of letters, digits and "
+					  "'-', not starting or ending with '-', joined by '.')",
+					  arg);
 		o->hostname = arg;
 		return 0;
 	case 'e':
@@ -315,14 +395,22 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 			return spawn_fail(e, "--memory '%s': expected a size such as 256m", arg);
 		if (o->memory_bytes < 6 * 1024 * 1024)
 			return spawn_fail(e, "--memory '%s': the minimum is 6m", arg);
+		/* Above this the kernel reads "no limit" (its page counters
+		 * top out at LONG_MAX bytes), which must not be what a typo
+		 * gets. */
+		if (o->memory_bytes > SPAWN_MAX_MEMORY)
+			return spawn_fail(e, "--memory '%s': above the kernel's maximum (8e)", arg);
 		return 0;
 	case OPT_CPUS:
 		if (spawn_parse_cpus(arg, &o->cpu_quota_us, &o->cpu_period_us) < 0)
 			return spawn_fail(e, "--cpus '%s': expected a number of CPUs >= 0.01", arg);
 		return 0;
 	case OPT_PIDS:
-		if (conf_parse_uint(arg, &n) < 0)
-			return spawn_fail(e, "--pids-limit '%s': expected a number", arg);
+		if (conf_parse_uint(arg, &n) < 0 || n == 0)
+			return spawn_fail(e,
+					  "--pids-limit '%s': expected a number of processes, at "
+					  "least 1",
+					  arg);
 		o->pids_limit = n;
 		return 0;
 	case 'v':
@@ -382,8 +470,6 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 
 static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
 {
-	if (o->no_init && o->init_path)
-		return spawn_fail(e, "--init and --no-init exclude each other");
 	if (o->no_init && o->config)
 		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
 	if (o->config && o->ncmd > 0)
@@ -413,7 +499,7 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	o->net = SPAWN_NET_NONE;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+e:w:u:m:v:c:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:h", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;
@@ -424,12 +510,16 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 			rc = 1;
 			goto out;
 		}
-		if (c == '?' || c == ':') {
+		if (c == ':') {
+			/* the flag as typed: --memory, not -m */
+			spawn_fail(e, "%s: missing value", argv[optind - 1]);
+			goto out;
+		}
+		if (c == '?') {
 			if (optopt && optopt < 256)
-				spawn_fail(e, "unknown option or missing value: -%c", optopt);
+				spawn_fail(e, "unknown option -%c", optopt);
 			else
-				spawn_fail(e, "unknown option or missing value: %s",
-					   argv[optind - 1]);
+				spawn_fail(e, "unknown option %s", argv[optind - 1]);
 			goto out;
 		}
 		if (parse_option(c, optarg, o, &caps, e) < 0)

@@ -39,6 +39,9 @@ struct spawn_tmpfs {
 /* Hard limits on container size so that fixed buffers (the overlay option
  * string, mount tables) can never overflow. */
 #define SPAWN_MAX_NAME 64
+/* The largest memory limit the kernel takes as a limit (LONG_MAX bytes,
+ * in whole 4 KiB pages). */
+#define SPAWN_MAX_MEMORY (UINT64_C(0x7fffffffffffffff) & ~UINT64_C(4095))
 
 struct spawn_opts {
 	char name[SPAWN_MAX_NAME + 1];
@@ -90,5 +93,10 @@ int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max);
 int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us);
 /* Docker's rule: a letter or digit, then letters, digits, '_', '.', '-'. */
 bool spawn_name_valid(const char *name);
+/* RFC 1123 host names, as docker checks --hostname, at most 64 bytes (the
+ * kernel's limit). */
+bool spawn_hostname_valid(const char *name);
+/* True when an absolute path names "/" itself ("/", "/.", "/a/.."). */
+bool spawn_path_is_root(const char *path);
 
 #endif

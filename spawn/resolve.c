@@ -17,10 +17,10 @@
  * mounted (other containers starting, say); the kernel asks for a retry. */
 #define OPENAT2_TRIES 32
 
-static int open_in_root_openat2(int rootfd, const char *path)
+static int open_in_root_openat2(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-	    .flags = O_PATH | O_CLOEXEC,
+	    .flags = (unsigned)flags | O_CLOEXEC,
 	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = -1;
@@ -128,12 +128,40 @@ static int open_in_root_manual(int rootfd, const char *path)
 static int open_in_root(int rootfd, const char *path, enum resolve_method method)
 {
 	if (method == RESOLVE_AUTO) {
-		int fd = open_in_root_openat2(rootfd, path);
+		int fd = open_in_root_openat2(rootfd, path, O_PATH);
 
 		if (fd >= 0 || errno != ENOSYS)
 			return fd;
 	}
 	return open_in_root_manual(rootfd, path);
+}
+
+int resolve_open(int rootfd, const char *path, int flags, enum resolve_method method)
+{
+	char proc[64];
+	int fd, saved;
+
+	if (method == RESOLVE_AUTO) {
+		fd = open_in_root_openat2(rootfd, path, flags);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+	}
+	fd = open_in_root_manual(rootfd, path);
+	if (fd < 0 || flags == O_PATH)
+		return fd;
+	/* The walk leaves no symlink at the end: reopening the O_PATH
+	 * descriptor opens exactly the file it found. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	saved = open(proc, flags | O_CLOEXEC);
+	if (saved < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	return saved;
 }
 
 /* Creates name in the directory that prefix resolves to. */

@@ -24,4 +24,9 @@ enum resolve_method {
 int resolve_in_root(int rootfd, const char *path, enum resolve_create create,
 		    enum resolve_method method, struct spawn_error *e);
 
+/* Opens path (absolute, as seen inside) under rootfd with open(2) flags
+ * such as O_RDONLY, every symlink confined as above and no magic link
+ * followed. Returns the descriptor (close-on-exec) or -1 with errno set. */
+int resolve_open(int rootfd, const char *path, int flags, enum resolve_method method);
+
 #endif

@@ -1,264 +1,99 @@
 #include "spawn/rootfs.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "spawn/kernfs.h"
+#include "spawn/mounts.h"
 #include "spawn/resolve.h"
 
-/* crun's default masks: files are covered by /dev/null, directories by an
- * empty read-only tmpfs. */
-static const char *const masked_paths[] = {
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-
-static const char *const read_only_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
-static const struct {
-	const char *name;
-	unsigned major, minor;
-} dev_nodes[] = {
-    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
-    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-};
-
-static const struct {
-	const char *name, *target;
-} dev_links[] = {
-    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},	 {"core", "/proc/kcore"},
-};
-
-/* mount(2) on a descriptor: /proc/self/fd/N names exactly the directory
- * the resolver found, whatever symlinks lie on the way to it. */
-static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned long flags,
-		       const char *data)
+/* The target of a -v or --tmpfs, resolved (and made) inside the root,
+ * which it must not be: a mount over the container's / (through "..",
+ * or a symlink to /) would hide everything cspawn put there. */
+static int user_target(int rootfd, const char *flag, const char *path, enum resolve_create create,
+		       struct spawn_error *e)
 {
-	char target[64];
-
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	return mount(src, target, fstype, flags, data);
-}
-
-static int mount_fresh(int rootfd, const char *path, const char *fstype, unsigned long flags,
-		       const char *data, struct spawn_error *e)
-{
-	int fd = resolve_in_root(rootfd, path, RESOLVE_MKDIR, RESOLVE_AUTO, e);
-	int rc;
+	int fd = resolve_in_root(rootfd, path, create, RESOLVE_AUTO, e);
+	struct stat root, target;
 
 	if (fd < 0)
 		return -1;
-	rc = mount_on_fd(fstype, fd, fstype, flags, data);
-	if (rc < 0)
-		spawn_fail_errno(e, "mounting %s on %s", fstype, path);
-	close(fd);
-	return rc;
-}
-
-/* Attaches a copy of the host tree src at path, made read-only (and
- * whatever else attrs asks) before anyone inside can see it. */
-static int bind_host(int rootfd, const char *src, const char *path, enum resolve_create create,
-		     unsigned long long attrs, struct spawn_error *e)
-{
-	struct mount_attr attr = {.attr_set = attrs};
-	int tree, target, rc = -1;
-
-	tree = (int)open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0)
-		return spawn_fail_errno(e, "bind mount of %s: open_tree", src);
-	if (attrs &&
-	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		spawn_fail_errno(e, "bind mount of %s: mount_setattr", src);
-		goto out;
-	}
-	target = resolve_in_root(rootfd, path, create, RESOLVE_AUTO, e);
-	if (target < 0)
-		goto out;
-	rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	if (rc < 0)
-		spawn_fail_errno(e, "bind mount of %s on %s", src, path);
-	close(target);
-out:
-	close(tree);
-	return rc;
-}
-
-/* Binds a path of the container onto itself, read-only. */
-static int make_read_only(int rootfd, const char *path, struct spawn_error *e)
-{
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	int fd = resolve_in_root(rootfd, path, RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	int tree, rc = -1;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	tree = (int)open_tree(fd, "",
-			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	if (tree < 0) {
-		spawn_fail_errno(e, "making %s read-only: open_tree", path);
-		goto out;
-	}
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
-	    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		spawn_fail_errno(e, "making %s read-only", path);
-	else
-		rc = 0;
-	close(tree);
-out:
-	close(fd);
-	return rc;
-}
-
-static int mask_path(int rootfd, const char *path, struct spawn_error *e)
-{
-	int fd = resolve_in_root(rootfd, path, RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	struct stat st;
-	int rc;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return spawn_fail_errno(e, "masking %s: fstat", path);
+	if (fstat(rootfd, &root) < 0 || fstat(fd, &target) < 0) {
+		spawn_fail_errno(e, "%s %s: fstat", flag, path);
+	} else if (root.st_dev == target.st_dev && root.st_ino == target.st_ino) {
+		spawn_fail(e, "%s %s: the target resolves to the container's /", flag, path);
+	} else {
+		return fd;
 	}
 	close(fd);
-	if (S_ISDIR(st.st_mode))
-		rc =
-		    mount_fresh(rootfd, path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				"size=0k,mode=555", e);
-	else
-		rc = bind_host(rootfd, "/dev/null", path, RESOLVE_EXISTING, MOUNT_ATTR_RDONLY, e);
-	return rc;
+	return -1;
 }
 
-static int mount_proc(int rootfd, struct spawn_error *e)
+/* Attaches the detached mount mnt on the user's target; closes mnt. */
+static int attach_user(int rootfd, int mnt, const char *flag, const char *path,
+		       enum resolve_create create, struct spawn_error *e)
 {
-	if (mount_fresh(rootfd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(read_only_paths) / sizeof(read_only_paths[0]); i++)
-		if (make_read_only(rootfd, read_only_paths[i], e) < 0)
-			return -1;
-	return 0;
-}
+	int target, rc = -1;
 
-static int mount_sys(int rootfd, struct spawn_error *e)
-{
-	const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (mnt < 0) {
+		char why[sizeof(e->msg)];
 
-	if (mount_fresh(rootfd, "/sys", "sysfs", flags, NULL, e) == 0)
-		return 0;
-	/* A user namespace sharing the host's network may not mount sysfs;
-	 * a read-only view of the host's is what crun gives it too. */
-	if (errno != EPERM)
-		return -1;
-	return bind_host(
-	    rootfd, "/sys", "/sys", RESOLVE_MKDIR,
-	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
-}
-
-/* A device node, made with mknod, or (in a user namespace, where mknod is
- * refused) the host's node bound onto an empty file. */
-static int make_dev_node(int rootfd, int devfd, const char *name, unsigned major, unsigned minor,
-			 struct spawn_error *e)
-{
-	char path[64], host[64];
-	int fd;
-
-	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(major, minor)) == 0)
-		return 0;
-	if (errno != EPERM)
-		return spawn_fail_errno(e, "mknod /dev/%s", name);
-	fd = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return spawn_fail_errno(e, "creating /dev/%s", name);
-	close(fd);
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	snprintf(host, sizeof(host), "/dev/%s", name);
-	return bind_host(rootfd, host, path, RESOLVE_EXISTING,
-			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
-}
-
-static int populate_dev(int rootfd, int devfd, struct spawn_error *e)
-{
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
-		if (make_dev_node(rootfd, devfd, dev_nodes[i].name, dev_nodes[i].major,
-				  dev_nodes[i].minor, e) < 0)
-			return -1;
-	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
-		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0)
-			return spawn_fail_errno(e, "symlink /dev/%s", dev_links[i].name);
-	if (mount_fresh(rootfd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			"newinstance,ptmxmode=0666,mode=0620,gid=5", e) < 0 ||
-	    mount_fresh(rootfd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			"mode=1777,size=65536k", e) < 0 ||
-	    mount_fresh(rootfd, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			e) < 0)
-		return -1;
-	return 0;
-}
-
-static int mount_dev(int rootfd, struct spawn_error *e)
-{
-	int devfd, rc;
-
-	/* noexec: nothing on /dev runs, cinit included; its bind mount is a
-	 * mount of its own and carries its own flags. */
-	if (mount_fresh(rootfd, "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
-			"mode=755,size=65536k", e) < 0)
-		return -1;
-	devfd = resolve_in_root(rootfd, "/dev", RESOLVE_EXISTING, RESOLVE_AUTO, e);
-	if (devfd < 0)
-		return -1;
-	rc = populate_dev(rootfd, devfd, e);
-	close(devfd);
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return spawn_fail(e, "%s %s: %s", flag, path, why);
+	}
+	target = user_target(rootfd, flag, path, create, e);
+	if (target >= 0) {
+		rc = mounts_attach(mnt, target);
+		if (rc < 0)
+			spawn_fail_errno(e, "%s: mounting on %s", flag, path);
+		close(target);
+	}
+	close(mnt);
 	return rc;
 }
 
 static int mount_user_tmpfs(int rootfd, const struct spawn_tmpfs *t, struct spawn_error *e)
 {
-	return mount_fresh(rootfd, t->path, "tmpfs", t->flags, t->data, e);
+	int mnt = mounts_new("tmpfs", t->data, mounts_attrs_of(t->flags), e);
+
+	return attach_user(rootfd, mnt, "--tmpfs", t->path, RESOLVE_MKDIR, e);
 }
 
 static int mount_user_bind(int rootfd, const struct spawn_bind *b, struct spawn_error *e)
 {
 	struct stat st;
+	int tree;
 
 	if (stat(b->host, &st) < 0)
 		return spawn_fail_errno(e, "-v %s", b->host);
-	return bind_host(rootfd, b->host, b->ctr,
-			 S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE,
-			 b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
+	tree = mounts_clone(AT_FDCWD, b->host, b->read_only ? MOUNT_ATTR_RDONLY : 0, e);
+	return attach_user(rootfd, tree, "-v", b->ctr,
+			   S_ISDIR(st.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE, e);
 }
 
-static int bind_cinit(int rootfd, const struct rootfs_plan *p, struct spawn_error *e)
+/* On cspawn's own /dev, through its descriptor: a name looked up from the
+ * root again could lead into a directory of ROOTFS renamed into place. */
+static int bind_cinit(int devfd, const struct rootfs_plan *p, struct spawn_error *e)
 {
-	const unsigned long long ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	const size_t dev = strlen("/dev");
 
 	/* Read-only, so no process inside can write through /proc/self/exe
 	 * into the host's cinit. */
-	if (p->init_path &&
-	    bind_host(rootfd, p->init_path, ROOTFS_INIT_PATH, RESOLVE_MKFILE, ro, e) < 0)
+	if (p->init_path && mounts_bind_host(devfd, p->init_path, ROOTFS_INIT_PATH + dev,
+					     RESOLVE_MKFILE, ro, e) < 0)
 		return -1;
-	if (p->config_path && bind_host(rootfd, p->config_path, ROOTFS_CONFIG_PATH, RESOLVE_MKFILE,
-					ro | MOUNT_ATTR_NOEXEC, e) < 0)
+	if (p->config_path && mounts_bind_host(devfd, p->config_path, ROOTFS_CONFIG_PATH + dev,
+					       RESOLVE_MKFILE, ro | MOUNT_ATTR_NOEXEC, e) < 0)
 		return -1;
 	return 0;
 }
@@ -373,24 +208,23 @@ static int root_read_only(struct spawn_error *e)
 	return 0;
 }
 
-static int build_tree(int rootfd, const struct rootfs_plan *p, struct spawn_error *e)
+static int build_tree(int rootfd, const struct rootfs_plan *p, struct kernfs *k,
+		      struct spawn_error *e)
 {
-	if (mount_proc(rootfd, e) < 0 || mount_sys(rootfd, e) < 0 || mount_dev(rootfd, e) < 0)
+	if (kernfs_mount(rootfd, k, e) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++)
-		if (mask_path(rootfd, masked_paths[i], e) < 0)
-			return -1;
 	for (size_t i = 0; i < p->ntmpfs; i++)
 		if (mount_user_tmpfs(rootfd, &p->tmpfs[i], e) < 0)
 			return -1;
 	for (size_t i = 0; i < p->nbinds; i++)
 		if (mount_user_bind(rootfd, &p->binds[i], e) < 0)
 			return -1;
-	return bind_cinit(rootfd, p, e);
+	return bind_cinit(k->dev, p, e);
 }
 
 int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
 {
+	struct kernfs k = KERNFS_INIT;
 	int rootfd, rc;
 
 	/* Private, recursively: nothing mounted from here on propagates to the
@@ -400,11 +234,144 @@ int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e)
 	rootfd = mount_root(p, e);
 	if (rootfd < 0)
 		return -1;
-	rc = build_tree(rootfd, p, e);
+	rc = build_tree(rootfd, p, &k, e);
 	if (rc == 0)
 		rc = pivot_into(rootfd, e);
+	if (rc == 0)
+		rc = kernfs_verify(&k, e);
+	kernfs_close(&k);
 	close(rootfd);
 	if (rc == 0 && p->read_only)
 		rc = root_read_only(e);
 	return rc;
+}
+
+static bool noted(const struct rootfs_created *c, const char *path)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+static int add_note(struct rootfs_created *c, const char *path, struct spawn_error *e)
+{
+	char **grown = realloc(c->paths, (c->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return spawn_fail_errno(e, "noting mount points");
+	c->paths = grown;
+	c->paths[c->n] = strdup(path);
+	if (!c->paths[c->n])
+		return spawn_fail_errno(e, "noting mount points");
+	c->n++;
+	return 0;
+}
+
+/* Notes path and each of its parents that the root lacks. */
+static int note_path(int rootfd, const char *path, struct rootfs_created *c, struct spawn_error *e)
+{
+	char prefix[PATH_MAX];
+	size_t len = 0;
+
+	if (!path || strlen(path) >= sizeof(prefix))
+		return 0;
+	while (path[len]) {
+		int fd;
+
+		len += strspn(path + len, "/");
+		len += strcspn(path + len, "/");
+		memcpy(prefix, path, len);
+		prefix[len] = '\0';
+		fd = resolve_open(rootfd, prefix, O_PATH, RESOLVE_AUTO);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != ENOENT)
+			return 0; /* not something a start creates: it will say why */
+		else if (!noted(c, prefix) && add_note(c, prefix, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rootfs_note_missing(const struct rootfs_plan *p, const char *workdir, struct rootfs_created *c,
+			struct spawn_error *e)
+{
+	static const char *const kernel[] = {"/proc", "/sys", "/dev"};
+	int rootfd, rc = 0;
+
+	c->paths = NULL;
+	c->n = 0;
+	if (p->nlayers)
+		return 0;
+	rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return 0; /* the start will report it */
+	for (size_t i = 0; rc == 0 && i < 3; i++)
+		rc = note_path(rootfd, kernel[i], c, e);
+	for (size_t i = 0; rc == 0 && i < p->nbinds; i++)
+		rc = note_path(rootfd, p->binds[i].ctr, c, e);
+	for (size_t i = 0; rc == 0 && i < p->ntmpfs; i++)
+		rc = note_path(rootfd, p->tmpfs[i].path, c, e);
+	if (rc == 0)
+		rc = note_path(rootfd, workdir, c, e);
+	close(rootfd);
+	return rc;
+}
+
+/* Removes path if it is an empty directory or an empty file. */
+static void remove_if_empty(int rootfd, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/') + 1;
+	struct stat st;
+	int dirfd;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path);
+	dirfd = resolve_open(rootfd, parent, O_PATH | O_DIRECTORY, RESOLVE_AUTO);
+	if (dirfd < 0)
+		return;
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* rmdir refuses a directory that is not empty: left alone */
+		if (S_ISDIR(st.st_mode))
+			(void)unlinkat(dirfd, base, AT_REMOVEDIR);
+		else if (S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlinkat(dirfd, base, 0);
+	}
+	close(dirfd);
+}
+
+static size_t depth_of(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+void rootfs_remove_created(const struct rootfs_plan *p, struct rootfs_created *c)
+{
+	int rootfd = c->n ? open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	size_t deepest = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (depth_of(c->paths[i]) > deepest)
+			deepest = depth_of(c->paths[i]);
+	for (size_t d = deepest; rootfd >= 0 && d > 0; d--)
+		for (size_t i = 0; i < c->n; i++)
+			if (depth_of(c->paths[i]) == d)
+				remove_if_empty(rootfd, c->paths[i]);
+	if (rootfd >= 0)
+		close(rootfd);
+	rootfs_created_free(c);
+}
+
+void rootfs_created_free(struct rootfs_created *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->paths[i]);
+	free(c->paths);
+	c->paths = NULL;
+	c->n = 0;
 }

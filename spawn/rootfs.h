@@ -39,6 +39,24 @@ struct rootfs_plan {
  * child, in its new mount namespace, before privileges are dropped. */
 int rootfs_enter(const struct rootfs_plan *p, struct spawn_error *e);
 
+/* The mount points a start may create in a plain ROOTFS (no layers):
+ * /proc, /sys, /dev, the targets of -v and --tmpfs, -w, and the parents
+ * of each, noted on the host before the start where missing, so that a
+ * start that fails can remove what it made. */
+struct rootfs_created {
+	char **paths; /* as seen inside, missing before the start */
+	size_t n;
+};
+
+/* Notes what is missing; nothing (n == 0) with layers, whose writes go
+ * to the writable layer. -1 only when out of memory. */
+int rootfs_note_missing(const struct rootfs_plan *p, const char *workdir, struct rootfs_created *c,
+			struct spawn_error *e);
+/* After a failed start: removes, deepest first, each noted path that now
+ * exists as an empty directory or empty file. Frees c. */
+void rootfs_remove_created(const struct rootfs_plan *p, struct rootfs_created *c);
+void rootfs_created_free(struct rootfs_created *c);
+
 /* The overlay options for a plan: "lowerdir=TOP:...:ROOTFS,upperdir=...".
  * Exposed for tests. */
 int rootfs_overlay_options(const struct rootfs_plan *p, char *buf, size_t len,

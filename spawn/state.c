@@ -1,6 +1,8 @@
 #include "spawn/state.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,17 +59,52 @@ static bool lock_is_current(int fd, const char *path)
 	       held.st_dev == named.st_dev;
 }
 
+/* mkdir, then the mode set explicitly (a umask of 077 would otherwise
+ * decide it); an existing directory gets the mode too. */
+static int make_dir(const char *path, mode_t mode, struct spawn_error *e)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return spawn_fail_errno(e, "creating %s", path);
+	if (chmod(path, mode) < 0)
+		return spawn_fail_errno(e, "chmod %s", path);
+	return 0;
+}
+
+/* The base 0711: with --userns the overlay is mounted by the container's
+ * root, an unprivileged host uid that must pass through it. The name's
+ * directory 0700, so that no host user can reach the writable layer, where
+ * the container's root may leave setuid files and device nodes (with
+ * --userns it belongs to the container's root, see state_fresh_layer). */
+static int make_state_dirs(const struct spawn_state *s, struct spawn_error *e)
+{
+	char base[PATH_MAX];
+
+	snprintf(base, sizeof(base), "%s", s->dir);
+	*strrchr(base, '/') = '\0';
+	if (mkdir_p(base, 0711) < 0)
+		return spawn_fail_errno(e, "creating %s", base);
+	if (chmod(base, 0711) < 0)
+		return spawn_fail_errno(e, "chmod %s", base);
+	return make_dir(s->dir, 0700, e);
+}
+
+/* The pid file names no live process (ESRCH; or there is none yet). */
+static bool holder_is_gone(const struct spawn_state *s)
+{
+	pid_t pid = read_pid(s);
+
+	return pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
 static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error *e)
 {
 	for (int attempt = 0; attempt < 100; attempt++) {
 		int fd;
 
-		/* mkdir -p: the base may vanish when another cspawn releases
-		 * the last name in it. 0711: with --userns the overlay is
-		 * mounted by the container's root, an unprivileged host uid
-		 * that must pass through to its writable layer. */
-		if (mkdir_p(s->dir, 0711) < 0)
-			return spawn_fail_errno(e, "creating %s", s->dir);
+		/* The base may vanish when another cspawn releases the last
+		 * name in it. */
+		if (make_state_dirs(s, e) < 0)
+			return -1;
 		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == ENOENT)
 			continue; /* the directory went away under us */
@@ -78,6 +115,13 @@ static int open_lock(struct spawn_state *s, const char *lock, struct spawn_error
 
 			close(fd);
 			errno = saved;
+			/* A sweep (state_sweep) holds the lock of a dead cspawn
+			 * for a moment: wait for it rather than call the name
+			 * taken. */
+			if (errno == EWOULDBLOCK && holder_is_gone(s)) {
+				sleep_ms(10);
+				continue;
+			}
 			if (errno == EWOULDBLOCK)
 				return spawn_fail(e,
 						  "a container named '%s' is already running "
@@ -118,9 +162,13 @@ int state_fresh_layer(const struct spawn_state *s, uid_t uid, gid_t gid, struct 
 	state_path(s, "rw", rw, sizeof(rw));
 	if (state_remove_layer(s, e) < 0)
 		return -1;
+	/* The container's root (a host uid with --userns) mounts the overlay
+	 * and must reach its layer through the name's 0700 directory. */
+	if (chown(s->dir, uid, gid) < 0)
+		return spawn_fail_errno(e, "chown %s", s->dir);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
-			return spawn_fail_errno(e, "creating %s", dirs[i]);
+		if (make_dir(dirs[i], 0755, e) < 0)
+			return -1;
 		if (chown(dirs[i], uid, gid) < 0)
 			return spawn_fail_errno(e, "chown %s", dirs[i]);
 	}
@@ -165,4 +213,56 @@ void state_release(struct spawn_state *s)
 	if (rmdir(path) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT &&
 	    errno != EBUSY)
 		fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+}
+
+/* Takes the lock of base/name when its holder died: 1 with s filled and
+ * the lock held, 0 when it is in use (or was never held). */
+static int take_stale(const char *base, const char *name, struct spawn_state *s)
+{
+	char lock[PATH_MAX + 8];
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	if (format_path(s->dir, sizeof(s->dir), "%s/%s", base, name) < 0)
+		return 0;
+	/* No pid file: a cspawn between its mkdir and its lock, not stale. */
+	s->stale_pid = read_pid(s);
+	if (s->stale_pid <= 0)
+		return 0;
+	state_path(s, "rw/upper", s->upper, sizeof(s->upper));
+	state_path(s, "rw/work", s->work, sizeof(s->work));
+	state_path(s, "merged", s->merged, sizeof(s->merged));
+	state_path(s, "lock", lock, sizeof(lock));
+	fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !lock_is_current(fd, lock)) {
+		close(fd);
+		return 0;
+	}
+	s->lockfd = fd;
+	return 1;
+}
+
+void state_sweep(const char *base, const char *skip, void (*clean)(const char *name, void *ctx),
+		 void *ctx)
+{
+	DIR *d = opendir(base);
+	struct dirent *ent;
+
+	if (!d)
+		return;
+	while ((ent = readdir(d))) {
+		struct spawn_state s;
+
+		if (ent->d_name[0] == '.' || strcmp(ent->d_name, skip) == 0 ||
+		    ent->d_type != DT_DIR || !take_stale(base, ent->d_name, &s))
+			continue;
+		fprintf(stderr, "cspawn: %s: removing what a killed cspawn (pid %d) left behind\n",
+			ent->d_name, (int)s.stale_pid);
+		clean(ent->d_name, ctx);
+		state_release(&s);
+	}
+	closedir(d);
 }

@@ -11,6 +11,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "spawn/resolve.h"
+
 /* One parsed line of passwd or group; fields point into the line. */
 struct db_entry {
 	char *field[7];
@@ -59,6 +61,22 @@ static bool is_image_file(int fd, const struct stat *st)
 	return sfs.f_type != PROC_SUPER_MAGIC && sfs.f_type != SYSFS_MAGIC;
 }
 
+/* Opens path under "/" (the container's root by now) as resolve_open does:
+ * an image's /etc/passwd -> /proc/self/fd/N must not reach a descriptor's
+ * file, nor any symlink leave the root. */
+static int open_in_root(const char *path)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd, saved;
+
+	if (root < 0)
+		return -1;
+	fd = resolve_open(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, RESOLVE_AUTO);
+	saved = errno;
+	close(root);
+	errno = saved;
+	return fd;
+}
+
 /* The files belong to the image and are read while cspawn's child still
  * holds every capability: a FIFO there would block it, and cspawn with
  * it, forever; a device such as /dev/zero would never end; a link to
@@ -68,7 +86,7 @@ static bool is_image_file(int fd, const struct stat *st)
  * missing, -1 with e set. */
 static int open_db(const char *path, FILE **out, struct spawn_error *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = open_in_root(path);
 	struct stat st;
 
 	*out = NULL;

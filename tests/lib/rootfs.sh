@@ -77,10 +77,12 @@ make_rootfs() {
 cname() { echo "$SPAWN_PREFIX-$1"; }
 
 # Bounded: a cspawn that hangs fails its test instead of stalling the suite.
-cs() { timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "$@"; }
+# The static cinit goes with every run: --no-init starts the command
+# through it too (its exec trampoline).
+cs() { timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" "$@"; }
 # The same as a command line, for `"${CS[@]}" ... &`: a function run in the
 # background would be a subshell, and $! would not be cspawn.
-CS=("$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK")
+CS=("$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}")
 
 # The directory of a controller's hierarchy and cspawn's place in it: on
 # v1, the tree that holds CTL plus this shell's own cgroup there.
@@ -178,7 +180,7 @@ _exited() {
 clean_up_after() {
 	kill_marked
 	for _d in "$SPAWN_STATE/$SPAWN_PREFIX-"*; do
-		[ -d "$_d" ] && "$CSPAWN" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
+		[ -d "$_d" ] && "$CSPAWN" "${INIT[@]}" --no-init --name "${_d##*/}" "$1" true 2>/dev/null
 	done
 	return 0
 }

@@ -48,9 +48,10 @@ like "$(run 'grep -E " /proc/(bus|fs|irq|sys) " /proc/mounts | grep -c " ro,"')"
 	"/proc/bus, fs, irq, sys mounted read-only"
 like "$(run 'touch /sys/x')" "Read-only file system" "/sys is read-only"
 
-# /dev: the nodes docker gives, nothing of the host's.
+# /dev: the nodes docker gives, nothing of the host's, and .cspawn, where
+# cinit is bound (with --no-init too, as the command's exec trampoline).
 is "$(run 'ls -A /dev | tr "\n" " "')" \
-	"core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " \
+	".cspawn core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " \
 	"/dev has the minimal set"
 is "$(run 'stat -c "%A %t:%T" /dev/null /dev/zero /dev/urandom | tr "\n" " "')" \
 	"crw-rw-rw- 1:3 crw-rw-rw- 1:5 crw-rw-rw- 1:9 " "device nodes with docker's modes"

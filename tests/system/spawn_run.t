@@ -36,7 +36,7 @@ is $? 125 "a missing cinit: 125"
 # A mount the kernel refuses (the options reach it unchecked) and a cgroup
 # that cannot be made: 125, naming the step and the reason.
 err=$(cs --no-init --tmpfs /x:size=lots "$R" true 2>&1)
-like "$?:$err" "^125:cspawn: .*: mounting tmpfs on /x: Invalid argument" "a mount that fails: 125, named"
+like "$?:$err" "^125:cspawn: .*: --tmpfs /x: mount option size=lots: Invalid argument" "a mount that fails: 125, named"
 err=$(CSPAWN_CGROUP_ROOT=$TMP/no-cgroups cs --no-init "$R" true 2>&1)
 like "$?:$err" "^125:cspawn: .*: creating cgroup $TMP/no-cgroups/cspawn: No such file or directory" \
 	"a cgroup that cannot be made: 125, named"

@@ -96,12 +96,23 @@ static void test_errors(void)
 	    {{"-w", "rel", "r"}, "must be absolute"},
 	    {{"--layer", "/a:b", "r"}, "overlayfs cannot take"},
 	    {{"--cap-add", "FLY", "r"}, "unknown capability 'FLY'"},
-	    {{"--no-init", "--init", "/x", "r"}, "exclude each other"},
 	    {{"--no-init", "-c", "/x.ini", "r"}, "-c needs cinit"},
 	    {{"-c", "/x.ini", "r", "cmd"}, "give no COMMAND"},
 	    {{"--bogus", "r"}, "unknown option"},
 	    {{"-e", "=x", "r"}, "-e '=x'"},
 	    {{NULL}, "missing ROOTFS"},
+	    {{"--pids-limit", "0", "r"}, "at least 1"},
+	    {{"--tmpfs", "/x:size=0", "r"}, "size=0 would mean no limit"},
+	    {{"--tmpfs", "/x:mode=1777,size=0k", "r"}, "size=0 would mean no limit"},
+	    {{"--tmpfs", "/.", "r"}, "cannot be the container's /"},
+	    {{"-v", "/h:/a/..", "r"}, "cannot be the container's /"},
+	    {{"-v", "/h://", "r"}, "cannot be the container's /"},
+	    {{"--memory", "9223372036854775807", "r"}, "above the kernel's maximum"},
+	    {{"--hostname", "-bad", "r"}, "RFC 1123"},
+	    {{"--hostname", "a_b", "r"}, "RFC 1123"},
+	    {{"--hostname", "a..b", "r"}, "RFC 1123"},
+	    {{"--memory"}, "--memory: missing value"},
+	    {{"-m"}, "-m: missing value"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -137,11 +148,19 @@ static void test_value_parsers(void)
 	ok(!spawn_name_valid("") && !spawn_name_valid("-x") && !spawn_name_valid("a/b") &&
 	       spawn_name_valid("web.1_a-b"),
 	   "names: docker's characters");
+	ok(spawn_hostname_valid("web-1.example.org") && spawn_hostname_valid("a") &&
+	       !spawn_hostname_valid("a-") && !spawn_hostname_valid(".a") &&
+	       !spawn_hostname_valid("a.") && !spawn_hostname_valid(""),
+	   "hostnames: RFC 1123 labels");
+	ok(spawn_path_is_root("/") && spawn_path_is_root("/./") &&
+	       spawn_path_is_root("/a/b/../..") && spawn_path_is_root("/../..") &&
+	       !spawn_path_is_root("/a") && !spawn_path_is_root("/a/../b"),
+	   "paths that name /");
 }
 
 int main(void)
 {
-	tap_plan(49);
+	tap_plan(62);
 	test_full_command_line();
 	test_defaults();
 	test_errors();

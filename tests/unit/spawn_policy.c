@@ -1,6 +1,7 @@
 /* The small decisions of cspawn: restart policy and backoff, capability
  * sets, what the container executes, its environment, the user namespace
  * range, the overlay options, and sizes in messages. */
+#include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,10 +142,26 @@ static void test_command(void)
 	o.env = env;
 	o.nenv = 2;
 	command_build(&o, false, "box", &user, &c, &e);
-	ok(strcmp(c.path, "nginx") == 0 && c.search_path && strcmp(c.argv[0], "nginx") == 0,
-	   "--no-init: the command itself, looked up in PATH");
+	ok(strcmp(c.path, ROOTFS_INIT_PATH) == 0 && strcmp(c.argv[1], "--exec") == 0 &&
+	       strcmp(c.argv[3], "nginx") == 0,
+	   "--no-init: cinit --exec PATH nginx ..., the trampoline");
 	is_str(command_getenv(c.envp, "PATH"), "/opt/bin", "-e replaces a default");
 	is_str(command_getenv(c.envp, "A"), "1", "-e adds");
+	ok(command_resolve(&c, &e) < 0 && errno == ENOENT &&
+	       strcmp(e.msg, "exec nginx: No such file or directory") == 0,
+	   "a command not in PATH: ENOENT, named (%s)", e.msg);
+	command_free(&c);
+
+	env[0] = "PATH=/nonexistent::/bin";
+	o.cmd[0] = "sh";
+	command_build(&o, false, "box", &user, &c, &e);
+	ok(command_resolve(&c, &e) == 0 && strcmp(c.argv[2], "/bin/sh") == 0 &&
+	       strcmp(c.argv[3], "sh") == 0,
+	   "found in PATH: the trampoline gets /bin/sh, argv[0] stays sh");
+	command_free(&c);
+	o.cmd[0] = "/etc/passwd";
+	command_build(&o, false, "box", &user, &c, &e);
+	ok(command_resolve(&c, &e) < 0 && errno == EACCES, "a path that is not executable: EACCES");
 	command_free(&c);
 }
 
@@ -202,7 +219,7 @@ static void test_format_size(void)
 
 int main(void)
 {
-	tap_plan(42);
+	tap_plan(45);
 	test_restart();
 	test_caps();
 	test_sysfilter_table();

@@ -99,11 +99,34 @@ static void check_create(enum resolve_method m, const char *label)
 	   "%s: no creating through a dangling link (%s)", label, e.msg);
 }
 
+/* resolve_open reads a file of the root, never one a magic link of /proc
+ * points to: here the test's own descriptor of a file outside the root. */
+static void check_open(enum resolve_method m, const char *label)
+{
+	char link[64], path[256], inside[64];
+	int outside = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), fd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", outside);
+	snprintf(path, sizeof(path), "%s/magic-%s", root, label);
+	if (symlink(link, path) < 0)
+		perror(path);
+	snprintf(inside, sizeof(inside), "/magic-%s", label);
+	fd = resolve_open(rootfd, inside, O_RDONLY, m);
+	ok(fd < 0, "%s: a link to %s does not open the file behind it", label, link);
+	if (fd >= 0)
+		close(fd);
+	fd = resolve_open(rootfd, "/data/../etc/../rel/.", O_RDONLY | O_DIRECTORY, m);
+	ok(is_file(fd, "etc"), "%s: resolve_open confines symlinks and .. like the rest", label);
+	if (fd >= 0)
+		close(fd);
+	close(outside);
+}
+
 int main(void)
 {
 	char cmd[128];
 
-	tap_plan(28);
+	tap_plan(32);
 	snprintf(root, sizeof(root), "/tmp/spawn-resolve-test.XXXXXX");
 	if (!mkdtemp(root))
 		return perror("mkdtemp"), 1;
@@ -124,6 +147,8 @@ int main(void)
 	check(RESOLVE_MANUAL, "walk");
 	check_create(RESOLVE_AUTO, "openat2");
 	check_create(RESOLVE_MANUAL, "walk");
+	check_open(RESOLVE_AUTO, "openat2");
+	check_open(RESOLVE_MANUAL, "walk");
 
 	close(rootfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);

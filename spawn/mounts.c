@@ -1,0 +1,99 @@
+#include "spawn/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+/* Sets "key=value,flag,..." on a filesystem context. */
+static int configure(int fsfd, const char *data, struct spawn_error *e)
+{
+	char buf[512], *save = NULL;
+
+	if (!data || !*data)
+		return 0;
+	if (format_path(buf, sizeof(buf), "%s", data) < 0)
+		return spawn_fail(e, "mount options too long: %s", data);
+	for (char *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		int rc;
+
+		if (eq)
+			*eq = '\0';
+		rc = fsconfig(fsfd, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt,
+			      eq ? eq + 1 : NULL, 0);
+		if (rc < 0)
+			return spawn_fail_errno(e, "mount option %s%s%s", opt, eq ? "=" : "",
+						eq ? eq + 1 : "");
+	}
+	return 0;
+}
+
+int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spawn_error *e)
+{
+	int fsfd = fsopen(fstype, FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fsfd < 0)
+		return spawn_fail_errno(e, "fsopen %s", fstype);
+	/* The source names the filesystem in /proc/mounts, as mount(8)'s do. */
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
+		spawn_fail_errno(e, "fsconfig source %s", fstype);
+	else if (configure(fsfd, data, e) < 0)
+		;
+	else if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		spawn_fail_errno(e, "creating a %s mount", fstype);
+	else if ((mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0)
+		spawn_fail_errno(e, "fsmount %s", fstype);
+	close(fsfd);
+	return mnt;
+}
+
+int mounts_clone(int dirfd, const char *path, unsigned attrs, struct spawn_error *e)
+{
+	struct mount_attr attr = {.attr_set = attrs};
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE;
+	int tree = (int)open_tree(dirfd, path, flags | (*path ? 0 : AT_EMPTY_PATH));
+
+	if (tree < 0)
+		return spawn_fail_errno(e, "bind mount of %s: open_tree", *path ? path : "a tree");
+	if (attrs &&
+	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		spawn_fail_errno(e, "bind mount of %s: mount_setattr", *path ? path : "a tree");
+		close(tree);
+		return -1;
+	}
+	return tree;
+}
+
+int mounts_attach(int mnt, int target)
+{
+	return move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int mounts_bind_host(int base, const char *src, const char *path, enum resolve_create create,
+		     unsigned attrs, struct spawn_error *e)
+{
+	int tree = mounts_clone(AT_FDCWD, src, attrs, e), target, rc = -1;
+
+	if (tree < 0)
+		return -1;
+	target = resolve_in_root(base, path, create, RESOLVE_AUTO, e);
+	if (target >= 0) {
+		rc = mounts_attach(tree, target);
+		if (rc < 0)
+			spawn_fail_errno(e, "bind mount of %s on %s", src, path);
+		close(target);
+	}
+	close(tree);
+	return rc;
+}
+
+unsigned mounts_attrs_of(unsigned long ms_flags)
+{
+	return (ms_flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+	       (ms_flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+	       (ms_flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+	       (ms_flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
