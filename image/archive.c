@@ -212,6 +212,7 @@ static int load_oci_manifest(struct load *l, const struct descriptor *d, const c
 	struct manifest m = {0};
 	json_t *root = NULL, *cfg = NULL;
 	const char **ids = NULL;
+	struct unpack_job *jobs = NULL;
 	char *names[2] = {(char *)name, NULL};
 	size_t nids;
 	int rc = -1;
@@ -236,12 +237,20 @@ static int load_oci_manifest(struct load *l, const struct descriptor *d, const c
 			   picked.digest, m.nlayers, nids);
 		goto out;
 	}
-	for (size_t i = 0; i < m.nlayers; i++)
-		if (import_blob(l, &m.layers[i]) < 0 ||
-		    store_unpack(l->s, m.layers[i].digest, ids[i], l->e) < 0)
+	if (!(jobs = calloc(m.nlayers + 1, sizeof(*jobs)))) {
+		spawn_fail_errno(l->e, "calloc");
+		goto out;
+	}
+	for (size_t i = 0; i < m.nlayers; i++) {
+		if (import_blob(l, &m.layers[i]) < 0)
 			goto out;
+		jobs[i] = (struct unpack_job){m.layers[i].digest, ids[i]};
+	}
+	if (store_unpack_all(l->s, jobs, m.nlayers, NULL, NULL, l->e) < 0)
+		goto out;
 	rc = add_named(l, picked.digest, m.config.digest, names, name ? 1 : 0);
 out:
+	free(jobs);
 	free(ids);
 	json_decref(cfg);
 	manifest_free(&m);

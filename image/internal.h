@@ -90,6 +90,17 @@ json_t *store_read_json(struct image_store *s, const char *digest, struct spawn_
  * tar hashes to diff_id. */
 int store_unpack(struct image_store *s, const char *layer, const char *diff_id,
 		 struct spawn_error *e);
+/* Layers unpacked at once, each by a child process of its own. */
+#define UNPACK_PARALLEL 2
+struct unpack_job {
+	const char *blob;
+	const char *diff_id;
+};
+/* store_unpack of every job, several at a time; done(arg, i) after each
+ * (in the jobs' order). On an error the rest are not started and e says
+ * what the first failure was. */
+int store_unpack_all(struct image_store *s, const struct unpack_job *jobs, size_t n,
+		     void (*done)(void *arg, size_t job), void *arg, struct spawn_error *e);
 /* The store's path joined with a relative name. */
 int store_path(struct image_store *s, const char *name, char *out, size_t len,
 	       struct spawn_error *e);

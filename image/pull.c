@@ -116,12 +116,34 @@ static int fetch_layers(struct pull *p, const size_t *idx, size_t n)
 	return rc;
 }
 
-static int unpack_layer(struct pull *p, size_t i)
+struct unpacked {
+	struct pull *p;
+	const size_t *idx;
+};
+
+static void unpacked(void *arg, size_t job)
 {
-	if (store_unpack(p->s, p->m.layers[i].digest, p->diff_ids[i], p->e) < 0)
-		return -1;
-	event(p, i, IMAGE_LAYER_UNPACKED);
-	return 0;
+	struct unpacked *u = arg;
+
+	event(u->p, u->idx[job], IMAGE_LAYER_UNPACKED);
+}
+
+/* Unpacks the layers in idx, several at once. */
+static int unpack_layers(struct pull *p, const size_t *idx, size_t n)
+{
+	struct unpack_job *jobs = calloc(n + 1, sizeof(*jobs));
+	struct unpacked u = {p, idx};
+	int rc;
+
+	if (!jobs)
+		return spawn_fail_errno(p->e, "calloc");
+	for (size_t k = 0; k < n; k++) {
+		jobs[k].blob = p->m.layers[idx[k]].digest;
+		jobs[k].diff_id = p->diff_ids[idx[k]];
+	}
+	rc = store_unpack_all(p->s, jobs, n, unpacked, &u, p->e);
+	free(jobs);
+	return rc;
 }
 
 static void unlock_layer(struct pull *p, size_t i)
@@ -157,13 +179,10 @@ static int pull_layers(struct pull *p)
 			mine[nmine++] = i;
 		}
 	}
-	if (fetch_layers(p, mine, nmine) < 0)
+	if (fetch_layers(p, mine, nmine) < 0 || unpack_layers(p, mine, nmine) < 0)
 		goto out;
-	for (size_t k = 0; k < nmine; k++) {
-		if (unpack_layer(p, mine[k]) < 0)
-			goto out;
+	for (size_t k = 0; k < nmine; k++)
 		unlock_layer(p, mine[k]);
-	}
 	/* Whoever held these is done with them, or died: then they are ours. */
 	for (size_t k = 0; k < nwait; k++) {
 		size_t i = wait[k];
@@ -171,7 +190,7 @@ static int pull_layers(struct pull *p)
 			goto out;
 		if (layer_complete(p, i))
 			event(p, i, IMAGE_LAYER_EXISTS);
-		else if (fetch_layers(p, &i, 1) < 0 || unpack_layer(p, i) < 0)
+		else if (fetch_layers(p, &i, 1) < 0 || unpack_layers(p, &i, 1) < 0)
 			goto out;
 		unlock_layer(p, i);
 	}
