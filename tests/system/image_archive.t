@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/image.sh"
 need_image_tools
-plan 17
+plan 21
 
 make_layout "$TMP/oci" base
 ok $? "a two-layer busybox image built with umoci"
@@ -48,5 +48,23 @@ is "$(ls "$STATE/lib/images/layers" "$STATE/lib/images/blobs/sha256")" "$(printf
 	"and with them every blob and layer"
 out=$(ci load -i "$TMP/saved.tar")
 is "$out" "Loaded image: docker.io/app/legacy:2" "what save wrote loads again"
+# podman's own save and load, with a storage of this test's.
+printf '[containers]\ndefault_ulimits = ["nofile=20000:20000"]\n' >"$TMP/containers.conf"
+pm() { CONTAINERS_CONF="$TMP/containers.conf" timeout 60 podman --root "$TMP/pm/storage" \
+	--runroot "$TMP/pm/run" --storage-driver overlay "$@"; }
+pm load -q -i "$TMP/docker.tar" >/dev/null &&
+	pm save -q -o "$TMP/podman.tar" docker.io/app/legacy:2 &&
+	pm save -q --format oci-archive -o "$TMP/podman-oci.tar" docker.io/app/legacy:2
+ok $? "podman saves the image in its docker and OCI forms"
+ci rmi app/legacy:2 >/dev/null
+out=$(ci load -i "$TMP/podman.tar")$(ci load -i "$TMP/podman-oci.tar")
+is "$out" "Loaded image: docker.io/app/legacy:2Loaded image: docker.io/app/legacy:2" \
+	"cspawn loads both"
+ci tag app/legacy:2 localhost/back:3 && ci save -o "$TMP/for-podman.tar" localhost/back:3 &&
+	pm load -q -i "$TMP/for-podman.tar" >/dev/null
+ok $? "podman loads what cspawn saved"
+back=$(inspect_field localhost/back:3 'i["Id"]')
+is "$(pm image inspect --format '{{.Id}}' localhost/back:3)" "${back#sha256:}" "as the same image"
+
 out=$(ci load -i "$TMP/list" 2>&1)
 like "$out" "cspawn load: .*list" "a file that is no image archive is refused, named"
