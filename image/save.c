@@ -221,9 +221,12 @@ static int save_image(struct save *sv, json_t *root, const char *name)
 	if (index_find(root, name, manifest, sv->e) != 0)
 		goto out;
 	rec = json_object_get(json_object_get(root, "images"), manifest);
-	named = image_ref_parse(name, &ref, &ignored) == 0 && ref.tag[0] &&
-		json_object_get(json_object_get(root, "refs"),
-				(image_ref_format(&ref, full, sizeof(full)), full));
+	/* Saved by a name: the tar carries that name, as docker save does. */
+	named = image_ref_parse(name, &ref, &ignored) == 0 && ref.tag[0];
+	if (named) {
+		image_ref_format(&ref, full, sizeof(full));
+		named = json_object_get(json_object_get(root, "refs"), full) != NULL;
+	}
 	if (named) {
 		image_ref_familiar(&ref, familiar, sizeof(familiar));
 		json_array_append_new(tags, json_string(familiar));

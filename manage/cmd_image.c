@@ -39,6 +39,24 @@ static int usage(const char *text)
 	return EXIT_USAGE;
 }
 
+/* Flags that take no value: set[i] for letters[i]. Leaves optind at the
+ * first operand; -1 for an unknown flag. */
+static int bool_flags(int argc, char **argv, const char *letters, bool *set)
+{
+	char spec[16];
+	int ch;
+
+	snprintf(spec, sizeof(spec), "+%s", letters);
+	optind = 1;
+	while ((ch = getopt(argc, argv, spec)) != -1) {
+		const char *at = strchr(letters, ch);
+		if (ch == '?' || !at)
+			return -1;
+		set[at - letters] = true;
+	}
+	return 0;
+}
+
 static int open_ctx(struct image_ctx *c, const char *cmd)
 {
 	char dir[PATH_MAX + 16];
@@ -394,19 +412,13 @@ static int list_images(int argc, char **argv)
 	struct image_summary *list;
 	struct image_ctx c;
 	struct spawn_error e;
-	bool quiet = false;
+	bool flags[2] = {false}, quiet;
 	size_t n;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "+qa")) != -1) {
-		if (ch == 'q')
-			quiet = true;
-		else if (ch != 'a')
-			return usage("images [-q]");
-	}
-	if (optind != argc)
+	if (bool_flags(argc, argv, "qa", flags) < 0 || optind != argc)
 		return usage("images [-q]");
+	quiet = flags[0];
 	if ((rc = open_ctx(&c, "images")) != 0)
 		return rc;
 	if (image_list(&c.store, &list, &n, &e) < 0) {
@@ -449,15 +461,9 @@ int cmd_rmi(int argc, char **argv)
 	struct image_ctx c;
 	struct spawn_error e;
 	bool force = false;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "+f")) != -1) {
-		if (ch != 'f')
-			return usage("rmi [-f] IMAGE...");
-		force = true;
-	}
-	if (optind >= argc)
+	if (bool_flags(argc, argv, "f", &force) < 0 || optind >= argc)
 		return usage("rmi [-f] IMAGE...");
 	if ((rc = open_ctx(&c, "rmi")) != 0)
 		return rc;
@@ -488,22 +494,16 @@ static int prune(int argc, char **argv)
 	struct image_removed cb = {on_removed, NULL};
 	struct image_ctx c;
 	struct spawn_error e;
-	bool all = false;
-	int ch, rc;
+	bool flags[2] = {false};
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "+af")) != -1) {
-		if (ch == 'a')
-			all = true;
-		else if (ch != 'f')
-			return usage("image prune [-a] [-f]");
-	}
-	if (optind != argc)
+	if (bool_flags(argc, argv, "af", flags) < 0 || optind != argc)
 		return usage("image prune [-a] [-f]");
 	if ((rc = open_ctx(&c, "image prune")) != 0)
 		return rc;
-	rc = image_prune(&c.store, all, container_users(), &cb, &e) < 0 ? failed("image prune", &e)
-									: 0;
+	rc = image_prune(&c.store, flags[0], container_users(), &cb, &e) < 0
+		 ? failed("image prune", &e)
+		 : 0;
 	close_ctx(&c);
 	return rc;
 }
