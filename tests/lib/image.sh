@@ -13,7 +13,7 @@
 STATE="$TMP/state"
 
 need_image_tools() {
-	for _t in docker-registry skopeo umoci python3 curl "$CSPAWN"; do
+	for _t in docker-registry skopeo umoci podman openssl htpasswd python3 curl "$CSPAWN"; do
 		if ! command -v "$_t" >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
 			echo "Bail out! needs root and $_t (make check installs it)"
 			trap - EXIT
