@@ -28,6 +28,8 @@ CONF_SRC = $(wildcard conf/*.c)
 SUPERVISE_SRC = $(wildcard supervise/*.c)
 INIT_SRC = $(filter-out init/main.c,$(wildcard init/*.c))
 SPAWN_SRC = $(wildcard spawn/*.c)
+# The OCI runtime spec's documents as structs (config.json, state, features).
+OCI_SRC = $(wildcard oci/*.c)
 # The manager's rooms (see README, Layout): the commands, networks, images.
 MANAGE_SRC = $(filter-out manage/main.c,$(wildcard manage/*.c))
 NET_SRC = $(wildcard net/*.c)
@@ -41,17 +43,19 @@ LIBCONF = $(BUILD)/libconf.a
 LIBSUPERVISE = $(BUILD)/libsupervise.a
 LIBINIT = $(BUILD)/libinit.a
 LIBSPAWN = $(BUILD)/libspawn.a
+LIBOCI = $(BUILD)/liboci.a
 LIBMANAGE = $(BUILD)/libmanage.a
 LIBNET = $(BUILD)/libnet.a
 LIBIMAGE = $(BUILD)/libimage.a
 # cspawn's own archives, the commands first (the linker reads them in order).
-CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBCONF)
+CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBOCI) $(LIBCONF)
 
 CINIT_LIBS = -lev -linih -lm
 # Libraries of each room of cspawn; a room adds its own here.
 NET_LIBS =
 IMAGE_LIBS = $(shell pkg-config --libs libcurl libarchive jansson libcrypto 2>/dev/null)
-CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) -lseccomp
+OCI_LIBS = -ljansson
+CSPAWN_LIBS = $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp
 
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
@@ -69,6 +73,7 @@ $(LIBCONF): $(call obj,$(CONF_SRC))
 $(LIBSUPERVISE): $(call obj,$(SUPERVISE_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(LIBSPAWN): $(call obj,$(SPAWN_SRC))
+$(LIBOCI): $(call obj,$(OCI_SRC))
 $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
@@ -132,28 +137,39 @@ install: $(BUILD)/cinit $(BUILD)/cspawn
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
 
-# The config loader's fuzz target (libFuzzer): `make fuzz` builds it,
-# `make fuzz-short` runs it for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with
-# the test configs.
+# The fuzz targets (libFuzzer): `make fuzz` builds them, `make fuzz-short`
+# runs the config loader's for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with
+# the test configs, and the OCI readers' for OCI_FUZZ_TIME seconds on
+# OCI_FUZZ_CORPUS, seeded with the test documents of tests/oci.
 FUZZ_DIR = build/fuzz
 FUZZ_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CORPUS ?= fuzz-corpus
 FUZZ_TIME ?= 60
-FUZZ_FLAGS ?= -rss_limit_mb=2048 -dict=tests/fuzz/conf.dict -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_BASE_FLAGS = -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -dict=tests/fuzz/conf.dict
+OCI_FUZZ_CORPUS ?= fuzz-corpus-oci
+OCI_FUZZ_TIME ?= 30
+OCI_FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -dict=tests/fuzz/oci.dict
 
-fuzz: $(FUZZ_DIR)/conf_fuzz
+fuzz: $(FUZZ_DIR)/conf_fuzz $(FUZZ_DIR)/oci_fuzz
 
 $(FUZZ_DIR)/conf_fuzz: tests/fuzz/conf_fuzz.c $(CONF_SRC) $(wildcard conf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/conf_fuzz.c $(CONF_SRC) -linih
 
+# oci/ takes conf/units.c for its "did you mean" hints.
+$(FUZZ_DIR)/oci_fuzz: tests/fuzz/oci_fuzz.c $(OCI_SRC) $(wildcard oci/*.h) conf/units.c conf/units.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/oci_fuzz.c $(OCI_SRC) conf/units.c -ljansson
+
 .PHONY: fuzz-short
 fuzz-short:
 	@sh tests/lib/deps.sh build fuzz
 	$(MAKE) fuzz
-	@mkdir -p $(FUZZ_CORPUS)
+	@mkdir -p $(FUZZ_CORPUS) $(OCI_FUZZ_CORPUS)
 	$(FUZZ_DIR)/conf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_FLAGS) $(FUZZ_CORPUS) tests/configs
+	$(FUZZ_DIR)/oci_fuzz -max_total_time=$(OCI_FUZZ_TIME) $(OCI_FUZZ_FLAGS) $(OCI_FUZZ_CORPUS) tests/oci
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -119,41 +119,13 @@ int apply_key(void *obj, const struct key_spec *k, const char *v, struct diag *d
 	return -1;
 }
 
-/* Edit distance, bounded: anything above limit is limit + 1. */
-static size_t distance(const char *a, const char *b, size_t limit)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-
-	if (lb >= sizeof(row) / sizeof(row[0]) || (la > lb ? la - lb : lb - la) > limit)
-		return limit + 1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb] > limit ? limit + 1 : row[lb];
-}
-
 const char *suggest_key(const char *key, const struct key_spec *table, size_t n)
 {
 	const char *best = NULL;
 	size_t best_d = 3; /* more than two edits is a different word */
 
 	for (size_t i = 0; i < n; i++) {
-		size_t dist = distance(key, table[i].name, 2);
+		size_t dist = conf_edit_distance(key, table[i].name, 2);
 		if (dist < best_d) {
 			best_d = dist;
 			best = table[i].name;

@@ -5,6 +5,7 @@
 #define CINIT_CONF_UNITS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* "250ms", "10s", "2m", "1h", "1.5s"; a bare number is seconds. Plain
@@ -33,5 +34,9 @@ int conf_parse_umask(const char *s, int *out);
  * empty command yields an argv with no words. */
 int conf_split_command(const char *s, char ***argv, const char **err);
 void conf_free_argv(char **argv);
+
+/* Edit distance ignoring ASCII case, for "did you mean" hints; bounded:
+ * anything above limit is limit + 1. */
+size_t conf_edit_distance(const char *a, const char *b, size_t limit);
 
 #endif

@@ -1,6 +1,7 @@
 /* `cspawn run` in the foreground: a root filesystem as a container, with
  * cinit as PID 1, and cspawn staying outside as its monitor. */
 #include "manage/commands.h"
+#include "manage/paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -154,6 +155,7 @@ static void free_paths(struct host_paths *h)
 int cmd_run(int argc, char **argv)
 {
 	struct host_paths paths = {0};
+	struct cspawn_roots roots;
 	struct spawn_opts o;
 	struct spawn_error e;
 	int rc;
@@ -177,7 +179,11 @@ int cmd_run(int argc, char **argv)
 		rc = 125;
 	} else if (resolve_paths(&o, &paths) < 0) {
 		rc = 125;
+	} else if (paths_roots(&roots, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		rc = 125;
 	} else {
+		o.state_base = roots.run;
 		warn_if_exposed(&o);
 		rc = monitor_run(&o, paths.init);
 	}

@@ -515,3 +515,54 @@ int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct 
 			return spawn_fail_errno(e, "cgroup path under %s", l->v1_parent[c]);
 	return cgroup_destroy(&cg, 5000, e);
 }
+
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "v%d\n", cg->version == CGROUP_V2 ? 2 : 1);
+
+	for (int c = 0; c < CG_NCTL && off < len; c++)
+		if (cg->dir[c][0])
+			off += (size_t)snprintf(buf + off, len - off, "%d %s\n", c, cg->dir[c]);
+	if (off >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* True when path ends in "/cspawn/" name. */
+static bool is_cgroup_of(const char *path, const char *name)
+{
+	size_t plen = strlen(path), nlen = strlen(name);
+
+	return plen > nlen + 8 && strcmp(path + plen - nlen, name) == 0 &&
+	       strncmp(path + plen - nlen - 8, "/cspawn/", 8) == 0 && path[0] == '/';
+}
+
+int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
+{
+	const char *line = strchr(text, '\n');
+
+	memset(cg, 0, sizeof(*cg));
+	if (strncmp(text, "v1\n", 3) != 0 && strncmp(text, "v2\n", 3) != 0)
+		return -1;
+	cg->version = text[1] == '2' ? CGROUP_V2 : CGROUP_V1;
+	while (line && line[1]) {
+		const char *path = line + 1, *end;
+		char *after;
+		long c = strtol(path, &after, 10);
+
+		if (after == path || *after != ' ' || c < 0 || c >= CG_NCTL)
+			return -1;
+		path = after + 1;
+		end = strchr(path, '\n');
+		if (!end || (size_t)(end - path) >= sizeof(cg->dir[c]))
+			return -1;
+		memcpy(cg->dir[c], path, (size_t)(end - path));
+		cg->dir[c][end - path] = '\0';
+		if (!is_cgroup_of(cg->dir[c], name))
+			return -1;
+		line = end;
+	}
+	return 0;
+}

@@ -65,4 +65,12 @@ int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *
 /* Removes the cgroup a previous run of this name left behind, if any. */
 int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e);
 
+/* A cgroup as text for the state directory ("v1" or "v2", then one line
+ * per controller: "INDEX PATH"), so that whoever cleans up after a killed
+ * cspawn removes the directories it made, wherever its own cgroup was. */
+int cgroup_record(const struct cgroup *cg, char *buf, size_t len);
+/* Reads such a record back. Refuses one whose paths do not end in
+ * "/cspawn/NAME" (-1). */
+int cgroup_from_record(const char *text, const char *name, struct cgroup *cg);
+
 #endif

@@ -10,6 +10,14 @@
 
 #define IMAGE_CONFIG "/etc/cinit.ini"
 
+static bool names_config(const struct spawn_opts *o)
+{
+	for (size_t i = 0; i < o->nenv; i++)
+		if (strncmp(o->env[i], "CINIT_CONFIG=", 13) == 0 && o->env[i][13])
+			return true;
+	return false;
+}
+
 static int build_argv(const struct spawn_opts *o, bool image_has_config, struct spawn_command *c,
 		      struct spawn_error *e)
 {
@@ -32,6 +40,10 @@ static int build_argv(const struct spawn_opts *o, bool image_has_config, struct 
 			argv[n++] = o->cmd[i];
 		return 0;
 	}
+	/* -e CINIT_CONFIG=PATH names a config inside the root: cinit reads
+	 * the variable itself, so it gets no arguments at all. */
+	if (!o->config && o->ncmd == 0 && names_config(o))
+		return 0;
 	if (o->config || (o->ncmd == 0 && image_has_config)) {
 		argv[n++] = (char *)"-c";
 		argv[n++] = (char *)(o->config ? ROOTFS_CONFIG_PATH : IMAGE_CONFIG);

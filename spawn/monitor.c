@@ -32,6 +32,11 @@ struct run_env {
 	int sigfd;
 };
 
+static const char *base_of(const struct spawn_opts *o)
+{
+	return o->state_base ? o->state_base : STATE_BASE;
+}
+
 static int warn(const struct spawn_opts *o, const struct spawn_error *e)
 {
 	fprintf(stderr, "cspawn: %s: %s\n", o->name, e->msg);
@@ -205,6 +210,15 @@ static void clean_run(struct run_env *env, struct cgroup *cg)
 		warn(env->o, &e);
 }
 
+static int record_cgroup(const struct run_env *env, const struct cgroup *cg, struct spawn_error *e)
+{
+	char text[CG_NCTL * (PATH_MAX + 8) + 8];
+
+	if (cgroup_record(cg, text, sizeof(text)) < 0)
+		return spawn_fail_errno(e, "recording the cgroup");
+	return state_save(&env->state, "cgroup", text, e);
+}
+
 /* One start: a fresh writable layer and cgroup, the container, its end.
  * Returns its exit code, or -1 with *status set when it never started. */
 static int run_once(struct run_env *env, bool *stop_requested, int *status)
@@ -234,6 +248,11 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 		return -1;
 	}
 	spec.cg = &cg;
+	if (record_cgroup(env, &cg, &e) < 0) {
+		warn(o, &e);
+		clean_run(env, &cg);
+		return -1;
+	}
 	if (rootfs_note_missing(&plan, o->workdir, &created, &e) < 0 ||
 	    relay_open(&relay, &e) < 0) {
 		warn(o, &e);
@@ -297,21 +316,35 @@ static int detect_layout(struct cgroup_layout *l, struct spawn_error *e)
 /* A cspawn of this name was killed before it could clean up: its
  * container died with it (parent-death signal), but its cgroup and
  * writable layer are still there. */
+/* The cgroup a dead cspawn made: from its record, which names it wherever
+ * that cspawn's own cgroup was; without one (killed before it made it),
+ * where this cspawn would have put it. */
+static int remove_stale_cgroup(const struct run_env *env, const struct spawn_state *s,
+			       const char *name, struct spawn_error *e)
+{
+	char text[CG_NCTL * (PATH_MAX + 8) + 8];
+	struct cgroup cg;
+
+	if (state_load(s, "cgroup", text, sizeof(text)) > 0 &&
+	    cgroup_from_record(text, name, &cg) == 0)
+		return cgroup_destroy(&cg, 5000, e);
+	return cgroup_remove_stale(&env->layout, name, e);
+}
+
 static int clean_stale(struct run_env *env, struct spawn_error *e)
 {
 	fprintf(stderr, "cspawn: %s: removing what an earlier run (cspawn pid %d) left behind\n",
 		env->o->name, (int)env->state.stale_pid);
-	if (cgroup_remove_stale(&env->layout, env->o->name, e) < 0)
+	if (remove_stale_cgroup(env, &env->state, env->o->name, e) < 0)
 		return -1;
 	return state_remove_layer(&env->state, e);
 }
 
-static void remove_stale_cgroup(const char *name, void *ctx)
+static void sweep_one(const struct spawn_state *s, const char *name, void *ctx)
 {
-	struct run_env *env = ctx;
 	struct spawn_error e;
 
-	if (cgroup_remove_stale(&env->layout, name, &e) < 0)
+	if (remove_stale_cgroup(ctx, s, name, &e) < 0)
 		fprintf(stderr, "cspawn: %s: %s\n", name, e.msg);
 }
 
@@ -321,7 +354,7 @@ static int prepare_run(struct run_env *env, struct spawn_error *e)
 {
 	if (detect_layout(&env->layout, e) < 0 || (env->state.stale_pid && clean_stale(env, e) < 0))
 		return -1;
-	state_sweep(STATE_BASE, env->o->name, remove_stale_cgroup, env);
+	state_sweep(base_of(env->o), env->o->name, sweep_one, env);
 	if (env->o->userns && userns_default_map(&env->map, e) < 0)
 		return -1;
 	return 0;
@@ -334,7 +367,7 @@ int monitor_run(const struct spawn_opts *o, const char *init_path)
 	int status = 125;
 
 	if (block_signals(&env.signals, &env.sigfd, &e) < 0 ||
-	    state_acquire(STATE_BASE, o->name, &env.state, &e) < 0) {
+	    state_acquire(base_of(o), o->name, &env.state, &e) < 0) {
 		warn(o, &e);
 		/* A lock taken before the pid file failed is ours to release. */
 		state_release(&env.state);

@@ -72,7 +72,8 @@ struct spawn_opts {
 	enum spawn_restart restart;
 	int max_restarts; /* on-failure:N; 0 = no limit */
 
-	const char *init_path; /* NULL: cinit beside cspawn */
+	const char *state_base; /* NULL: STATE_BASE; the run root (manage/paths.h) */
+	const char *init_path;	/* NULL: cinit beside cspawn */
 	const char *config;    /* -c: host path of a cinit.ini */
 	bool no_init;
 

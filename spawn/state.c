@@ -196,8 +196,8 @@ void state_release(struct spawn_state *s)
 		fprintf(stderr, "cspawn: %s\n", e.msg);
 	if (rmdir(s->merged) < 0 && errno != ENOENT)
 		fprintf(stderr, "cspawn: removing %s: %s\n", s->merged, strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		state_path(s, i == 0 ? "pid" : "lock", path, sizeof(path));
+	for (size_t i = 0; i < 3; i++) {
+		state_path(s, i == 0 ? "cgroup" : i == 1 ? "pid" : "lock", path, sizeof(path));
 		if (unlink(path) < 0 && errno != ENOENT)
 			fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
 	}
@@ -215,6 +215,39 @@ void state_release(struct spawn_state *s)
 		fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
 }
 
+int state_save(const struct spawn_state *s, const char *leaf, const char *text,
+	       struct spawn_error *e)
+{
+	char path[PATH_MAX + 8], tmp[PATH_MAX + 16];
+	int fd;
+
+	state_path(s, leaf, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", tmp);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		spawn_fail_errno(e, "writing %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		spawn_fail_errno(e, "writing %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t state_load(const struct spawn_state *s, const char *leaf, char *buf, size_t len)
+{
+	char path[PATH_MAX + 8];
+
+	state_path(s, leaf, path, sizeof(path));
+	return read_file(path, buf, len);
+}
+
 /* Takes the lock of base/name when its holder died: 1 with s filled and
  * the lock held, 0 when it is in use (or was never held). */
 static int take_stale(const char *base, const char *name, struct spawn_state *s)
@@ -226,27 +259,31 @@ static int take_stale(const char *base, const char *name, struct spawn_state *s)
 	s->lockfd = -1;
 	if (format_path(s->dir, sizeof(s->dir), "%s/%s", base, name) < 0)
 		return 0;
-	/* No pid file: a cspawn between its mkdir and its lock, not stale. */
-	s->stale_pid = read_pid(s);
-	if (s->stale_pid <= 0)
-		return 0;
 	state_path(s, "rw/upper", s->upper, sizeof(s->upper));
 	state_path(s, "rw/work", s->work, sizeof(s->work));
 	state_path(s, "merged", s->merged, sizeof(s->merged));
 	state_path(s, "lock", lock, sizeof(lock));
+	/* A free lock is a dead holder's, even before it wrote its pid; and
+	 * a directory without one was left between mkdir and open. A cspawn
+	 * that is starting there finds its directory or lock gone and starts
+	 * over (open_lock), so neither is taken from a live one. */
 	fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == ENOENT)
+			(void)rmdir(s->dir); /* only when empty */
 		return 0;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !lock_is_current(fd, lock)) {
 		close(fd);
 		return 0;
 	}
 	s->lockfd = fd;
+	s->stale_pid = read_pid(s);
 	return 1;
 }
 
-void state_sweep(const char *base, const char *skip, void (*clean)(const char *name, void *ctx),
-		 void *ctx)
+void state_sweep(const char *base, const char *skip,
+		 void (*clean)(const struct spawn_state *s, const char *name, void *ctx), void *ctx)
 {
 	DIR *d = opendir(base);
 	struct dirent *ent;
@@ -259,9 +296,13 @@ void state_sweep(const char *base, const char *skip, void (*clean)(const char *n
 		if (ent->d_name[0] == '.' || strcmp(ent->d_name, skip) == 0 ||
 		    ent->d_type != DT_DIR || !take_stale(base, ent->d_name, &s))
 			continue;
-		fprintf(stderr, "cspawn: %s: removing what a killed cspawn (pid %d) left behind\n",
-			ent->d_name, (int)s.stale_pid);
-		clean(ent->d_name, ctx);
+		if (s.stale_pid > 0)
+			fprintf(stderr, "cspawn: %s: removing what a killed cspawn (pid %d) left\n",
+				ent->d_name, (int)s.stale_pid);
+		else
+			fprintf(stderr, "cspawn: %s: removing what a killed cspawn left\n",
+				ent->d_name);
+		clean(&s, ent->d_name, ctx);
 		state_release(&s);
 	}
 	closedir(d);

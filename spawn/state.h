@@ -31,12 +31,20 @@ int state_remove_layer(const struct spawn_state *s, struct spawn_error *e);
 /* Removes everything, lock last, and the base directory when empty. */
 void state_release(struct spawn_state *s);
 
+/* A small file of the state directory (such as "cgroup"), written to a
+ * temporary name and renamed, so a reader never sees half of it. */
+int state_save(const struct spawn_state *s, const char *leaf, const char *text,
+	       struct spawn_error *e);
+/* Reads it; the length, or -1 (missing or unreadable). */
+ssize_t state_load(const struct spawn_state *s, const char *leaf, char *buf, size_t len);
+
 /* Calls clean(name, ctx) for every other name under base whose cspawn
  * died without cleaning up (its pid file is there and its lock is free),
  * holding that name's lock, then releases it with state_release: what a
  * killed cspawn of a generated name left would otherwise stay forever, as
  * no later start reuses the name. */
-void state_sweep(const char *base, const char *skip, void (*clean)(const char *name, void *ctx),
+void state_sweep(const char *base, const char *skip,
+		 void (*clean)(const struct spawn_state *s, const char *name, void *ctx),
 		 void *ctx);
 
 #endif

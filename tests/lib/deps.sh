@@ -7,8 +7,8 @@ groups=${*:-build test}
 want=""
 for g in $groups; do
 	case $g in
-	build) want="$want make gcc libc6-dev libev-dev libinih-dev libseccomp-dev pkg-config libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev" ;;
-	test) want="$want perl util-linux procps iproute2 busybox-static python3 file strace redis-server nginx-light docker-registry skopeo umoci podman openssl curl apache2-utils" ;;
+	build) want="$want make gcc libc6-dev libev-dev libinih-dev libseccomp-dev libjansson-dev pkg-config libcurl4-openssl-dev libarchive-dev libssl-dev" ;;
+	test) want="$want perl util-linux procps iproute2 busybox-static python3 file strace redis-server nginx-light runc crun docker-registry skopeo umoci podman openssl curl apache2-utils" ;;
 	bench) want="$want tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 debootstrap podman iptables time" ;;
 	fuzz) want="$want clang libclang-rt-14-dev" ;;
 	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;

@@ -10,7 +10,11 @@
 #   STATIC_CINIT, INIT   a cinit that runs in a busybox root, and the flags for it
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
-SPAWN_STATE=/run/cspawn
+# Each test keeps cspawn's state in a root of its own (--root, as
+# CSPAWN_ROOT), so that tests never see, or sweep, each other's.
+CSPAWN_ROOT=$TMP/cspawn
+export CSPAWN_ROOT
+SPAWN_STATE=$CSPAWN_ROOT/run
 # Every container of this test carries the marker in its environment, and
 # every cspawn in its command line, so leftovers are found by it.
 SPAWN_MARK="cspawn-test-$$-$RANDOM"

@@ -28,7 +28,7 @@ is "$(run 'echo /proc/[0-9]*')" /proc/1 "/proc is the container's: only PID 1 in
 out=$(unshare -m --propagation shared sh -c '
 	before=$(md5sum </proc/self/mountinfo)
 	"$@" && [ "$(md5sum </proc/self/mountinfo)" = "$before" ] && echo unchanged' sh \
-	timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" --no-init -v "$TMP/share:/share" \
+	timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" --no-init -v "$TMP/share:/share" \
 	--tmpfs /tmp "$R" true 2>&1)
 is "$out" unchanged "on a host with shared mounts, none of the container's appear outside"
 

@@ -8,7 +8,7 @@ need_root_tools
 
 need_static_cinit
 
-plan 14
+plan 15
 
 R=$TMP/root
 L=$TMP/layer
@@ -55,6 +55,21 @@ stdout = inherit
 INI
 is "$(cs "${INIT[@]}" --layer "$L" "$R" 2>/dev/null)" "hello from the image" \
 	"no command and an /etc/cinit.ini in the root: cinit runs it"
+
+# A supervisord.conf inside the root, named the way images do (issue 17,
+# item 6): no copy on the host, no command.
+mkdir -p "$L/etc/supervisor"
+cat >"$L/etc/supervisor/supervisord.conf" <<'INI'
+[supervisord]
+nodaemon=true
+[program:hello]
+command=sh -c "echo hello from supervisord.conf; kill -TERM 1"
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+autorestart=false
+INI
+is "$(cs "${INIT[@]}" -e CINIT_CONFIG=/etc/supervisor/supervisord.conf --layer "$L" "$R" 2>/dev/null)" \
+	"hello from supervisord.conf" "-e CINIT_CONFIG=PATH and no command: cinit runs that config of the root"
 
 err=$(cs --no-init -c "$TMP/host.ini" "$R" 2>&1)
 like "$?:$err" "^125:.*-c needs cinit" "-c with --no-init is refused"

@@ -88,14 +88,19 @@ rm -f "$S/up"
 
 # The shared parent of the containers' cgroups goes with the last of them,
 # maybe between a start's mkdir of it and of its own cgroup (concurrent
-# starts and ends hit this). strace fails that second mkdir (the fifth of
-# the start, after the state directory's three and the parent's) with the
-# ENOENT a vanished parent gives; the start must make both again.
+# starts and ends hit this). strace fails that second mkdir with the ENOENT
+# a vanished parent gives; the start must make both again. Which mkdir of
+# the start it is, a first traced run says.
 name=$(cname race)
 # (LeakSanitizer cannot run under ptrace: the sanitizer build skips it here.)
-out=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -s KILL 60 strace -qq -o "$TMP/strace" -e trace=mkdir,mkdirat \
-	-e inject=mkdir,mkdirat:error=ENOENT:when=5 \
-	"$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" --no-init --name "$name" "$R" echo started 2>&1)
+traced() { # traced EXTRA-STRACE-ARGS...: the start under strace, its mkdirs in $TMP/strace
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -s KILL 60 \
+		strace -qq -o "$TMP/strace" -e trace=mkdir,mkdirat "$@" \
+		"$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" --no-init --name "$name" "$R" echo started 2>&1
+}
+traced >/dev/null
+nth=$(grep -n "\"/sys/fs/cgroup/.*cspawn/$name\"" "$TMP/strace" | head -1 | cut -d: -f1)
+out=$(traced -e inject=mkdir,mkdirat:error=ENOENT:when="${nth:-1}")
 is "$out" started "a cgroup whose parent vanished during the start is made again"
 like "$(cat "$TMP/strace")" "/cspawn/$name\", 0755\) += -1 ENOENT .*INJECTED" \
 	"... (the container's own mkdir failed, as strace shows)"

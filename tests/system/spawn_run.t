@@ -96,7 +96,7 @@ F=$TMP/fifo-root
 make_rootfs "$F"
 rm "$F/etc/passwd"
 mkfifo "$F/etc/passwd"
-err=$(timeout -s KILL 10 "$CSPAWN" --no-init "$F" true 2>&1)
+err=$(timeout -s KILL 10 "$CSPAWN" "${INIT[@]}" --no-init "$F" true 2>&1)
 is "$?" 125 "a FIFO as the image's /etc/passwd: 125, not a hang"
 like "$err" "/etc/passwd: not a regular file" "... saying why"
 

@@ -97,7 +97,7 @@ CG2=$TMP/cgroup2
 mkdir "$CG2"
 name=$(cname v2dev)
 out=$(unshare -m --propagation private sh -c 'mount -t cgroup2 none "$1" && shift && "$@"' sh \
-	"$CG2" env CSPAWN_CGROUP_ROOT="$CG2" timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" \
+	"$CG2" env CSPAWN_CGROUP_ROOT="$CG2" timeout -s KILL 60 "$CSPAWN" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" \
 	--no-init --name "$name" "$R" sh -c "
 	mknod /tmp/disk b ${disk%:*} ${disk#*:}; head -c1 /tmp/disk >/dev/null; rm /tmp/disk
 	head -c4 /dev/zero | wc -c" 2>&1)
@@ -116,7 +116,7 @@ is "$(echo $out)" "0 0 100000 65536 allow" "--userns: uid 0 inside, 0 -> 100000 
 is "$(stat -c %u:%g "$S/made")" 100000:100000 "... and its files belong to 100000 on the host"
 # cspawn's own supplementary groups (host ids, root's 0 among them) would
 # still grant their access from inside if the user's did not replace them.
-is "$(setpriv --groups 0,4 "$CSPAWN" --no-init --userns -u app "$R" id -G 2>&1)" \
+is "$(setpriv --groups 0,4 "$CSPAWN" "${INIT[@]}" --no-init --userns -u app "$R" id -G 2>&1)" \
 	"1000 2000" "... -u app: the user's groups, none of cspawn's"
 like "$(cs --no-init --userns "$R" touch /etc/x 2>&1)" "Permission denied" \
 	"... where the host-owned root is not its to write"
