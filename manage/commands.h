@@ -22,4 +22,17 @@ int cmd_ps(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 
+/* The image commands (manage/cmd_image.c): 0, 1 on failure, 2 on usage. */
+int cmd_pull(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+/* `image ls|rm|inspect|prune` (and the other image commands by their
+ * docker `image` names). */
+int cmd_image(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+
 #endif

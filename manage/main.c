@@ -18,6 +18,9 @@ static const struct command commands[] = {
     {"restart", cmd_restart}, {"kill", cmd_kill},	{"wait", cmd_wait},
     {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
     {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
+    {"pull", cmd_pull},	      {"push", cmd_push},	{"load", cmd_load},
+    {"save", cmd_save},	      {"images", cmd_images},	{"rmi", cmd_rmi},
+    {"tag", cmd_tag},	      {"image", cmd_image},	{"login", cmd_login},
 };
 
 static const struct command *find_command(const char *word)

@@ -14,13 +14,13 @@ set -eu
 packages() {
 	for g in "$@"; do
 		case $g in
-		build) echo make gcc libc6-dev libev-dev libinih-dev libseccomp-dev libjansson-dev pkg-config libnl-3-dev libnl-route-3-dev libnftables-dev ;;
+		build) echo make gcc libc6-dev libev-dev libinih-dev libseccomp-dev libjansson-dev pkg-config libnl-3-dev libnl-route-3-dev libnftables-dev libcurl4-openssl-dev libarchive-dev libssl-dev ;;
 		# dpkg-dev unpacks the source packages of libev and libinih, which
 		# the musl build compiles itself; linux-libc-dev has the kernel's
 		# headers, which musl's include directory leaves out
 		musl) echo musl-tools dpkg-dev linux-libc-dev ;;
-		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind ;;
-		bench) echo tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 ;;
+		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman openssl curl apache2-utils ;;
+		bench) echo tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 debootstrap podman iptables time ;;
 		fuzz) echo clang libclang-rt-14-dev ;;
 		*)
 			echo "deps.sh: unknown group '$g'" >&2
