@@ -44,7 +44,10 @@ SPAWN_SRC = $(wildcard spawn/*.c)
 # The OCI runtime spec's documents as structs (config.json, state, features).
 OCI_SRC = $(wildcard oci/*.c)
 # The manager's rooms (see README, Layout): the commands, networks, images.
-MANAGE_SRC = $(filter-out manage/main.c,$(wildcard manage/*.c))
+# The image commands are a program of their own, cspawn-image (manage/main.c
+# says why); the rest of manage/ is cspawn's.
+IMAGE_CMD_SRC = manage/cmd_image.c
+MANAGE_SRC = $(filter-out manage/main.c manage/image_main.c $(IMAGE_CMD_SRC),$(wildcard manage/*.c))
 NET_SRC = $(wildcard net/*.c)
 IMAGE_SRC = $(wildcard image/*.c)
 UNIT_SRC = $(wildcard tests/unit/*.c)
@@ -116,7 +119,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
 
 .PHONY: all check check-sanitize demo deps deps-check install clean format fuzz bench tests
-all: $(BUILD)/cinit $(BUILD)/cspawn
+all: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image
 
 # Before anything is compiled: the Debian packages it needs, or one line that
 # names the missing ones and how to install them.
@@ -186,7 +189,12 @@ $(BUILD)/tests/cinit-dynamic: $(call obj,init/main.c) $(LIBINIT) $(LIBSUPERVISE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CINIT_LIBS)
 
+# --as-needed: cspawn records only the libraries it calls (image/'s store
+# reading, for run IMAGE, needs none of libcurl's).
 $(BUILD)/cspawn: $(call obj,manage/main.c) $(CSPAWN_ARCHIVES)
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $^ $(CSPAWN_LIBS)
+
+$(BUILD)/cspawn-image: $(call obj,manage/image_main.c $(IMAGE_CMD_SRC)) $(CSPAWN_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
 
 $(BUILD)/tests/unit/%.t: tests/unit/%.c $(CSPAWN_ARCHIVES) $(LIBINIT) $(LIBSUPERVISE) tests/tap.h
@@ -234,10 +242,11 @@ check-sanitize: deps
 demo: deps all
 	@sh examples/demo.sh $(abspath $(BUILD))
 
-install: $(BUILD)/cinit $(BUILD)/cspawn
+install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-image
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -s -m 0755 $(BUILD)/cinit $(DESTDIR)$(PREFIX)/sbin/cinit
 	install -s -m 0755 $(BUILD)/cspawn $(DESTDIR)$(PREFIX)/sbin/cspawn
+	install -s -m 0755 $(BUILD)/cspawn-image $(DESTDIR)$(PREFIX)/sbin/cspawn-image
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
 

@@ -2,9 +2,12 @@
  * command word first, the arguments are those of `run`, so the form that
  * came first (`cspawn [options] ROOTFS [COMMAND...]`) keeps working. */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "manage/commands.h"
 
@@ -18,10 +21,13 @@ static const struct command commands[] = {
     {"restart", cmd_restart}, {"kill", cmd_kill},	{"wait", cmd_wait},
     {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
     {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
-    {"pull", cmd_pull},	      {"push", cmd_push},	{"load", cmd_load},
-    {"save", cmd_save},	      {"images", cmd_images},	{"rmi", cmd_rmi},
-    {"tag", cmd_tag},	      {"image", cmd_image},	{"login", cmd_login},
 };
+
+/* The image commands live in cspawn-image, beside cspawn: they need
+ * libcurl and libarchive, whose loading alone (some 50 libraries) would
+ * add milliseconds to every start of a container. */
+static const char *const image_commands[] = {"pull", "push", "load",  "save", "images",
+					     "rmi",  "tag",  "image", "login"};
 
 static const struct command *find_command(const char *word)
 {
@@ -51,12 +57,39 @@ static int take_global_root(int *argc, char ***argv)
 	return 0;
 }
 
+static bool is_image_command(const char *word)
+{
+	for (size_t i = 0; i < sizeof(image_commands) / sizeof(image_commands[0]); i++)
+		if (strcmp(image_commands[i], word) == 0)
+			return true;
+	return false;
+}
+
+static int exec_image_tool(char **argv)
+{
+	char self[PATH_MAX], tool[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0) {
+		fprintf(stderr, "cspawn: readlink /proc/self/exe: %s\n", strerror(errno));
+		return 125;
+	}
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(tool, sizeof(tool), "%s/cspawn-image", self);
+	execv(tool, argv);
+	fprintf(stderr, "cspawn: %s: %s (it is installed beside cspawn)\n", tool, strerror(errno));
+	return 125;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
 
 	if (take_global_root(&argc, &argv) < 0)
 		return 125;
+	if (argc > 1 && is_image_command(argv[1]))
+		return exec_image_tool(argv);
 	c = argc > 1 ? find_command(argv[1]) : NULL;
 	if (!c)
 		return cmd_run(argc, argv);
