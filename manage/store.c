@@ -363,7 +363,8 @@ static int load_all(struct store *s, struct ctr **out, size_t *n,
 			bad(le.msg, ctx);
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), by_created);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_created);
 	*out = v;
 	return 0;
 }

@@ -352,7 +352,8 @@ static int list_names(const char *dir, char ***names, size_t *n, struct spawn_er
 		}
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), by_name);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), by_name);
 	return 0;
 }
 
