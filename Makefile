@@ -73,7 +73,7 @@ CINIT_LIBS = -lev -linih -lm
 # their own directory).
 NET_LIBS = -lnl-route-3 -lnl-3 -lnftables
 NET_CFLAGS = -I/usr/include/libnl3
-IMAGE_LIBS = $(shell pkg-config --libs libcurl libarchive jansson libcrypto 2>/dev/null)
+IMAGE_LIBS = $(shell pkg-config --libs libcurl libarchive jansson nettle 2>/dev/null)
 OCI_LIBS = -ljansson
 MANAGE_LIBS = -lev
 CSPAWN_LIBS = $(MANAGE_LIBS) $(IMAGE_LIBS) $(NET_LIBS) $(OCI_LIBS) -lseccomp

@@ -2,7 +2,7 @@
  * ({"auths": {"HOST": {"auth": base64("user:password")}}}). */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +70,10 @@ int challenge_parse(const char *header, struct challenge *c)
 
 int base64_encode(const char *in, size_t n, char *out, size_t len)
 {
-	if (len < 4 * ((n + 2) / 3) + 1)
+	if (len < BASE64_ENCODE_RAW_LENGTH(n) + 1)
 		return -1;
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
+	base64_encode_raw(out, n, (const uint8_t *)in);
+	out[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
 	return 0;
 }
 

@@ -273,8 +273,7 @@ int image_diff_layer(const char *upper, int fd, char diff_id[IMAGE_DIGEST_LEN], 
 	*size = df.size;
 	rc = 0;
 out:
-	if (df.d.ctx)
-		digester_free(&df.d);
+	digester_free(&df.d);
 	if (df.a)
 		archive_write_free(df.a);
 	if (df.links)

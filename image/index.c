@@ -170,12 +170,17 @@ int index_find(json_t *root, const char *name, char manifest[IMAGE_DIGEST_LEN],
 		rc = find_by_id(root, name, manifest, e);
 		if (rc <= 0)
 			return rc;
-		if (strncmp(name, "sha256:", 7) == 0)
-			return spawn_fail(e, "image '%s' not found", name);
+		if (strncmp(name, "sha256:", 7) == 0) {
+			spawn_fail(e, "image '%s' not found", name);
+			errno = ENOENT; /* callers tell "no such image" from failures */
+			return -1;
+		}
 	}
 	if (ref_full_name(name, full, sizeof(full), e) < 0)
 		return -1;
-	return spawn_fail(e, "image '%s' not found (as %s)", name, full);
+	spawn_fail(e, "image '%s' not found (as %s)", name, full);
+	errno = ENOENT;
+	return -1;
 }
 
 struct add_args {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/sha2.h>
+
 #include "image/image.h"
 
 /* Media types */
@@ -23,10 +25,10 @@
 /* Manifests, configs and indexes are small; anything larger is refused. */
 #define SMALL_BLOB_MAX (4u << 20)
 
-/* --- digest.c: SHA-256 from libcrypto ---------------------------------- */
+/* --- digest.c: SHA-256 from nettle ---------------------------------- */
 
 struct digester {
-	void *ctx; /* EVP_MD_CTX */
+	struct sha256_ctx ctx;
 	uint64_t size;
 };
 
@@ -88,6 +90,8 @@ int imgstore_read_blob(struct image_store *s, const char *digest, char **data, s
 json_t *imgstore_read_json(struct image_store *s, const char *digest, struct spawn_error *e);
 /* Unpacks blob LAYER into layers/DIFF_ID unless it is there, checking the
  * tar hashes to diff_id. */
+/* fsync of the directory that holds name (a rename's parent). */
+int imgstore_sync_parent(struct image_store *s, const char *name, struct spawn_error *e);
 int imgstore_unpack(struct image_store *s, const char *layer, const char *diff_id,
 		    struct spawn_error *e);
 /* Layers unpacked at once, each by a child process of its own. */

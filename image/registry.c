@@ -591,8 +591,7 @@ static void drop_job(struct fetch *f, struct blob_job *j)
 	if (j->tmp[0])
 		unlinkat(f->s->dir, j->tmp, 0);
 	j->tmp[0] = '\0';
-	if (j->dg.ctx)
-		digester_free(&j->dg);
+	digester_free(&j->dg);
 }
 
 int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_job *jobs, size_t n,

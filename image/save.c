@@ -128,8 +128,7 @@ static int uncompressed(struct save *sv, const char *blob, const char *diff_id, 
 	}
 	rc = lseek(fd, 0, SEEK_SET) < 0 ? spawn_fail_errno(sv->e, "lseek") : fd;
 out:
-	if (d.ctx)
-		digester_free(&d);
+	digester_free(&d);
 	if (a)
 		archive_read_free(a);
 	if (rc < 0 && fd >= 0)

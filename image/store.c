@@ -137,7 +137,7 @@ bool imgstore_has(struct image_store *s, const char *name)
 	return faccessat(s->dir, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static int sync_parent(struct image_store *s, const char *name, struct spawn_error *e)
+int imgstore_sync_parent(struct image_store *s, const char *name, struct spawn_error *e)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -162,7 +162,7 @@ int imgstore_rename(struct image_store *s, const char *from, const char *to, str
 {
 	if (renameat(s->dir, from, s->dir, to) < 0)
 		return spawn_fail_errno(e, "rename %s/%s to %s", s->path, from, to);
-	return sync_parent(s, to, e);
+	return imgstore_sync_parent(s, to, e);
 }
 
 int imgstore_commit_blob(struct image_store *s, const char *tmp, const char *digest,
@@ -351,53 +351,4 @@ json_t *imgstore_read_json(struct image_store *s, const char *digest, struct spa
 	v = json_parse(data, len, what, e);
 	free(data);
 	return v;
-}
-
-int imgstore_unpack(struct image_store *s, const char *layer, const char *diff_id,
-		    struct spawn_error *e)
-{
-	char name[128], blob[128], tmp[128], blob_path[PATH_MAX], tmp_path[PATH_MAX];
-	char got[IMAGE_DIGEST_LEN];
-	int fd, rc = -1;
-
-	tmp_path[0] = '\0';
-	imgstore_layer_name(diff_id, name, sizeof(name));
-	if (imgstore_has(s, name))
-		return 0;
-	imgstore_blob_name(layer, blob, sizeof(blob));
-	if (imgstore_tmp_dir(s, tmp, sizeof(tmp), e) < 0)
-		return -1;
-	if (imgstore_path(s, blob, blob_path, sizeof(blob_path), e) < 0 ||
-	    imgstore_path(s, tmp, tmp_path, sizeof(tmp_path), e) < 0)
-		goto out;
-	if (image_unpack_layer(blob_path, tmp_path, got, e) < 0)
-		goto out;
-	if (strcmp(got, diff_id) != 0) {
-		spawn_fail(e, "layer %s: its tar hashes to %s, the config says %s", layer, got,
-			   diff_id);
-		goto out;
-	}
-	/* Every file of the layer reaches the disk before the directory gets
-	 * the name that readers trust. */
-	if ((fd = openat(s->dir, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || syncfs(fd) < 0) {
-		spawn_fail_errno(e, "syncfs %s", tmp_path);
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	if (renameat(s->dir, tmp, s->dir, name) < 0) {
-		/* Someone else's copy landed first: theirs is as good. */
-		if (errno == EEXIST || errno == ENOTEMPTY)
-			rc = 0;
-		else
-			spawn_fail_errno(e, "rename %s to %s/%s", tmp_path, s->path, name);
-		goto out;
-	}
-	rc = sync_parent(s, name, e);
-	tmp_path[0] = '\0';
-out:
-	if (tmp_path[0] && remove_tree(tmp_path) < 0 && rc == 0)
-		rc = spawn_fail_errno(e, "remove %s", tmp_path);
-	return rc;
 }

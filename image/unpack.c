@@ -490,8 +490,7 @@ int image_unpack_layer(const char *path, const char *dest, char diff_id[IMAGE_DI
 	digester_final(&r->d, diff_id);
 	rc = 0;
 out:
-	if (r->d.ctx)
-		digester_free(&r->d);
+	digester_free(&r->d);
 	if (inner)
 		archive_read_free(inner);
 	if (r->outer)

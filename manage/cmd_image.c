@@ -12,6 +12,7 @@
 
 #include "image/image.h"
 #include "manage/commands.h"
+#include "manage/store.h"
 #include "manage/paths.h"
 
 #define EXIT_USAGE 2
@@ -83,11 +84,43 @@ static void close_ctx(struct image_ctx *c)
 	image_store_close(&c->store);
 }
 
-/* The lifecycle issue's container store answers whether a container uses
- * an image; until it exists no container does. */
+/* A container of the store, running or not, that was made from the image:
+ * its layers are its root, so the image stays. */
+struct use_query {
+	const char *image_id;
+	bool used;
+};
+
+static void check_use(struct ctr *c, void *ctx)
+{
+	struct use_query *q = ctx;
+	const char *id = json_string_value(json_object_get(c->json, "image_id"));
+
+	if (id && strcmp(id, q->image_id) == 0)
+		q->used = true;
+}
+
+static bool uses(void *arg, const char *image_id)
+{
+	struct use_query q = {.image_id = image_id};
+	struct cspawn_roots r;
+	struct spawn_error e;
+	struct store s;
+
+	(void)arg;
+	/* a store that cannot be read must not let the image go */
+	if (paths_roots(&r, &e) < 0 || store_open(&s, &r, &e) < 0 ||
+	    store_list(&s, check_use, NULL, &q, &e) < 0)
+		return true;
+	store_close(&s);
+	return q.used;
+}
+
 static const struct image_users *container_users(void)
 {
-	return NULL;
+	static const struct image_users users = {.uses = uses};
+
+	return &users;
 }
 
 /* --- progress ----------------------------------------------------------- */

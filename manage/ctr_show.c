@@ -122,8 +122,10 @@ static void ps_one(struct ctr *c, void *ctx)
 {
 	struct ps_opts *o = ctx;
 	char status[128], cmd[256], created[64];
-	const char *root = json_string_value(json_object_get(c->json, "rootfs"));
+	const char *root = json_string_value(json_object_get(c->json, "image"));
 
+	if (!root)
+		root = json_string_value(json_object_get(c->json, "rootfs"));
 	if (!o->all && !live(c))
 		return;
 	if (o->quiet) {

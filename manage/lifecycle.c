@@ -38,7 +38,11 @@ static json_t *record_of(const struct spawn_opts *o, const char *init)
 		      "max_file", (int)(o->log_max_file ? o->log_max_file : LOGS_DEFAULT_MAX_FILE),
 		      "stop_signal", o->stop_signal ? o->stop_signal : SIGTERM, "stop_timeout",
 		      o->stop_timeout >= 0 ? o->stop_timeout : DEFAULT_STOP_TIMEOUT, "init",
-		      !o->no_init, "cinit", init, "layers", o->nlayers > 0);
+		      !o->no_init, "cinit", init, "layers", spawn_has_overlay(o));
+	if (rec && o->image &&
+	    (json_object_set_new(rec, "image", json_string(o->image)) < 0 ||
+	     json_object_set_new(rec, "image_id", json_string(o->image_id)) < 0))
+		return json_decref(rec), json_decref(net), NULL;
 	/* the network request, attached again at each start by the monitor */
 	if (rec && net && json_object_set_new(rec, "network", net) < 0)
 		return json_decref(rec), NULL;
@@ -207,7 +211,7 @@ static int build_and_save_spec(struct spawn_opts *o, const char *init, struct ct
 	snprintf(o->name, sizeof(o->name), "%s", c->name);
 	if (netglue_spec(o, c->name, e) < 0 || spec_from_run(o, &in, spec, e) < 0)
 		return -1;
-	if (o->nlayers && make_layer(c, spec, e) < 0)
+	if (spawn_has_overlay(o) && make_layer(c, spec, e) < 0)
 		return -1;
 	text = oci_config_write(spec);
 	rc = text ? store_write_file(c->dir, "config.json", text, e)

@@ -4,6 +4,7 @@
 #include "manage/lifecycle.h"
 #include "manage/netglue.h"
 #include "manage/paths.h"
+#include "manage/runimage.h"
 #include "manage/spec.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "manage/paths.h"
+#include "manage/runimage.h"
 #include "net/net.h"
 #include "spawn/monitor.h"
 #include "spawn/options.h"
@@ -29,6 +31,8 @@ struct host_paths {
 	size_t nlayers;
 	char *init;
 	char *config;
+	struct image_resolved image; /* run IMAGE: o points into it */
+	bool has_image;
 };
 
 static int fail(const char *fmt, const char *arg, const char *why)
@@ -108,7 +112,7 @@ static void warn_if_exposed(const struct spawn_opts *o)
 {
 	struct stat st;
 
-	if (o->userns || o->nlayers || o->read_only || stat(o->rootfs, &st) < 0)
+	if (o->userns || spawn_has_overlay(o) || o->read_only || stat(o->rootfs, &st) < 0)
 		return;
 	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || (st.st_gid != 0 && (st.st_mode & S_IWGRP)))
 		fprintf(
@@ -119,17 +123,46 @@ static void warn_if_exposed(const struct spawn_opts *o)
 		    o->rootfs);
 }
 
+/* ROOTFS as an image of the store: a name that is no path (no leading / or
+ * ., and no directory of that name here). */
+static int resolve_image(struct spawn_opts *o, struct host_paths *h)
+{
+	struct cspawn_roots roots;
+	struct spawn_error e;
+	struct stat st;
+	int rc;
+
+	if (o->rootfs[0] == '/' || o->rootfs[0] == '.' || stat(o->rootfs, &st) == 0)
+		return 0;
+	if (paths_roots(&roots, &e) < 0)
+		return fail("%s", "--root", e.msg);
+	rc = runimage_resolve(o, &roots, &h->image, &e);
+	if (rc < 0)
+		return fail("%s", o->rootfs, e.msg);
+	if (rc == 0)
+		return fail("%s", o->rootfs,
+			    "no such directory, and no image of that name in the store "
+			    "(cspawn pull it first)");
+	h->has_image = true;
+	return rc;
+}
+
 static int resolve_paths(struct spawn_opts *o, struct host_paths *h)
 {
 	struct stat st;
+	int image = resolve_image(o, h);
 
-	if (absolute_dir("ROOTFS %s", o->rootfs, &h->rootfs) < 0)
+	if (image < 0)
 		return -1;
-	o->rootfs = h->rootfs;
+	/* an image's layers are the store's own directories, absolute */
+	if (!image && absolute_dir("ROOTFS %s", o->rootfs, &h->rootfs) < 0)
+		return -1;
+	if (!image)
+		o->rootfs = h->rootfs;
 	h->layers = calloc(o->nlayers + 1, sizeof(*h->layers));
 	if (!h->layers)
 		return fail("%s", "calloc", strerror(errno));
-	for (size_t i = 0; i < o->nlayers; i++, h->nlayers++) {
+	for (size_t i = 0; !image && i < o->nlayers; i++, h->nlayers++) {
 		if (absolute_dir("--layer %s", o->layers[i], &h->layers[i]) < 0)
 			return -1;
 		o->layers[i] = h->layers[i];
@@ -155,6 +188,8 @@ static void free_paths(struct host_paths *h)
 	free(h->layers);
 	free(h->init);
 	free(h->config);
+	if (h->has_image)
+		image_resolved_free(&h->image);
 }
 
 /* The flags as a spec, run by the monitor. */

@@ -262,7 +262,7 @@ static json_t *mounts_of(const struct spawn_opts *o, const struct spec_inputs *i
 			 struct spawn_error *e)
 {
 	json_t *m = json_array();
-	bool ok = m && (!o->nlayers || add_overlay(m, o, in, e));
+	bool ok = m && (!spawn_has_overlay(o) || add_overlay(m, o, in, e));
 
 	ok = ok && push(m, mount_of("/proc", "proc", "proc", words("nosuid,nodev,noexec"))) &&
 	     push(m, mount_of("/sys", "sysfs", "sysfs", words("ro,nosuid,nodev,noexec"))) &&

@@ -173,7 +173,7 @@ static void clean_run(struct run_env *env, struct cgroup *cg)
 
 	if (cgroup_destroy(cg, 5000, &e) < 0)
 		warn(env->o, &e);
-	if (env->o->nlayers && state_remove_layer(&env->state, &e) < 0)
+	if (spawn_has_overlay(env->o) && state_remove_layer(&env->state, &e) < 0)
 		warn(env->o, &e);
 }
 
@@ -205,7 +205,7 @@ static int prepare_start(struct run_env *env, struct cgroup *cg, struct spawn_er
 	int rc;
 
 	layer_owner(env->cfg, &uid, &gid);
-	if (o->nlayers && state_fresh_layer(&env->state, uid, gid, e) < 0)
+	if (spawn_has_overlay(o) && state_fresh_layer(&env->state, uid, gid, e) < 0)
 		return -1;
 	if (cgroup_limits_of(&env->cfg->lnx.resources, &lim, &rules, e) < 0)
 		return -1;

@@ -16,7 +16,7 @@
 void spawn_usage(FILE *out)
 {
 	fputs(
-	    "usage: cspawn [options] ROOTFS [--] [COMMAND [ARG...]]\n"
+	    "usage: cspawn [run] [options] ROOTFS|IMAGE [--] [COMMAND [ARG...]]\n"
 	    "  --name NAME             container name (default: cspawn-PID-RAND)\n"
 	    "  --hostname NAME         hostname inside (default: the name)\n"
 	    "  -e, --env KEY[=VAL]     set an environment variable\n"
@@ -70,6 +70,7 @@ enum long_only {
 	OPT_LOG_OPT,
 	OPT_STOP_SIGNAL,
 	OPT_STOP_TIMEOUT,
+	OPT_ENTRYPOINT,
 	OPT_IP,
 	OPT_DNS,
 	OPT_DNS_SEARCH,
@@ -108,6 +109,7 @@ static const struct option long_options[] = {
     {"log-opt", required_argument, NULL, OPT_LOG_OPT},
     {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
     {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -142,6 +144,11 @@ static char *xstrdup(const char *s)
 		exit(125);
 	}
 	return d;
+}
+
+bool spawn_has_overlay(const struct spawn_opts *o)
+{
+	return o->nlayers > 0 || o->image;
 }
 
 bool spawn_hostname_valid(const char *name)
@@ -536,6 +543,9 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 			return spawn_fail(e, "--stop-signal '%s': expected a signal such as TERM",
 					  arg);
 		return 0;
+	case OPT_ENTRYPOINT:
+		o->entrypoint = arg;
+		return 0;
 	case OPT_STOP_TIMEOUT:
 		if (conf_parse_uint(arg, &o->stop_timeout) < 0)
 			return spawn_fail(e, "--stop-timeout '%s': expected a number of seconds",
@@ -636,6 +646,7 @@ void spawn_opts_free(struct spawn_opts *o)
 		free(o->tmpfs[i].data);
 	}
 	free(o->netns_owned);
+	free(o->owned_cmd);
 	free(o->env);
 	free(o->binds);
 	free(o->tmpfs);

@@ -95,6 +95,12 @@ struct spawn_opts {
 	bool no_init;
 	bool print_spec; /* print the config.json of the container, run nothing */
 
+	/* run IMAGE (manage/runimage.c): the image, and the command's start */
+	const char *image;	/* the image's name as given; NULL: ROOTFS is a directory */
+	const char *image_id;	/* its id (sha256:...) */
+	const char *entrypoint; /* --entrypoint: replaces the image's */
+	char **owned_cmd;	/* o->cmd when the options own it */
+
 	/* the container manager's (detached containers) */
 	bool detach;	       /* -d */
 	bool name_given;       /* --name: else the store names it */
@@ -107,6 +113,10 @@ struct spawn_opts {
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
 	int ncmd;
 };
+
+/* Whether the root gets an overlay with a writable layer (--layer, or an
+ * image, whose layers are never written). */
+bool spawn_has_overlay(const struct spawn_opts *o);
 
 /* Parses argv. Returns 0 on success, 1 when --help or --version was asked
  * for (already printed), -1 on a usage error described in e. */

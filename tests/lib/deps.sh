@@ -14,7 +14,7 @@ set -eu
 packages() {
 	for g in "$@"; do
 		case $g in
-		build) echo make gcc libc6-dev libev-dev libinih-dev libseccomp-dev libjansson-dev pkg-config libnl-3-dev libnl-route-3-dev libnftables-dev libcurl4-openssl-dev libarchive-dev libssl-dev ;;
+		build) echo make gcc libc6-dev libev-dev libinih-dev libseccomp-dev libjansson-dev pkg-config libnl-3-dev libnl-route-3-dev libnftables-dev libcurl4-openssl-dev libarchive-dev nettle-dev ;;
 		# dpkg-dev unpacks the source packages of libev and libinih, which
 		# the musl build compiles itself; linux-libc-dev has the kernel's
 		# headers, which musl's include directory leaves out
