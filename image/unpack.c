@@ -56,7 +56,9 @@ static int refuse_errno(struct unpack *u, const char *what)
 }
 
 /* A relative path without "." parts; absolute paths and ".." are refused,
- * not rewritten, since no honest layer has them. */
+ * not rewritten, since no honest layer has them. The one exception is "/"
+ * alone, the layer's own root directory, which umoci insert writes as an
+ * entry of its own: it means what "./" does. */
 static int clean_path(struct unpack *u, const char *in, char *out, size_t len)
 {
 	size_t o = 0;
@@ -64,7 +66,7 @@ static int clean_path(struct unpack *u, const char *in, char *out, size_t len)
 
 	if (!in)
 		return refuse(u, "no path");
-	if (*in == '/')
+	if (*in == '/' && in[strspn(in, "/")] != '\0')
 		return refuse(u, "refused: absolute path");
 	while (*p) {
 		const char *end = strchrnul(p, '/');

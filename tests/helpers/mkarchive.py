@@ -5,7 +5,8 @@ layers are made by hand, to test what the unpacker does with them.
 usage: mkarchive.py OUT NAME CASE [CANARY]
 CASE is one of the hostile layers (absolute, dotdot, symlink-abs,
 symlink-rel, hardlink-abs, hardlink-rel, replace-symlink, overlay-xattr),
-or "whiteouts" (two layers: a deletion and an opaque directory) or
+or "whiteouts" (two layers: a deletion and an opaque directory),
+"root-entry" (an entry "/" for the layer's root, as umoci insert writes) or
 "metadata" (owners, modes, setuid, xattrs, a capability, devices, links,
 times). CANARY is the directory outside that hostile entries aim at."""
 import hashlib
@@ -64,6 +65,9 @@ def layers_for(case, canary):
                        entry("keep", data=b"k")]),
                 layer([entry(".wh.f"), entry("d", tarfile.DIRTYPE), entry("d/.wh..wh..opq"),
                        entry("d/z", data=b"z")])]
+    if case == "root-entry":  # as umoci insert SRC / writes it
+        return [layer([entry("/", tarfile.DIRTYPE), entry("etc/", tarfile.DIRTYPE),
+                       entry("etc/app.conf", data=b"app")])]
     if case == "metadata":
         return [layer([
             entry("d", tarfile.DIRTYPE, mode=0o750, uid=1000, gid=1000, mtime=1100000000),

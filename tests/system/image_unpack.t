@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/image.sh"
 need_image_tools
-plan 21
+plan 23
 
 mk() { python3 "$(dirname "$0")/../helpers/mkarchive.py" "$TMP/$1.tar" "test/$1:1" "$1" "$CANARY"; }
 CANARY="$TMP/canary"
@@ -47,6 +47,12 @@ seen=$(unshare -m sh -c 'mount --make-rprivate / && mount -t overlay overlay -o 
 	sh "${dirs[1]}" "${dirs[0]}" "$TMP/mnt")
 is "$seen" "d keep z " "under an overlay the deleted file is gone and the opaque dir shows only its own"
 is "$(grep -c "$TMP/mnt" /proc/self/mountinfo)" 0 "the overlay stayed in its namespace"
+
+mk root-entry
+ci load -i "$TMP/root-entry.tar" >/dev/null
+ok $? "a layer with an entry '/' for its root (umoci insert's) loads"
+d=$(layer_dirs test/root-entry:1)
+is "$(cat "$d/etc/app.conf")" app "... with its files"
 
 mk metadata
 ci load -i "$TMP/metadata.tar" >/dev/null
