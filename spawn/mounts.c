@@ -8,10 +8,33 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* Sets "key=value,flag,..." on a filesystem context. */
-static int configure(int fsfd, const char *data, struct spawn_error *e)
+/* fsconfig copies a string value of at most 255 bytes (strndup_user's
+ * limit in fs/fsopen.c); longer ones fail with EINVAL. */
+#define FSCONFIG_STRING_MAX 255
+
+/* An overlay of three or four layers under /var/lib/cspawn makes a
+ * lowerdir longer than fsconfig takes: each layer then goes as one
+ * "lowerdir+" (Linux 6.5), top first, the order lowerdir lists them in.
+ * The paths hold no ':' (manage/spec.c refuses them), so ':' only
+ * separates. */
+static int set_lowerdirs(int fsfd, char *list, struct spawn_error *e)
 {
-	char buf[512], *save = NULL;
+	char *save = NULL;
+
+	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0)
+			return spawn_fail_errno(
+			    e,
+			    "mount option lowerdir+=%s (a lowerdir of more than "
+			    "%d bytes needs lowerdir+, Linux 6.5)",
+			    dir, FSCONFIG_STRING_MAX);
+	return 0;
+}
+
+/* Sets "key=value,flag,..." on a filesystem context. */
+static int configure(int fsfd, const char *fstype, const char *data, struct spawn_error *e)
+{
+	char buf[4096], *save = NULL;
 
 	if (!data || !*data)
 		return 0;
@@ -23,6 +46,12 @@ static int configure(int fsfd, const char *data, struct spawn_error *e)
 
 		if (eq)
 			*eq = '\0';
+		if (eq && strlen(eq + 1) > FSCONFIG_STRING_MAX && strcmp(fstype, "overlay") == 0 &&
+		    strcmp(opt, "lowerdir") == 0) {
+			if (set_lowerdirs(fsfd, eq + 1, e) < 0)
+				return -1;
+			continue;
+		}
 		rc = fsconfig(fsfd, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt,
 			      eq ? eq + 1 : NULL, 0);
 		if (rc < 0)
@@ -41,7 +70,7 @@ int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spaw
 	/* The source names the filesystem in /proc/mounts, as mount(8)'s do. */
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
 		spawn_fail_errno(e, "fsconfig source %s", fstype);
-	else if (configure(fsfd, data, e) < 0)
+	else if (configure(fsfd, fstype, data, e) < 0)
 		;
 	else if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		spawn_fail_errno(e, "creating a %s mount", fstype);
