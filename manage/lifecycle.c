@@ -29,7 +29,11 @@ static json_t *record_of(const struct spawn_opts *o, const char *init)
 	for (int i = 0; cmd && i < o->ncmd; i++)
 		json_array_append_new(cmd, json_string(o->cmd[i]));
 	if (cmd && o->ncmd == 0)
-		json_array_append_new(cmd, json_string(o->config ? "cinit -c" : "/bin/sh"));
+		json_array_append_new(
+		    cmd, json_string(o->config || (!o->no_init && (spec_env_names_config(o) ||
+								   spec_root_has_config(o)))
+					 ? "cinit -c"
+					 : "/bin/sh"));
 	rec =
 	    json_pack("{s:s, s:o, s:{s:s, s:i}, s:{s:I, s:i}, s:i, s:i, s:b, s:s, s:b}", "rootfs",
 		      o->rootfs, "command", cmd, "restart", "policy", policy_names[o->restart],

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conf/units.h"
+#include "manage/spec.h"
 
 static size_t count(char **v)
 {
@@ -28,6 +29,12 @@ static int command_of(struct spawn_opts *o, const struct image_config *c, struct
 		entry = o->entrypoint[0] ? given : NULL;
 	ne = count(entry);
 	nc = o->ncmd ? (size_t)o->ncmd : count(cmd);
+	/* cinit with a config to run needs no command: an image whose
+	 * supervisor's config is its program (docker's would name the
+	 * supervisor as its ENTRYPOINT) */
+	if (ne + nc == 0 && !o->no_init &&
+	    (o->config || spec_env_names_config(o) || spec_root_has_config(o)))
+		return 0;
 	if (ne + nc == 0)
 		return spawn_fail(e,
 				  "%s: the image has no command (Entrypoint, Cmd), and none was "

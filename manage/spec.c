@@ -41,7 +41,7 @@ static json_t *caps_list(uint64_t caps)
 }
 
 /* The root's /etc/cinit.ini, in the top layer that has it. */
-static bool image_has_config(const struct spawn_opts *o)
+bool spec_root_has_config(const struct spawn_opts *o)
 {
 	for (size_t i = o->nlayers + 1; i-- > 0;) {
 		const char *dir = i < o->nlayers ? o->layers[i] : o->rootfs;
@@ -59,7 +59,7 @@ static bool image_has_config(const struct spawn_opts *o)
 	return false;
 }
 
-static bool names_config(const struct spawn_opts *o)
+bool spec_env_names_config(const struct spawn_opts *o)
 {
 	for (size_t i = 0; i < o->nenv; i++)
 		if (strncmp(o->env[i], "CINIT_CONFIG=", 13) == 0 && o->env[i][13])
@@ -75,7 +75,8 @@ static json_t *args_of(const struct spawn_opts *o)
 
 	if (!o->no_init) {
 		ok = ok && push(args, json_string(ROOTFS_INIT_PATH));
-		if (o->config || (o->ncmd == 0 && !names_config(o) && image_has_config(o)))
+		if (o->config ||
+		    (o->ncmd == 0 && !spec_env_names_config(o) && spec_root_has_config(o)))
 			return ok && push(args, json_string("-c")) &&
 				       push(args, json_string(o->config ? ROOTFS_CONFIG_PATH
 									: "/etc/cinit.ini"))
@@ -83,7 +84,7 @@ static json_t *args_of(const struct spawn_opts *o)
 				   : (json_decref(args), NULL);
 		/* -e CINIT_CONFIG=PATH: cinit reads it itself, and gets no
 		 * arguments at all */
-		if (o->ncmd == 0 && names_config(o))
+		if (o->ncmd == 0 && spec_env_names_config(o))
 			return ok ? args : (json_decref(args), NULL);
 		ok = ok && push(args, json_string("--"));
 	}

@@ -32,6 +32,12 @@ struct spec_overlay {
 int spec_overlay_options(const struct spec_overlay *p, char *buf, size_t len,
 			 struct spawn_error *e);
 
+/* With no command, cinit runs the services of a config: -c, the file
+ * that -e CINIT_CONFIG=PATH names (spec_env_names_config), or the root's
+ * /etc/cinit.ini in the top layer that has one (spec_root_has_config). */
+bool spec_env_names_config(const struct spawn_opts *o);
+bool spec_root_has_config(const struct spawn_opts *o);
+
 /* Builds the spec. Names given with -u are resolved by the runtime inside
  * the root (the annotation org.cspawn.user). Returns 0, or -1 with e set
  * (a spec the reader refuses, which would be a bug here, names the field). */

@@ -10,7 +10,7 @@ need_root_tools
 need_static_cinit
 need_image_tools
 
-plan 15
+plan 17
 
 on_exit "clean_up_after '$TMP'"
 make_layout "$TMP/layout" 1 >/dev/null 2>&1
@@ -41,6 +41,22 @@ is "$(for l in $layers; do find "$l" -printf '%p %s %T@\n'; done | md5sum)" "$be
 out=$(cs --net none nosuchimage true 2>&1)
 is $? 125 "an image that is not there: 125"
 like "$out" "nosuchimage: no such directory, and no image of that name" "... said so"
+
+# An image whose program is its supervisor's config: no Entrypoint, no
+# Cmd, CINIT_CONFIG naming the file (docker's image would name the
+# supervisor as its ENTRYPOINT).
+mkdir -p "$TMP/cfg/etc"
+printf '[service:hello]\ncommand = echo from the config\nmain = yes\nstdout = inherit\n' >"$TMP/cfg/etc/app.ini"
+tar -C "$TMP/cfg" -cf "$TMP/cfg.tar" etc &&
+	umoci raw add-layer --image "$TMP/layout:1" --tag cfg "$TMP/cfg.tar" >/dev/null 2>&1 &&
+	umoci config --image "$TMP/layout:cfg" --clear config.entrypoint --clear config.cmd \
+		--config.env CINIT_CONFIG=/etc/app.ini --config.user 0 >/dev/null 2>&1 &&
+	csm load --oci "$TMP/layout:cfg" >/dev/null 2>&1
+ok $? "an image with no command and CINIT_CONFIG loaded"
+cfgname=localhost/layout:cfg
+is "$(cs --net none "$cfgname" 2>/dev/null)" "from the config" \
+	"... runs cinit on the config it names (its three layers make a lowerdir longer than the 255 bytes fsconfig takes)"
+csm rmi "$cfgname" >/dev/null 2>&1
 
 id=$(run_d --name app "$name" -c 'trap "exit 0" TERM; while :; do sleep 0.05; done')
 is $? 0 "run -d of an image"
