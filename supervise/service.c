@@ -281,11 +281,32 @@ static void finish_process(struct service *svc)
 	log_stream_flush(&svc->err);
 }
 
+/* The process that led a service's group ended while the service was up,
+ * and the service is to run again: what is left of the group (nginx's
+ * workers after its master was killed, a shell's background jobs) belongs
+ * to the instance that ended, and would hold its port and files against
+ * the next one. systemd kills them likewise (KillMode=control-group);
+ * supervisord leaves them, and a killed nginx then never comes back. The
+ * group outlives its leader while it has members, so its id is not
+ * another's. */
+static void kill_leftovers(struct service *svc, pid_t group)
+{
+	if (group <= 0)
+		return;
+	if (kill(-group, SIGKILL) == 0)
+		cinit_log(1, "%s: killed what was left of its process group %d", svc->conf.name,
+			  (int)group);
+	else if (errno != ESRCH)
+		cinit_log(0, "%s: kill(%d, KILL): %s", svc->conf.name, -(int)group,
+			  strerror(errno));
+}
+
 /* The process of a starting or running service ended. */
 static void on_exit_while_up(struct service *svc)
 {
 	ev_tstamp uptime = ev_now(svc->sup->loop) - svc->started_at;
 	bool early = svc->state == SVC_STARTING && svc->conf.type == SERVICE_SIMPLE;
+	pid_t group = svc->pid;
 	char how[64];
 
 	finish_process(svc);
@@ -302,6 +323,7 @@ static void on_exit_while_up(struct service *svc)
 		cinit_log(1, "%s: %s", svc->conf.name, how);
 		return;
 	}
+	kill_leftovers(svc, group);
 	svc->failed_starts =
 	    early || svc->conf.type == SERVICE_ONESHOT ? svc->failed_starts + 1 : 0;
 	if (svc->failed_starts > svc->conf.start_retries) {

@@ -2,7 +2,7 @@
 # Restart policies, backoff, fatal, and the cost of a crash loop (issue 4,
 # items 1, 2 and 10).
 . "$(dirname "$0")/../lib/tap.sh"
-plan 25
+plan 27
 
 # restart = on-failure: exit 0 is expected and not restarted, exit 1 is.
 cat >"$TMP/pol.ini" <<EOF
@@ -163,5 +163,24 @@ wait_until 10 file_has "$TMP/quiet.err" "q: exited with 2, 2 failed starts in a 
 ok $? "verbosity = 0 still reports a service that becomes fatal"
 ! file_has "$TMP/quiet.err" "restarting in"
 ok $? "but not its restarts"
+kill -TERM "$NS_INIT"
+ns_wait 10
+
+# A restarted service's leftovers: what the ended instance left in its
+# process group (nginx's workers after its master was killed) is killed
+# before the next instance starts, so it cannot hold the port or the files.
+cat >"$TMP/left.ini" <<EOF
+[service:master]
+command = sh -c 'sleep 600 & echo \$! >> $TMP/left.workers; echo run >> $TMP/left.runs; [ \$(wc -l < $TMP/left.runs) -ge 2 ] && exec sleep 600; exit 1'
+restart = on-failure
+start_secs = 0
+EOF
+run_conf left
+wait_until 10 lines "$TMP/left.runs" 2
+first=$(head -1 "$TMP/left.workers" 2>/dev/null)
+gone() { ! ns_exec kill -0 "$1" 2>/dev/null; }
+wait_until 10 gone "$first"
+ok $? "the first instance's background process is killed at the restart"
+like "$(cat "$TMP/left.err")" "master: killed what was left of its process group" "... and cinit says so"
 kill -TERM "$NS_INIT"
 ns_wait 10
