@@ -236,6 +236,19 @@ check: deps
 	CINIT_BUILD=$(abspath $(BUILD)) $(if $(CINIT),CINIT=$(abspath $(CINIT))) \
 		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
+# The end-to-end suite (tests/e2e; README, "End-to-end tests"): a Debian
+# image that debootstrap builds once into E2E_CACHE (again only when
+# tests/e2e/base.sh changes), real applications in containers made from
+# it, and the faults a small host meets. Binaries as for check.
+E2E_CACHE ?= build/e2e
+.PHONY: e2e
+e2e: deps
+	$(MAKE) tests
+	sh tests/e2e/base.sh $(E2E_CACHE) >/dev/null
+	CINIT_BUILD=$(abspath $(BUILD)) E2E_CACHE=$(abspath $(E2E_CACHE)) \
+		$(if $(CINIT),CINIT=$(abspath $(CINIT))) $(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) \
+		prove $(PROVE_FLAGS) tests/e2e/*.t
+
 check-sanitize: deps
 	$(MAKE) check SANITIZE=1
 

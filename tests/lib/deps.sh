@@ -6,6 +6,9 @@
 #   deps.sh --source DIR PKG/SUITE...
 #                                 unpack Debian's source package PKG, as the
 #                                 archive serves it for SUITE, into DIR/PKG
+#   deps.sh --mirror SUITE        print the URI of the Debian mirror this
+#                                 machine's apt takes SUITE (or, when it has
+#                                 no source for it, its own release) from
 #
 # Groups: build (both builds), musl (build/cinit against musl), test, bench,
 # fuzz; the default is build musl test.
@@ -19,7 +22,8 @@ packages() {
 		# the musl build compiles itself; linux-libc-dev has the kernel's
 		# headers, which musl's include directory leaves out
 		musl) echo musl-tools dpkg-dev linux-libc-dev ;;
-		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman openssl curl apache2-utils ;;
+		# debootstrap makes the Debian root of the end-to-end suite (tests/e2e)
+		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman openssl curl apache2-utils debootstrap ;;
 		bench) echo tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 debootstrap podman iptables time ;;
 		fuzz) echo clang libclang-rt-14-dev ;;
 		*)
@@ -135,6 +139,19 @@ case ${1:-} in
 	[ -z "$missing" ] && exit 0
 	echo "missing Debian packages:$missing; install them as root with: apt-get install$missing" >&2
 	exit 1
+	;;
+--mirror)
+	[ $# -eq 2 ] || {
+		echo "usage: deps.sh --mirror SUITE" >&2
+		exit 2
+	}
+	uri=$(archive_uri "$2")
+	[ -n "$uri" ] || uri=$(archive_uri "$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)")
+	if [ -z "$uri" ]; then
+		echo "deps.sh: no apt source for $2 main" >&2
+		exit 1
+	fi
+	echo "$uri"
 	;;
 --source)
 	shift
