@@ -26,6 +26,33 @@
 #include "spawn/resolve.h"
 #include "spawn/rootfs.h"
 
+_Noreturn void child_report_exit(int fd, int status, const struct spawn_error *e)
+{
+	struct child_report r = {.status = status};
+	ssize_t n;
+
+	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+	do
+		n = write(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(status);
+}
+
+int child_report_read(int fd, struct child_report *r)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got == sizeof(*r) ? 1 : 0;
+}
+
 static bool is_new(const struct oci_config *c, enum oci_ns_type t)
 {
 	const struct oci_namespace *ns = oci_namespace_find(&c->lnx, t);
@@ -69,24 +96,9 @@ static int arm_parent_death_signal(int sync_rd, struct spawn_error *e)
  * every path resolved from here on, and lead out of the root. */
 static int close_inherited_fds(const struct child_pipes *p, int keep, struct spawn_error *e)
 {
-	int fds[3] = {p->sync_rd, p->report_wr, keep}, n = keep >= 0 ? 3 : 2;
-	unsigned from = 3;
+	int fds[3] = {p->sync_rd, p->report_wr, keep};
 
-	/* ascending, so that the ranges between them can be closed */
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (fds[j] < fds[i]) {
-				int t = fds[i];
-
-				fds[i] = fds[j];
-				fds[j] = t;
-			}
-	for (int i = 0; i < n; i++) {
-		if ((unsigned)fds[i] > from && close_range(from, (unsigned)fds[i] - 1, 0) < 0)
-			return spawn_fail_errno(e, "close_range");
-		from = (unsigned)fds[i] + 1;
-	}
-	if (close_range(from, ~0U, 0) < 0)
+	if (close_all_but(fds, 3) < 0)
 		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
