@@ -69,12 +69,14 @@ static char *socket_of_config(const char *path)
 	return s;
 }
 
-/* -s, then CINIT_CONTROL_SOCKET, then the file's, then the default. As
- * supervisorctl it looks at supervisord's usual files, as supervisorctl
- * does. */
+/* -s, then CINIT_CONTROL_SOCKET, then the file's (-c, else the one
+ * CINIT_CONFIG names: in a container, the file the cinit that serves the
+ * socket was started on), then the default. As supervisorctl it looks at
+ * supervisord's usual files, as supervisorctl does. */
 static char *find_socket(const char *flag, const char *config, bool supervisorctl)
 {
 	const char *env = getenv("CINIT_CONTROL_SOCKET");
+	const char *env_config = getenv("CINIT_CONFIG");
 	static const char *const usual[] = {"/etc/supervisor/supervisord.conf",
 					    "/etc/supervisord.conf"};
 
@@ -84,6 +86,8 @@ static char *find_socket(const char *flag, const char *config, bool supervisorct
 		return strdup(env);
 	if (config)
 		return socket_of_config(config);
+	if (env_config && *env_config)
+		return socket_of_config(env_config);
 	for (size_t i = 0; supervisorctl && i < sizeof(usual) / sizeof(usual[0]); i++)
 		if (access(usual[i], R_OK) == 0)
 			return socket_of_config(usual[i]);

@@ -4,7 +4,7 @@
 # supervisorctl through a link, and cinit ctl run inside the container's
 # namespaces by nsenter.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 52
+plan 53
 unset CINIT_CONTROL_SOCKET # the files name theirs
 
 SOCK="$TMP/ctl.sock"
@@ -135,6 +135,8 @@ ln -s "$CINIT" "$TMP/supervisorctl"
 printf '[unix_http_server]\nfile=%s\nchmod=0700\n[program:x]\ncommand=sleep 600\n' "$SOCK" >"$TMP/sv.conf"
 out=$("$TMP/supervisorctl" -c "$TMP/sv.conf" status web)
 like "$out" '^web +RUNNING' "supervisorctl -c FILE status, through a link to cinit"
+out=$(CINIT_CONFIG="$TMP/sv.conf" "$CINIT" ctl status web)
+like "$out" '^web +RUNNING' "cinit ctl finds the socket of the file CINIT_CONFIG names"
 
 out=$(ctl shutdown)
 is "$out" "Shut down" "shutdown"
