@@ -1,10 +1,11 @@
 #!/bin/bash
 # A multi-process container as people run them under supervisord (issue 14,
-# end-to-end items 1 and 2): a Debian image pulled from a registry, nginx +
+# end-to-end items 1 to 3): a Debian image pulled from a registry, nginx +
 # redis + a worker loop under a supervisord.conf of the kind popular images
 # publish, read by cinit unchanged. The page through a published port, keys
-# in redis, nginx killed and back, redis saving on stop, the data read by a
-# new container, and the container back after a simulated reboot.
+# in redis, cinit ctl through exec, nginx killed and back, redis saving on
+# stop, the data read by a new container, and the container back after a
+# simulated reboot.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/image.sh"
@@ -12,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 need_e2e_tools
 
-plan 25
+plan 28
 
 on_exit "clean_up_after '$TMP'"
 need_netns || { echo "Bail out! cannot wire the test's namespaces"; exit 1; }
@@ -50,6 +51,16 @@ rounds() { rcli "$1" GET worker:rounds 2>/dev/null; }
 worker_counts() { _r=$(rounds "$1"); [ -n "$_r" ] && [ "$_r" -ge "$2" ]; }
 wait_until 30 worker_counts web 2
 ok $? "the worker loop counts its rounds in redis"
+
+# cinit ctl inside, through exec; -it gives the shell a terminal
+ctl_status() { hc exec web /dev/.cspawn/cinit ctl status 2>&1; }
+all_running() { [ "$(ctl_status | grep -Ec '^(nginx|redis|worker) +RUNNING')" = 3 ]; }
+wait_until 20 all_running
+ok $? "exec web cinit ctl status: nginx, redis and worker RUNNING"
+tty_out=$(timeout 30 python3 "$E2E_DIR/../helpers/ptyrun.py" 24 80 -- "${HX[@]}" "$CSPAWN" --root "$STATE" \
+	exec -it web sh -c 'tty; /dev/.cspawn/cinit ctl status worker' 2>&1 | tr -d '\r')
+like "$tty_out" "^/dev/pts/[0-9]+" "exec -it web sh: a terminal inside"
+like "$tty_out" "worker +RUNNING +pid [0-9]+" "... where cinit ctl status shows the service"
 
 # nginx's master as the container's PID 1 started it, and its workers
 nginx_master() {
