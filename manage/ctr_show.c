@@ -12,6 +12,7 @@
 #include "manage/commands.h"
 #include "manage/logs.h"
 #include "manage/store.h"
+#include "spawn/cgroup.h"
 
 static int open_store(struct store *s)
 {
@@ -42,17 +43,40 @@ static void ago(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld days", (long long)(s / 86400));
 }
 
+/* The OOM kills of a running container so far, from its cgroup: cinit
+ * restarts the service that was killed, so the container runs on. */
+static uint64_t oom_kills(const struct ctr *c)
+{
+	struct spawn_error e;
+	struct cgroup cg;
+	char *text;
+	uint64_t n = 0;
+
+	if (c->state.status != CTR_RUNNING)
+		return 0;
+	text = store_read_file(c->run_dir, "cgroup", &e);
+	if (text && cgroup_from_record(text, c->id, &cg) == 0)
+		n = cgroup_oom_kills(&cg);
+	free(text);
+	return n;
+}
+
 /* "Up 3 minutes", "Exited (7) 2 minutes ago", "Restarting (1) 1 second ago" */
 static void status_text(const struct ctr *c, char *buf, size_t len)
 {
 	const struct ctr_state *st = &c->state;
 	int64_t now = store_now_ms();
+	uint64_t kills;
 	char when[64];
 
 	switch (st->status) {
 	case CTR_RUNNING:
 		ago(now - st->started, when, sizeof(when));
+		kills = oom_kills(c);
 		snprintf(buf, len, "Up %s%s", when, st->monitor_gone ? " (no monitor)" : "");
+		if (kills)
+			snprintf(buf + strlen(buf), len - strlen(buf), " (%llu OOM kill%s)",
+				 (unsigned long long)kills, kills == 1 ? "" : "s");
 		return;
 	case CTR_RESTARTING:
 		ago(now - st->finished, when, sizeof(when));
@@ -204,12 +228,15 @@ static json_t *inspect_json(const struct ctr *c)
 	char *spec = store_read_file(c->dir, "config.json", &e);
 	json_t *j = ctr_json(c), *state;
 
-	state = json_pack("{s:s, s:i, s:I, s:I, s:i, s:i, s:b, s:b, s:s, s:i}", "Status",
+	uint64_t kills = oom_kills(c);
+
+	state = json_pack("{s:s, s:i, s:I, s:I, s:i, s:i, s:b, s:I, s:b, s:s, s:i}", "Status",
 			  ctr_status_name(c->state.status), "Pid", (int)c->state.pid, "StartedAt",
 			  (json_int_t)c->state.started, "FinishedAt", (json_int_t)c->state.finished,
 			  "ExitCode", c->state.exit_code, "Restarts", c->state.restarts,
-			  "OOMKilled", c->state.oom, "StoppedByUser", c->state.stopped_by_user,
-			  "Error", c->state.error, "Monitor", (int)c->state.monitor);
+			  "OOMKilled", c->state.oom || kills > 0, "OOMKills", (json_int_t)kills,
+			  "StoppedByUser", c->state.stopped_by_user, "Error", c->state.error,
+			  "Monitor", (int)c->state.monitor);
 	json_object_set_new(j, "State", state);
 	json_object_set(j, "Config", c->json);
 	json_object_set_new(j, "Spec", spec ? json_loads(spec, 0, NULL) : json_null());

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "manage/commands.h"
+#include "manage/spec.h"
 #include "manage/store.h"
 #include "spawn/exec.h"
 #include "spawn/monitor.h"
@@ -159,6 +160,10 @@ static int make_process(const struct exec_args *a, struct oci_process *p, struct
 	}
 	p->terminal = a->tty;
 	p->console_size.present = false;
+	/* cinit's protection from the OOM killer is not the exec'd
+	 * process's: it starts where cinit's services do */
+	if (p->oom_score_adj.set && p->oom_score_adj.v == SPEC_INIT_OOM_SCORE_ADJ)
+		p->oom_score_adj.v = 0;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "manage/profile.h"
+#include "spawn/privs.h"
 #include "spawn/command.h"
 #include "spawn/resolve.h"
 #include "spawn/rootfs.h"
@@ -134,11 +136,22 @@ static json_t *env_of(const struct spawn_opts *o)
 static json_t *process_of(const struct spawn_opts *o)
 {
 	json_t *caps = caps_list(o->caps);
+	json_t *p =
+	    json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal", 0,
+		      "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o), "cwd",
+		      o->workdir ? o->workdir : "/", "capabilities", "bounding", caps, "effective",
+		      caps, "permitted", caps, "noNewPrivileges", 1);
 
-	return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
-			 0, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o), "cwd",
-			 o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
-			 "effective", caps, "permitted", caps, "noNewPrivileges", 1);
+	/* cinit is never the OOM killer's victim: the runtime, which may,
+	 * gives it SPEC_INIT_OOM_SCORE_ADJ, and cinit starts its services at
+	 * 0 again (README, "cinit and the OOM killer"). Lowering a score
+	 * takes CAP_SYS_RESOURCE, which some hosts (a container's) lack. */
+	if (p && !o->no_init && privs_have_cap(CAP_SYS_RESOURCE) &&
+	    json_object_set_new(p, "oomScoreAdj", json_integer(SPEC_INIT_OOM_SCORE_ADJ)) < 0) {
+		json_decref(p);
+		return NULL;
+	}
+	return p;
 }
 
 static json_t *mount_of(const char *dest, const char *type, const char *source, json_t *options)

@@ -32,6 +32,10 @@ struct spec_overlay {
 int spec_overlay_options(const struct spec_overlay *p, char *buf, size_t len,
 			 struct spawn_error *e);
 
+/* The oom_score_adj of a container's cinit: the OOM killer never picks it
+ * (its services start at 0; exec'd processes too). */
+#define SPEC_INIT_OOM_SCORE_ADJ (-1000)
+
 /* With no command, cinit runs the services of a config: -c, the file
  * that -e CINIT_CONFIG=PATH names (spec_env_names_config), or the root's
  * /etc/cinit.ini in the top layer that has one (spec_root_has_config). */

@@ -590,18 +590,23 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e)
 
 bool cgroup_oom_killed(const struct cgroup *cg)
 {
+	return cgroup_oom_kills(cg) > 0;
+}
+
+uint64_t cgroup_oom_kills(const struct cgroup *cg)
+{
 	const char *dir = cg->version == CGROUP_V2 ? cg->dir[0] : cg->dir[CG_MEMORY];
 	const char *file = cg->version == CGROUP_V2 ? "memory.events" : "memory.oom_control";
 	char path[PATH_MAX + 32], buf[1024];
 	const char *p;
 
 	if (!dir[0])
-		return false;
+		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (read_file(path, buf, sizeof(buf)) < 0)
-		return false;
+		return 0;
 	p = strstr(buf, "oom_kill ");
-	return p && strtoull(p + 9, NULL, 10) > 0;
+	return p ? strtoull(p + 9, NULL, 10) : 0;
 }
 
 /* SIGKILLs whatever cgroup.procs still lists: processes of this container

@@ -79,6 +79,8 @@ int cgroup_create(const struct cgroup_layout *l, const char *name, const char *p
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct spawn_error *e);
 /* True when the kernel's OOM killer killed a process of this cgroup. */
 bool cgroup_oom_killed(const struct cgroup *cg);
+/* How many processes of it the OOM killer killed (0 when unknown). */
+uint64_t cgroup_oom_kills(const struct cgroup *cg);
 /* Kills what is left inside, waits up to timeout_ms for the kernel to
  * release it, and removes it (and the shared "cspawn" parent when empty). */
 int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *e);

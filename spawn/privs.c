@@ -170,6 +170,16 @@ static uint64_t known(uint64_t set)
 	return last == 63 ? set : set & ((UINT64_C(1) << (last + 1)) - 1);
 }
 
+bool privs_have_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 static int set_caps(const struct privs_caps *c, struct spawn_error *e)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};

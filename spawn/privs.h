@@ -21,6 +21,9 @@ uint64_t privs_default_caps(void);
 /* All capabilities this build knows by name. */
 uint64_t privs_all_caps(void);
 
+/* True when this process holds cap in its effective set. */
+bool privs_have_cap(int cap);
+
 /* "CAP_SYS_ADMIN", "sys_admin", "SYS_ADMIN" -> 21; -1 if unknown. */
 int privs_cap_from_name(const char *name);
 /* "SYS_ADMIN" for 21; NULL if unknown. */

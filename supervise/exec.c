@@ -125,6 +125,9 @@ static void apply_limits(const struct service *svc, int report_fd)
 				   svc->conf.rlimits[i].resource, strerror(errno));
 	if (svc->conf.umask >= 0)
 		umask((mode_t)svc->conf.umask);
+	if (svc->sup->reset_service_oom && oom_set_own(svc->sup->service_oom_adj) < 0)
+		child_fail(report_fd, 126, "cinit: %s: oom_score_adj %d: %s", svc->conf.name,
+			   svc->sup->service_oom_adj, strerror(errno));
 }
 
 static void set_account_env(const char *user, uid_t uid)

@@ -101,7 +101,17 @@ struct supervisor {
 	char *notify_dir; /* holds the sd_notify sockets */
 	bool is_pid1;
 	struct control *ctl; /* the control socket, or NULL */
+	/* cinit moved itself out of the OOM killer's reach (oom.c): each
+	 * service gets service_oom_adj back */
+	bool reset_service_oom;
+	int service_oom_adj;
 };
+
+/* oom.c: cinit's own oom_score_adj to -1000 when it may; true when its
+ * services must then be given *services back */
+bool oom_protect_self(int *services);
+/* in a service's child: its oom_score_adj; -1 on failure (errno) */
+int oom_set_own(int adj);
 
 /* service.c: the state machine */
 struct service *service_new(struct supervisor *sup, struct service_conf *conf);

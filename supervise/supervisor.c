@@ -238,6 +238,7 @@ struct supervisor *supervisor_new(struct ev_loop *loop, struct cinit_conf *conf,
 	sup->loop = loop;
 	sup->opts = *opts;
 	sup->is_pid1 = opts->is_pid1;
+	sup->reset_service_oom = oom_protect_self(&sup->service_oom_adj);
 	message_owner = sup;
 	ev_timer_init(&sup->sweep_timer, sweep_cb, 0., 0.);
 	sup->sweep_timer.data = sup;
