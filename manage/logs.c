@@ -114,6 +114,44 @@ static void rotate(struct log_writer *w)
 	w->size = 0;
 }
 
+/* One record, whole or not at all: a short write (the disk filled up in
+ * the middle of it) is cut off again, so the next record does not join a
+ * torn one. True when it was written. */
+static bool write_record(struct log_writer *w, const char *line, size_t n)
+{
+	ssize_t done = write(w->fd, line, n);
+
+	if (done == (ssize_t)n) {
+		w->size += n;
+		return true;
+	}
+	w->drop_errno = done < 0 ? errno : ENOSPC;
+	if (done > 0 && ftruncate(w->fd, (off_t)w->size) < 0)
+		w->drop_errno = errno;
+	return false;
+}
+
+static void write_line(struct log_writer *w, int stream, const char *data, size_t len);
+
+/* After lines were lost, the first one written says how many, and why. */
+static void report_dropped(struct log_writer *w)
+{
+	char note[160];
+	uint64_t lost = w->dropped;
+	int n;
+
+	if (!lost || w->reporting)
+		return;
+	n = snprintf(note, sizeof(note), "cspawn: %llu lines of output could not be written: %s\n",
+		     (unsigned long long)lost, strerror(w->drop_errno ? w->drop_errno : EIO));
+	w->reporting = true;
+	w->dropped = 0;
+	write_line(w, 2, note, (size_t)n);
+	w->reporting = false;
+	if (w->dropped) /* the note itself did not fit: they stay counted */
+		w->dropped = lost;
+}
+
 static void write_line(struct log_writer *w, int stream, const char *data, size_t len)
 {
 	char *line = malloc(len * 6 + 128);
@@ -132,10 +170,10 @@ static void write_line(struct log_writer *w, int stream, const char *data, size_
 			     stream == 2 ? "stderr" : "stdout", when);
 	if (w->max_size && w->size + n > w->max_size && w->size > 0)
 		rotate(w);
-	if (w->fd < 0 || write(w->fd, line, n) != (ssize_t)n)
-		w->dropped++; /* ENOSPC: counted, and the monitor goes on */
-	else
-		w->size += n;
+	report_dropped(w);
+	/* ENOSPC: counted, and the monitor goes on */
+	if (w->fd < 0 || w->dropped || !write_record(w, line, n))
+		w->dropped++;
 	free(line);
 }
 

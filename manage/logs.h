@@ -23,6 +23,8 @@ struct log_writer {
 	uint64_t size, max_size;
 	unsigned max_file;
 	uint64_t dropped; /* lines that could not be written (ENOSPC ...) */
+	int drop_errno;	  /* why the last one could not */
+	bool reporting;	  /* writing the note that says so */
 	/* a partial line of each stream, until its newline */
 	char pending[2][LOGS_LINE_MAX];
 	size_t npending[2];

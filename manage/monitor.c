@@ -50,6 +50,7 @@ struct mon {
 	size_t nwaiters;
 	int64_t started_mono, delay;
 	bool stopping;
+	bool have_reserve; /* RESERVE_LEAF is there */
 	int ready_fd;
 };
 
@@ -61,12 +62,69 @@ static void tell(int fd, const char *text)
 	(void)n;
 }
 
+/* Room kept for the container's records. state.json is written as a new
+ * file and renamed over the old one, which takes new blocks even when it
+ * replaces as many: on a full disk the monitor gives this file's blocks
+ * back and writes the state in them, so that how the container ended is
+ * not lost to ENOSPC. Made again once there is room. */
+#define RESERVE_LEAF ".reserve"
+#define RESERVE_SIZE (64 * 1024)
+
+static void reserve_path(const struct ctr *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/" RESERVE_LEAF, c->dir);
+}
+
+/* True when the reserve is there (made now or before). */
+static bool keep_reserve(const struct ctr *c)
+{
+	static const char zeros[4096];
+	char path[PATH_MAX + 16];
+	int fd;
+
+	reserve_path(c, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST;
+	for (size_t off = 0; off < RESERVE_SIZE; off += sizeof(zeros))
+		if (write(fd, zeros, sizeof(zeros)) != (ssize_t)sizeof(zeros)) {
+			close(fd);
+			unlink(path);
+			return false;
+		}
+	if (close(fd) < 0) {
+		unlink(path);
+		return false;
+	}
+	return true;
+}
+
+static bool release_reserve(const struct ctr *c)
+{
+	char path[PATH_MAX + 16];
+
+	reserve_path(c, path, sizeof(path));
+	return unlink(path) == 0;
+}
+
 static void save(struct mon *mon)
 {
 	struct spawn_error e;
 
-	if (store_save_state(mon->c, &e) < 0)
-		log_note(&mon->log, "cspawn: %s", e.msg);
+	if (store_save_state(mon->c, &e) == 0) {
+		if (!mon->have_reserve)
+			mon->have_reserve = keep_reserve(mon->c);
+		return;
+	}
+	if (mon->have_reserve && release_reserve(mon->c)) {
+		mon->have_reserve = false;
+		if (store_save_state(mon->c, &e) == 0) {
+			log_note(&mon->log, "cspawn: the disk is full: the state was written in "
+					    "the room kept for it");
+			return;
+		}
+	}
+	log_note(&mon->log, "cspawn: %s", e.msg);
 }
 
 static void tell_ready(struct mon *mon, int status, const char *msg)
@@ -507,6 +565,7 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	ev_set_userdata(mon.loop, &mon);
 	init_watchers(&mon);
 	mon.c->state.stopped_by_user = false;
+	mon.have_reserve = keep_reserve(mon.c);
 	run(&mon);
 	if (mon.c->state.status != CTR_EXITED)
 		ev_run(mon.loop, 0);

@@ -35,6 +35,7 @@ struct log_sink {
 	char *buf;
 	size_t len;
 	unsigned long dropped;
+	int lost_errno; /* why the last lines were lost; 0: a reader too slow */
 	/* rotated file */
 	char *path;
 	uint64_t size, max_bytes;
@@ -69,44 +70,75 @@ static ssize_t sink_try_write(struct log_sink *s, const char *p, size_t n)
 
 static void rotate_file(struct log_sink *s);
 
-/* Writes what the reader takes now. */
-static void sink_write_buffer(struct log_sink *s)
+/* A file that takes no more (ENOSPC, EDQUOT, EIO): what is left of the
+ * buffer is lost and counted in lines, and the record that was cut in the
+ * middle is cut off the file again, so that the next one does not join
+ * it. A file sink's buffer starts at a record: files never say EAGAIN. */
+static void sink_lose(struct log_sink *s, size_t off)
+{
+	size_t partial = 0;
+	struct stat st;
+
+	s->lost_errno = errno;
+	for (size_t i = off; i < s->len; i++)
+		if (s->buf[i] == '\n')
+			s->dropped++;
+	while (partial < off && s->buf[off - partial - 1] != '\n')
+		partial++;
+	if (s->mode == SINK_FILE && partial && fstat(s->fd, &st) == 0 &&
+	    st.st_size >= (off_t)partial && ftruncate(s->fd, st.st_size - (off_t)partial) < 0)
+		s->lost_errno = errno;
+}
+
+/* Writes what the reader takes now; true when output was lost. */
+static bool sink_write_buffer(struct log_sink *s)
 {
 	size_t off = 0;
+	bool lost = false;
 
 	while (off < s->len) {
 		ssize_t w = sink_try_write(s, s->buf + off, s->len - off);
 		if (w < 0) {
-			if (errno != EAGAIN)
-				off = s->len; /* a reader that went away: output is lost */
+			if (errno != EAGAIN) {
+				/* a full disk, or a reader that went away */
+				if (s->mode == SINK_FILE)
+					sink_lose(s, off);
+				off = s->len;
+				lost = true;
+			}
 			break;
 		}
 		off += (size_t)w;
 	}
 	memmove(s->buf, s->buf + off, s->len - off);
 	s->len -= off;
+	return lost;
 }
 
 /* Drains the buffer; once it is empty after drops, says how many were lost,
- * in one line, and drains that too. */
+ * and why, in one line, and drains that too. */
 static void sink_drain(struct log_sink *s)
 {
-	char msg[128];
+	char msg[160];
+	unsigned long dropped = s->dropped;
 	int n;
 
 	if (!s->len)
 		return;
-	sink_write_buffer(s);
-	if (s->len || !s->dropped)
+	if (sink_write_buffer(s) || s->len || !s->dropped)
 		return;
-	n = snprintf(msg, sizeof(msg), "cinit: dropped %lu lines of output: reader too slow\n",
-		     s->dropped);
+	n = snprintf(msg, sizeof(msg), "cinit: dropped %lu lines of output: %s\n", dropped,
+		     s->lost_errno ? strerror(s->lost_errno) : "reader too slow");
 	s->dropped = 0;
 	if (n > 0 && (size_t)n < SINK_BUFFER) {
 		memcpy(s->buf, msg, (size_t)n);
 		s->len = (size_t)n;
-		sink_write_buffer(s);
+		if (sink_write_buffer(s)) {
+			s->dropped = dropped; /* still to be said */
+			return;
+		}
 	}
+	s->lost_errno = 0;
 }
 
 static void sink_update_watcher(struct log_sink *s)

@@ -2,7 +2,7 @@
 # Service output (issue 4, item 8): prefixed lines, partial lines, inherit,
 # null, rotated files, and a reader too slow to keep up.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 17
+plan 20
 
 # Writes where its stdout leads, without a redirection of the shell's own.
 cat >"$TMP/fd1.py" <<'EOF'
@@ -110,3 +110,46 @@ kill -TERM "$NS_INIT"
 ns_wait 10
 is "$NS_STATUS" 0 "a failed reload does not block cinit on its stderr: SIGTERM still ends it"
 exec 8>&-
+
+# A log file on a full filesystem: the lines that do not fit are counted,
+# and said in the file once there is room again; no line is torn.
+mkdir -p "$TMP/full"
+if mount -t tmpfs -o size=64k tmpfs "$TMP/full"; then
+	on_exit "umount -l '$TMP/full'"
+	cat >"$TMP/full.ini" <<EOF
+[service:talk]
+command = sh -c 'pad=..........................................................................................; pad=\$pad\$pad\$pad; i=0; while :; do i=\$((i+1)); echo "talk \$i \$pad"; echo \$i > $TMP/talk.n; [ -e $TMP/full/stop ] && exec sleep 600; sleep 0.01; done'
+stdout = $TMP/full/talk.log
+stdout_max_bytes = 0
+EOF
+	run_conf full
+	talk_n() {
+		_n=
+		while [ -z "$_n" ]; do _n=$(cat "$TMP/talk.n" 2>/dev/null); done
+		echo "$_n"
+	}
+	talked() { [ "$(talk_n)" -ge "$1" ]; }
+	wait_until 10 talked 1
+	# the rest of the filesystem taken, then forty lines more said (more than
+	# the last page of the log file holds)
+	head -c 64k /dev/zero >"$TMP/full/filler" 2>/dev/null
+	is_full() { ! head -c 4k /dev/zero >>"$TMP/full/filler" 2>/dev/null; }
+	wait_until 10 is_full
+	wait_until 10 talked $(($(talk_n) + 40))
+	rm -f "$TMP/full/filler"
+	wait_until 10 file_has "$TMP/full/talk.log" "^cinit: dropped [0-9]+ lines of output: No space left on device"
+	ok $? "lines a full disk refused are counted, and said in the file with room again"
+	said=$(sed -n 's/^cinit: dropped \([0-9]*\) lines.*/\1/p' "$TMP/full/talk.log" | awk '{ n += $1 } END { print n + 0 }')
+	missing=$(awk '$1 == "talk" { if (p && $2 != p + 1) n += $2 - p - 1; p = $2 } END { print n + 0 }' "$TMP/full/talk.log")
+	is "$said" "$missing" "... the count is the number of lines missing"
+	torn=$(grep -Evc '^(talk [0-9]+ \.+|cinit: dropped .*)$' "$TMP/full/talk.log")
+	is "$torn" 0 "... and no line is torn"
+	touch "$TMP/full/stop"
+	kill -TERM "$NS_INIT"
+	ns_wait 10
+	umount "$TMP/full"
+else
+	skip "cannot mount a tmpfs"
+	skip "cannot mount a tmpfs"
+	skip "cannot mount a tmpfs"
+fi
