@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ struct child {
 static int start_child(struct image_store *s, const struct unpack_job *j, struct child *c,
 		       struct spawn_error *e)
 {
+	pid_t parent = getpid();
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -32,7 +35,14 @@ static int start_child(struct image_store *s, const struct unpack_job *j, struct
 	}
 	if (c->pid == 0) {
 		struct spawn_error ce = {""};
-		int rc = imgstore_unpack(s, j->blob, j->diff_id, &ce);
+		int rc;
+
+		/* A pull that was killed takes its unpacking with it, rather
+		 * than leave it to finish behind a retry; the next pull sweeps
+		 * its temporary directory. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		rc = imgstore_unpack(s, j->blob, j->diff_id, &ce);
 		if (rc < 0 && write(p[1], ce.msg, strlen(ce.msg)) < 0)
 			rc = -2;
 		_exit(rc == 0 ? 0 : 1);
