@@ -22,6 +22,9 @@ int cmd_ps(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 
+/* `cspawn volume create|ls|inspect|rm|prune` (manage/cmd_volume.c). */
+int cmd_volume(int argc, char **argv);
+
 /* The image commands (manage/cmd_image.c): 0, 1 on failure, 2 on usage. */
 int cmd_pull(int argc, char **argv);
 int cmd_push(int argc, char **argv);

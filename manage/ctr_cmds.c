@@ -13,6 +13,7 @@
 #include "manage/lifecycle.h"
 #include "manage/monitor.h"
 #include "manage/netglue.h"
+#include "manage/volume.h"
 
 struct session {
 	struct cspawn_roots roots;
@@ -243,6 +244,24 @@ struct rm_opts {
 	bool force, volumes;
 };
 
+/* rm -v: the anonymous volumes its record names (-v CTR, the image's);
+ * named ones outlive it, as docker's. */
+static void remove_anonymous_volumes(struct session *s, const struct ctr *c)
+{
+	json_t *vols = json_object_get(c->json, "volumes"), *v;
+	size_t i;
+
+	json_array_foreach(vols, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		struct spawn_error e;
+
+		if (name && json_is_true(json_object_get(v, "anonymous")) &&
+		    volume_remove(&s->store, name, &e) < 0)
+			fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
+	}
+}
+
 static int rm_one(struct session *s, struct ctr *c, void *ctx)
 {
 	const struct rm_opts *o = ctx;
@@ -264,6 +283,8 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 		return 1;
 	}
 	store_unlock(&s->store);
+	if (o->volumes)
+		remove_anonymous_volumes(s, c);
 	printf("%s\n", c->name);
 	return 0;
 }

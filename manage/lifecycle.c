@@ -222,12 +222,16 @@ static int build_and_save_spec(struct spawn_opts *o, const char *init, struct ct
 
 /* A new container in the store, its spec written; under the store's lock,
  * so that of two runs of one name exactly one makes it. */
-static int create(struct store *s, struct spawn_opts *o, const char *init, struct ctr *c,
-		  struct oci_config *spec, struct spawn_error *e)
+static int create(struct store *s, struct spawn_opts *o, const char *init, json_t *volumes,
+		  struct ctr *c, struct oci_config *spec, struct spawn_error *e)
 {
 	json_t *rec = record_of(o, init);
 	int rc = -1;
 
+	if (rec && volumes && json_object_set(rec, "volumes", volumes) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	if (!rec)
 		return spawn_fail(e, "the container's record: out of memory");
 	if (store_lock(s, e) == 0 &&
@@ -245,7 +249,8 @@ static int create(struct store *s, struct spawn_opts *o, const char *init, struc
 	return rc;
 }
 
-int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r)
+int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r,
+			   json_t *volumes)
 {
 	struct oci_config spec;
 	struct spawn_error e;
@@ -253,7 +258,7 @@ int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct 
 	struct ctr c;
 	int status;
 
-	if (store_open(&s, r, &e) < 0 || create(&s, o, init, &c, &spec, &e) < 0) {
+	if (store_open(&s, r, &e) < 0 || create(&s, o, init, volumes, &c, &spec, &e) < 0) {
 		fprintf(stderr, "cspawn: %s\n", e.msg);
 		store_close(&s);
 		return 125;

@@ -9,10 +9,12 @@
 #include "manage/store.h"
 #include "spawn/options.h"
 
-/* `cspawn run -d`: o->rootfs and layers absolute, init the host's cinit.
- * Prints the new container's id; returns cspawn's exit status (the start's
- * 125, 126, 127 when it failed). */
-int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r);
+/* `cspawn run -d`: o->rootfs and layers absolute, init the host's cinit;
+ * volumes (or NULL) the record's "volumes" (manage/volume.h). Prints the
+ * new container's id; returns cspawn's exit status (the start's 125, 126,
+ * 127 when it failed). */
+int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r,
+			   json_t *volumes);
 
 /* Starts a monitor for a container that is not running; 0, or the exit
  * status of a failed first start with the reason in e. */

@@ -422,7 +422,7 @@ found:
 	return 0;
 }
 
-static void make_id(char *id)
+void store_make_id(char *id)
 {
 	unsigned char raw[STORE_ID_LEN / 2];
 
@@ -442,7 +442,7 @@ int store_create(struct store *s, const char *name, json_t *record, struct ctr *
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	make_id(out->id);
+	store_make_id(out->id);
 	if (!name || !*name)
 		name = out->id + STORE_ID_LEN - STORE_SHORT_ID;
 	if (load_all(s, &v, &n, NULL, NULL, e) < 0)

@@ -104,6 +104,9 @@ uint64_t store_pid_start(pid_t pid);
 int store_write_file(const char *dir, const char *leaf, const char *text, struct spawn_error *e);
 char *store_read_file(const char *dir, const char *leaf, struct spawn_error *e);
 
+/* STORE_ID_LEN random hex digits and a NUL into id. */
+void store_make_id(char *id);
+
 const char *ctr_status_name(enum ctr_status s);
 int64_t store_now_ms(void);
 
