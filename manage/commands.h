@@ -22,6 +22,11 @@ int cmd_ps(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 
+/* `cspawn boot [--shutdown]`, `cspawn generate systemd NAME...`
+ * (manage/boot.c): restarts across reboots. */
+int cmd_boot(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+
 /* `cspawn volume create|ls|inspect|rm|prune` (manage/cmd_volume.c). */
 int cmd_volume(int argc, char **argv);
 

@@ -23,4 +23,12 @@ int lifecycle_start(struct store *s, struct ctr *c, struct spawn_error *e);
  * and waits for the end; marks it stopped by the user. */
 int lifecycle_stop(struct store *s, struct ctr *c, int timeout, struct spawn_error *e);
 
+/* The same as the host shutting down does it (`cspawn boot --shutdown`):
+ * its own stop timeout, and not a stop by the user, so that an
+ * unless-stopped container comes back at the next boot. */
+int lifecycle_shutdown(struct ctr *c, struct spawn_error *e);
+/* Whether `cspawn boot` starts it: --restart always, or unless-stopped
+ * when the user did not stop it. */
+bool lifecycle_restarts_at_boot(const struct ctr *c);
+
 #endif

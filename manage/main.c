@@ -21,7 +21,7 @@ static const struct command commands[] = {
     {"restart", cmd_restart}, {"kill", cmd_kill},	{"wait", cmd_wait},
     {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
     {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
-    {"volume", cmd_volume},
+    {"volume", cmd_volume},   {"boot", cmd_boot},	{"generate", cmd_generate},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need

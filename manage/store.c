@@ -167,6 +167,7 @@ uint64_t store_pid_start(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
+	char state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
@@ -174,11 +175,13 @@ uint64_t store_pid_start(pid_t pid)
 	/* the command may hold spaces and parentheses: fields follow the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 			 "%*d %*d %llu",
-			 &start) != 1)
+			 &state, &start) != 2)
 		return 0;
-	return start;
+	/* a zombie has ended: a PID 1 whose monitor died with it waits
+	 * there until the host's init reaps it */
+	return state == 'Z' || state == 'X' ? 0 : start;
 }
 
 bool store_pid_is(pid_t pid, uint64_t start)

@@ -98,6 +98,7 @@ void store_reload_state(struct ctr *c);
 void store_refresh(struct ctr *c);
 /* True when pid is alive and started at start (ticks since boot). */
 bool store_pid_is(pid_t pid, uint64_t start);
+/* Its start time; 0 when it is gone or a zombie. */
 uint64_t store_pid_start(pid_t pid);
 
 /* Files of a container's directory: "config.json" ... */
