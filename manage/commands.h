@@ -27,6 +27,9 @@ int cmd_logs(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 
+/* `cspawn stats [--no-stream] [--format json] [NAME...]` (manage/stats.c). */
+int cmd_stats(int argc, char **argv);
+
 /* `cspawn volume create|ls|inspect|rm|prune` (manage/cmd_volume.c). */
 int cmd_volume(int argc, char **argv);
 

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
     {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
     {"volume", cmd_volume},   {"boot", cmd_boot},	{"generate", cmd_generate},
+    {"stats", cmd_stats},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need
