@@ -212,7 +212,8 @@ int volume_list(struct store *s, void (*visit)(struct volume *v, void *ctx),
 		struct volume vol;
 
 		if (load(s, v[i], &vol, &le) < 0) {
-			if (bad)
+			/* not one removed since it was listed */
+			if (bad && access(vol.dir, F_OK) == 0)
 				bad(le.msg, ctx);
 			continue;
 		}
@@ -283,9 +284,9 @@ int volume_lock(const struct volume *v, const char *leaf, int how, struct spawn_
 
 static int remove_locked(struct store *s, const char *name, struct spawn_error *e)
 {
-	char who[SPAWN_MAX_NAME + 32];
+	char who[SPAWN_MAX_NAME + 32], gone[PATH_MAX + SPAWN_MAX_NAME + 8];
 	struct volume v = {0};
-	int fd;
+	int fd, rc = 0;
 
 	/* a volume whose record is broken can still be removed */
 	if (volume_find(s, name, &v, e) < 0 &&
@@ -301,10 +302,14 @@ static int remove_locked(struct store *s, const char *name, struct spawn_error *
 				  "volume %s is in use by a container being started or running in "
 				  "the foreground",
 				  name);
-	if (remove_tree(v.dir) < 0)
-		spawn_fail_errno(e, "removing %s", v.dir);
+	/* out of the listings' sight first, as a container's */
+	snprintf(gone, sizeof(gone), "%s/.rm-%s", s->volumes, name);
+	if (rename(v.dir, gone) < 0)
+		rc = spawn_fail_errno(e, "renaming %s", v.dir);
+	else if (remove_tree(gone) < 0)
+		rc = spawn_fail_errno(e, "removing %s", gone);
 	close(fd);
-	return access(v.dir, F_OK) == 0 ? -1 : 0;
+	return rc;
 }
 
 int volume_remove(struct store *s, const char *name, struct spawn_error *e)
