@@ -21,6 +21,8 @@ int cmd_rm(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+/* `cspawn exec`: a process in a running container (manage/exec.c). */
+int cmd_exec(int argc, char **argv);
 
 /* `cspawn boot [--shutdown]`, `cspawn generate systemd NAME...`
  * (manage/boot.c): restarts across reboots. */

@@ -17,11 +17,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},	      {"start", cmd_start},	{"stop", cmd_stop},
-    {"restart", cmd_restart}, {"kill", cmd_kill},	{"wait", cmd_wait},
-    {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
-    {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
-    {"volume", cmd_volume},   {"boot", cmd_boot},	{"generate", cmd_generate},
+    {"run", cmd_run},	      {"start", cmd_start}, {"stop", cmd_stop}, {"restart", cmd_restart},
+    {"kill", cmd_kill},	      {"wait", cmd_wait},   {"rm", cmd_rm},	{"ps", cmd_ps},
+    {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"network", cmd_network},
+    {"port", cmd_port},
+    /* volumes, restarts across reboots, figures */
+    {"volume", cmd_volume},   {"boot", cmd_boot},   {"generate", cmd_generate},
     {"stats", cmd_stats},
 };
 

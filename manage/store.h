@@ -115,6 +115,10 @@ char *store_read_file(const char *dir, const char *leaf, struct spawn_error *e);
 /* STORE_ID_LEN random hex digits and a NUL into id. */
 void store_make_id(char *id);
 
+/* Its config.json, read and checked; the error names the file. */
+struct oci_config;
+int store_load_spec(const struct ctr *c, struct oci_config *spec, struct spawn_error *e);
+
 const char *ctr_status_name(enum ctr_status s);
 int64_t store_now_ms(void);
 
