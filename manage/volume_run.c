@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "spawn/userns.h"
 
 static bool covered(const struct spawn_opts *o, const char *path)
 {
@@ -68,9 +71,27 @@ static int note_anonymous(struct volume_run *vr, const char *name, struct spawn_
 	return 0;
 }
 
+/* With --userns, a new volume still the host's root's (nothing filled it,
+ * or the root's directory there is the host root's) becomes the
+ * container's root's, as docker's userns-remap makes it: else the
+ * container's root could not write to it. */
+static int give_to_userns_root(const struct volume *v, const struct userns_map *map,
+			       struct spawn_error *e)
+{
+	struct stat st;
+
+	if (stat(v->data, &st) < 0)
+		return spawn_fail_errno(e, "stat %s", v->data);
+	if (st.st_uid != 0 || st.st_gid != 0)
+		return 0;
+	if (chown(v->data, map->uid_base, map->gid_base) < 0)
+		return spawn_fail_errno(e, "chown %s", v->data);
+	return 0;
+}
+
 /* Made (under the store's lock) and held; then filled, outside the lock. */
 static int prepare_one(struct store *s, struct spawn_bind *b, const struct volume_root *root,
-		       struct volume_run *vr, struct spawn_error *e)
+		       const struct userns_map *map, struct volume_run *vr, struct spawn_error *e)
 {
 	bool anonymous = !b->volume[0], made;
 	struct volume v;
@@ -87,6 +108,8 @@ static int prepare_one(struct store *s, struct spawn_bind *b, const struct volum
 		rc = note_anonymous(vr, v.name, e);
 	if (rc == 0)
 		rc = volume_fill(&v, root, b->ctr, e);
+	if (rc == 0 && made && map)
+		rc = give_to_userns_root(&v, map, e);
 	if (rc == 0) {
 		char *name = strdup(v.name), *host = strdup(v.data);
 
@@ -110,12 +133,14 @@ int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 	char scratch[PATH_MAX];
 	struct volume_root root = {
 	    .rootfs = o->rootfs, .layers = o->layers, .nlayers = o->nlayers, .scratch = scratch};
+	struct userns_map map;
 	struct store s;
 	bool opened = false;
 	int rc = 0;
 
 	memset(vr, 0, sizeof(*vr));
-	if (add_image_volumes(o, image_volumes, e) < 0)
+	if (add_image_volumes(o, image_volumes, e) < 0 ||
+	    (o->userns && userns_default_map(&map, e) < 0))
 		return -1;
 	if (format_path(scratch, sizeof(scratch), "%s/volfill-%d", r->run, (int)getpid()) < 0)
 		return spawn_fail_errno(e, "the volumes' scratch directory");
@@ -126,7 +151,7 @@ int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 		if (!opened && (rc = store_open(&s, r, e)) < 0)
 			break;
 		opened = true;
-		rc = prepare_one(&s, &o->binds[i], &root, vr, e);
+		rc = prepare_one(&s, &o->binds[i], &root, o->userns ? &map : NULL, vr, e);
 	}
 	if (opened)
 		store_close(&s);

@@ -10,8 +10,9 @@
 need_root_tools
 need_static_cinit
 
-plan 38
+plan 40
 
+chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
 make_rootfs "$R"
 mkdir -p "$R/data/sub"
@@ -56,6 +57,13 @@ mknod "$L/data/seed" c 0 0
 is "$(cs --layer "$L" -v layered:/data "$R" ls /data 2>&1 | tr '\n' ' ')" "c sub " \
 	"with --layer: filled from the merged root (a layer's file in, a whited-out one not)"
 ok "$(grep -qs "$TMP" /proc/self/mountinfo; test $? -ne 0; echo $?)" "... with nothing mounted on the host"
+
+# --userns: a new volume still the host's root's is the container's root's
+mkdir "$R/empty"
+is "$(cs --userns -v uvol:/empty "$R" sh -c 'echo w >/empty/f && cat /empty/f' 2>&1)" w \
+	"--userns: the container's root writes into a new empty volume"
+ok "$(test "$(stat -c %u "$VOLS/uvol/_data")" -ne 0; echo $?)" "... which belongs to its mapped root on the host"
+csm volume rm uvol >/dev/null
 
 # a symlink at the path is resolved inside the root, never the host's
 R2=$TMP/root2
@@ -131,6 +139,7 @@ is "$(csm volume rm broken 2>&1)" broken "... and it can be removed"
 # prune: unused anonymous volumes; -a the named ones too, not those in use
 id=$(run_d --name user -v keep:/data "$R" sleep 1000)
 run_d --name anon2 -v /tmpdata "$R" true >/dev/null
+csm wait anon2 >/dev/null
 csm rm anon2 >/dev/null
 csm volume prune >/dev/null
 is "$(csm volume ls -q | tr '\n' ' ')" "keep made " "volume prune: the unused anonymous volume goes"
