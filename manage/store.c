@@ -312,14 +312,14 @@ static int load(struct store *s, const char *id, struct ctr *c, struct spawn_err
 void store_reload_state(struct ctr *c)
 {
 	char path[PATH_MAX + 16];
-	json_t *state;
-
+	json_t *state, *none = NULL;
 	json_error_t je;
 
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
 	state = json_load_file(path, 0, &je);
 	/* a missing or broken state: created, never seen to run */
-	state_from_json(state ? state : json_object(), &c->state);
+	state_from_json(state ? state : (none = json_object()), &c->state);
+	json_decref(none);
 	if (!state && access(path, F_OK) == 0) {
 		/* its monitor, if one holds it, knows better: it is running */
 		bool watched = monitor_alive(c);
