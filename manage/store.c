@@ -59,6 +59,27 @@ void store_close(struct store *s)
 	store_unlock(s);
 }
 
+/* Directories made (.new-) or being removed (.rm-) under the lock: one
+ * that is there when the lock is ours was left by a command killed while
+ * it held the lock. */
+static void sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strncmp(ent->d_name, ".new-", 5) != 0 && strncmp(ent->d_name, ".rm-", 4) != 0)
+			continue;
+		if (format_path(path, sizeof(path), "%s/%s", dir, ent->d_name) == 0 &&
+		    remove_tree(path) < 0)
+			fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 int store_lock(struct store *s, struct spawn_error *e)
 {
 	char path[PATH_MAX + 8];
@@ -77,6 +98,8 @@ int store_lock(struct store *s, struct spawn_error *e)
 			return -1;
 		}
 	}
+	sweep(s->containers);
+	sweep(s->volumes);
 	return 0;
 }
 

@@ -127,6 +127,23 @@ static int prepare_one(struct store *s, struct spawn_bind *b, const struct volum
 	return rc;
 }
 
+/* --print-spec makes nothing: the paths the volumes would have. */
+static int name_only(struct spawn_bind *b, const struct cspawn_roots *r, struct spawn_error *e)
+{
+	char id[STORE_ID_LEN + 1], path[PATH_MAX];
+
+	if (!b->volume[0]) {
+		store_make_id(id);
+		free(b->volume);
+		if (!(b->volume = strdup(id)))
+			return spawn_fail_errno(e, "strdup");
+	}
+	if (format_path(path, sizeof(path), "%s/volumes/%s/_data", r->lib, b->volume) < 0 ||
+	    !(b->host = strdup(path)))
+		return spawn_fail_errno(e, "the path of volume %s", b->volume);
+	return 0;
+}
+
 int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 		       char *const *image_volumes, struct volume_run *vr, struct spawn_error *e)
 {
@@ -147,6 +164,10 @@ int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 	for (size_t i = 0; i < o->nbinds && rc == 0; i++) {
 		if (!o->binds[i].volume)
 			continue;
+		if (o->print_spec) {
+			rc = name_only(&o->binds[i], r, e);
+			continue;
+		}
 		/* the store (and its lock) only when there is a volume to make */
 		if (!opened && (rc = store_open(&s, r, e)) < 0)
 			break;

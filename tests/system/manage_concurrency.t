@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 21
+plan 22
 
 R=$TMP/root
 make_rootfs "$R"
@@ -77,4 +77,11 @@ done
 for p in $pids; do wait_bounded "$p" 120; done
 is "$(cat "$TMP"/rm.*.err "$TMP"/ps2.*.err)" "" "17 parallel rm -f and 17 ps: no error, no broken record seen"
 is "$(ls -A "$CTRS")" ".lock" "... and the store is empty"
+
+# what a command killed while it held the store's lock left half done
+mkdir -p "$CTRS/.new-$bad/x" "$CTRS/.rm-$bad" "$CSPAWN_ROOT/lib/volumes/.rm-v1/_data"
+csm volume create after >/dev/null
+is "$(ls -A "$CTRS") $(ls -A "$CSPAWN_ROOT/lib/volumes")" ".lock after" \
+	"the next command that takes the lock removes it"
+csm volume rm after >/dev/null
 check_no_leftovers

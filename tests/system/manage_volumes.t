@@ -10,7 +10,7 @@
 need_root_tools
 need_static_cinit
 
-plan 40
+plan 41
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -119,6 +119,12 @@ is "$(csm volume ls -q | tr '\n' ' ')" "keep made " "volume ls -q: the names"
 gen=$(csm volume create 2>/dev/null)
 like "$gen" '^[0-9a-f]{64}$' "volume create without a name: a generated one"
 csm volume rm "$gen" >/dev/null
+
+# --print-spec makes nothing
+out=$(cs --print-spec -v printed:/data "$R" true | python3 -c '
+import json, sys
+print([m["source"] for m in json.load(sys.stdin)["mounts"] if m["destination"] == "/data"][0])')
+is "$out:$(test -e "$VOLS/printed"; echo $?)" "$VOLS/printed/_data:1" "--print-spec: the volume's path, and no volume made"
 
 # names are checked
 like "$(csm volume create x 2>&1)" "volume name 'x': use 2 to 64 letters" "a one-letter name is refused"
