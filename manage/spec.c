@@ -135,8 +135,8 @@ static json_t *process_of(const struct spawn_opts *o)
 	json_t *caps = caps_list(o->caps);
 
 	return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
-			 0, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o), "cwd",
-			 o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
+			 o->tty, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o),
+			 "cwd", o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
 			 "effective", caps, "permitted", caps, "noNewPrivileges", 1);
 }
 

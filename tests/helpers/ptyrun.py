@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""ptyrun.py ROWS COLS [--stty-before FILE] [--stty-after FILE] -- CMD...
+"""ptyrun.py ROWS COLS [--stty-before FILE] [--stty-after FILE] [--type TEXT]
+           [--resize-on TEXT ROWSxCOLS] -- CMD...
 
 Runs CMD on a new pseudo-terminal of the given size, as the session
 leader with it as the controlling terminal and stdio, and copies what it
 writes there to stdout. Nothing is ever typed: unlike script(1), no byte
-reaches the terminal when this helper's own stdin ends. With --stty-*,
+reaches the terminal when this helper's own stdin ends; --type TEXT (\\n
+for a newline) is typed once, right after CMD starts; --resize-on gives
+the terminal a new size once CMD has written TEXT (the kernel then sends
+SIGWINCH to its foreground). With --stty-*,
 the terminal's modes (termios) are written to FILE before CMD starts and
 after it ended, so a test can check that CMD restored them."""
 import fcntl
@@ -21,13 +25,18 @@ def modes(fd):
 def main():
     args = sys.argv[1:]
     rows, cols = int(args.pop(0)), int(args.pop(0))
-    before = after = None
+    before = after = typed = resize_on = None
     while args[0] != "--":
         flag, path = args.pop(0), args.pop(0)
         if flag == "--stty-before":
             before = path
         elif flag == "--stty-after":
             after = path
+        elif flag == "--resize-on":
+            r, c = args.pop(0).split("x")
+            resize_on = (path.encode(), int(r), int(c))
+        elif flag == "--type":
+            typed = path.replace("\\n", "\n").encode()
         else:
             sys.exit("ptyrun.py: unknown flag " + flag)
     cmd = args[1:]
@@ -46,6 +55,8 @@ def main():
             os.dup2(slave, fd)
         os.execvp(cmd[0], cmd)
     os.close(slave)  # else reading the master never ends
+    if typed:
+        os.write(master, typed)
     out = b""
     while True:
         try:
@@ -55,6 +66,10 @@ def main():
         if not chunk:
             break
         out += chunk
+        if resize_on and resize_on[0] in out:
+            size = struct.pack("HHHH", resize_on[1], resize_on[2], 0, 0)
+            fcntl.ioctl(master, termios.TIOCSWINSZ, size)
+            resize_on = None
     _, status = os.waitpid(pid, 0)
     if after:
         fd = os.open(name, os.O_RDWR | os.O_NOCTTY)
