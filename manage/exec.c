@@ -146,6 +146,8 @@ static int strv_set(struct oci_strv *v, char **items, int n)
 /* The process: the container's own, with the command, -e, -w and -t. */
 static int make_process(const struct exec_args *a, struct oci_process *p, struct spawn_error *e)
 {
+	struct winsize ws;
+
 	if (strv_set(&p->args, a->cmd, a->ncmd) < 0)
 		return spawn_fail_errno(e, "the command");
 	for (size_t i = 0; i < a->nenv; i++)
@@ -159,6 +161,12 @@ static int make_process(const struct exec_args *a, struct oci_process *p, struct
 	}
 	p->terminal = a->tty;
 	p->console_size.present = false;
+	if (a->tty && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		/* sized before the command runs, not only once the relay begins */
+		p->console_size.present = true;
+		p->console_size.height = ws.ws_row;
+		p->console_size.width = ws.ws_col;
+	}
 	return 0;
 }
 
