@@ -138,8 +138,9 @@ static json_t *with_console_size(json_t *process, bool tty)
 	struct winsize ws;
 
 	if (process && tty && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-		json_object_set_new(process, "consoleSize",
-				    json_pack("{s:i, s:i}", "height", ws.ws_row, "width", ws.ws_col));
+		json_object_set_new(
+		    process, "consoleSize",
+		    json_pack("{s:i, s:i}", "height", ws.ws_row, "width", ws.ws_col));
 	return process;
 }
 
@@ -147,11 +148,12 @@ static json_t *process_of(const struct spawn_opts *o)
 {
 	json_t *caps = caps_list(o->caps);
 
-	return with_console_size(json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
-			 o->tty, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o),
-			 "cwd", o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
-			 "effective", caps, "permitted", caps, "noNewPrivileges", 1),
-				 o->tty);
+	return with_console_size(
+	    json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
+		      o->tty, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o),
+		      "cwd", o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
+		      "effective", caps, "permitted", caps, "noNewPrivileges", 1),
+	    o->tty);
 }
 
 static json_t *mount_of(const char *dest, const char *type, const char *source, json_t *options)
