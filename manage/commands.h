@@ -38,5 +38,7 @@ int cmd_tag(int argc, char **argv);
  * docker `image` names). */
 int cmd_image(int argc, char **argv);
 int cmd_login(int argc, char **argv);
+/* `commit CONTAINER [IMAGE[:TAG]]`: its writable layer as a new image. */
+int cmd_commit(int argc, char **argv);
 
 #endif

@@ -26,8 +26,8 @@ static const struct command commands[] = {
 /* The image commands live in cspawn-image, beside cspawn: they need
  * libcurl and libarchive, whose loading alone (some 50 libraries) would
  * add milliseconds to every start of a container. */
-static const char *const image_commands[] = {"pull", "push", "load",  "save", "images",
-					     "rmi",  "tag",  "image", "login"};
+static const char *const image_commands[] = {"pull", "push", "load",  "save",  "images",
+					     "rmi",  "tag",  "image", "login", "commit"};
 
 static const struct command *find_command(const char *word)
 {
