@@ -48,6 +48,9 @@ void spawn_usage(FILE *out)
 	    "  -c, --config FILE       run cinit with this cinit.ini\n"
 	    "      --no-init           run COMMAND itself as PID 1 (started through cinit's\n"
 	    "                          exec trampoline, which it replaces at once)\n"
+	    "  -t, --tty               give the command a terminal of the container's own\n"
+	    "  -i, --interactive       with -t, what is typed here goes to it\n"
+	    "  -d, --detach            run in the background (see cspawn ps, logs, stop)\n"
 	    "  -h, --help              show this help\n",
 	    out);
 }
@@ -108,6 +111,8 @@ static const struct option long_options[] = {
     {"no-init", no_argument, NULL, OPT_NO_INIT},
     {"print-spec", no_argument, NULL, OPT_PRINT_SPEC},
     {"detach", no_argument, NULL, 'd'},
+    {"tty", no_argument, NULL, 't'},
+    {"interactive", no_argument, NULL, 'i'},
     {"log-opt", required_argument, NULL, OPT_LOG_OPT},
     {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
     {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
@@ -561,6 +566,12 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case 'd':
 		o->detach = true;
 		return 0;
+	case 't':
+		o->tty = true;
+		return 0;
+	case 'i':
+		o->interactive = true;
+		return 0;
 	case OPT_LOG_OPT:
 		return parse_log_opt(o, arg, e);
 	case OPT_STOP_SIGNAL:
@@ -619,7 +630,7 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	o->stop_timeout = -1;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hd", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hdit", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;

@@ -104,6 +104,8 @@ struct spawn_opts {
 
 	/* the container manager's (detached containers) */
 	bool detach;	       /* -d */
+	bool tty;	       /* -t: a pseudo-terminal of the container's own */
+	bool interactive;      /* -i: with -t, stdin goes to it */
 	bool name_given;       /* --name: else the store names it */
 	uint64_t log_max_size; /* --log-opt max-size= (0: the default) */
 	unsigned log_max_file; /* --log-opt max-file= (0: the default) */

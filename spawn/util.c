@@ -151,20 +151,21 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 int remove_tree(const char *path)
 {
 	struct stat st;
-	int rc = -1;
 
-	/* another process removing the same tree (a monitor its runtime
-	 * directory as rm does) makes the walk meet entries gone: again */
-	for (int i = 0; i < 5 && rc < 0; i++) {
+	/* Another remover (a container's monitor clearing its own runtime
+	 * directory) may take entries away under the walk, which then fails
+	 * with ENOENT: walk again what is left, a bounded number of times. */
+	for (int tries = 0; tries < 3; tries++) {
 		if (lstat(path, &st) < 0)
 			return errno == ENOENT ? 0 : -1;
-		/* FTW_MOUNT: a mount left inside the tree must never let rm
-		 * -rf reach the files of whatever is mounted there. */
-		rc = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-		if (rc < 0 && errno != ENOENT)
+		/* FTW_MOUNT: a mount left inside the tree must never let rm -rf
+		 * reach the files of whatever is mounted there. */
+		if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0)
+			return 0;
+		if (errno != ENOENT)
 			return -1;
 	}
-	return rc;
+	return -1;
 }
 
 int64_t monotonic_ms(void)
