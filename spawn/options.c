@@ -34,6 +34,7 @@ void spawn_usage(FILE *out)
 	    "                          (only lo) or host\n"
 	    "      --ip ADDR           the container's address on its network\n"
 	    "  -p, --publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|/udp]  publish a port\n"
+	    "  -P, --publish-all       publish every port the image exposes on a free one\n"
 	    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
 	    "      --dns-search DOMAIN search domain (repeatable)\n"
 	    "      --add-host NAME:IP  a line for /etc/hosts (repeatable)\n"
@@ -78,6 +79,7 @@ enum long_only {
 	OPT_DNS,
 	OPT_DNS_SEARCH,
 	OPT_ADD_HOST,
+	OPT_PUBLISH_ALL,
 };
 
 static const struct option long_options[] = {
@@ -97,6 +99,7 @@ static const struct option long_options[] = {
     {"network", required_argument, NULL, OPT_NET},
     {"ip", required_argument, NULL, OPT_IP},
     {"publish", required_argument, NULL, 'p'},
+    {"publish-all", no_argument, NULL, 'P'},
     {"dns", required_argument, NULL, OPT_DNS},
     {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
     {"add-host", required_argument, NULL, OPT_ADD_HOST},
@@ -499,6 +502,9 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case 'p':
 		add_string(&o->netreq.publish, &o->netreq.npublish, arg);
 		return 0;
+	case 'P':
+		o->netreq.publish_all = true;
+		return 0;
 	case OPT_DNS:
 		add_string(&o->netreq.dns, &o->netreq.ndns, arg);
 		return 0;
@@ -572,12 +578,14 @@ static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
 		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
 	if (o->config && o->ncmd > 0)
 		return spawn_fail(e, "-c runs the services of the config file; give no COMMAND");
-	if (o->net != SPAWN_NET_JOIN && (o->netreq.ip || o->netreq.npublish || o->netreq.ndns ||
-					 o->netreq.ndns_search || o->netreq.nadd_hosts))
-		return spawn_fail(e,
-				  "--ip, -p, --dns, --dns-search and --add-host need a network; "
-				  "--net %s has none of cspawn's",
-				  o->net == SPAWN_NET_HOST ? "host" : "none");
+	if (o->net != SPAWN_NET_JOIN &&
+	    (o->netreq.ip || o->netreq.npublish || o->netreq.publish_all || o->netreq.ndns ||
+	     o->netreq.ndns_search || o->netreq.nadd_hosts))
+		return spawn_fail(
+		    e,
+		    "--ip, -p, -P, --dns, --dns-search and --add-host need a network; "
+		    "--net %s has none of cspawn's",
+		    o->net == SPAWN_NET_HOST ? "host" : "none");
 	return 0;
 }
 
@@ -605,7 +613,7 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	o->stop_timeout = -1;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hdit", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hditP", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;

@@ -30,6 +30,7 @@ struct spawn_net_request {
 	size_t ndns_search;
 	const char **add_hosts; /* --add-host NAME:IP */
 	size_t nadd_hosts;
+	bool publish_all; /* -P: every port the image exposes, on a free host port */
 };
 
 enum spawn_restart {
