@@ -12,6 +12,7 @@
 #include "manage/commands.h"
 #include "manage/logs.h"
 #include "manage/store.h"
+#include "spawn/cgroup.h"
 
 static int open_store(struct store *s)
 {
@@ -198,6 +199,34 @@ int cmd_ps(int argc, char **argv)
 
 /* ---- inspect ---------------------------------------------------------------- */
 
+/* The cgroup of a running container (its directories, one per v1
+ * controller) and the host pids in it, read from the first. */
+static json_t *cgroup_json(const struct ctr *c)
+{
+	struct spawn_error e;
+	char *text = store_read_file(c->run_dir, "cgroup", &e), path[PATH_MAX + 16], line[32];
+	json_t *dirs = json_array(), *pids = json_array();
+	struct cgroup cg;
+	FILE *f = NULL;
+
+	if (text && cgroup_from_record(text, c->id, &cg) == 0)
+		for (int i = 0; i < CG_NCTL; i++) {
+			if (!cg.dir[i][0])
+				continue;
+			json_array_append_new(dirs, json_string(cg.dir[i]));
+			if (!f) {
+				snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir[i]);
+				f = fopen(path, "re");
+			}
+		}
+	while (f && fgets(line, sizeof(line), f))
+		json_array_append_new(pids, json_integer(atoi(line)));
+	if (f)
+		fclose(f);
+	free(text);
+	return json_pack("{s:o, s:o}", "Paths", dirs, "Pids", pids);
+}
+
 static json_t *inspect_json(const struct ctr *c)
 {
 	struct spawn_error e;
@@ -211,6 +240,7 @@ static json_t *inspect_json(const struct ctr *c)
 			  "OOMKilled", c->state.oom, "StoppedByUser", c->state.stopped_by_user,
 			  "Error", c->state.error, "Monitor", (int)c->state.monitor);
 	json_object_set_new(j, "State", state);
+	json_object_set_new(j, "Cgroup", cgroup_json(c));
 	json_object_set(j, "Config", c->json);
 	json_object_set_new(j, "Spec", spec ? json_loads(spec, 0, NULL) : json_null());
 	free(spec);
