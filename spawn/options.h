@@ -30,6 +30,7 @@ struct spawn_net_request {
 	size_t ndns_search;
 	const char **add_hosts; /* --add-host NAME:IP */
 	size_t nadd_hosts;
+	bool publish_all; /* -P: every port the image exposes, on a free host port */
 };
 
 enum spawn_restart {
@@ -111,6 +112,9 @@ struct spawn_opts {
 	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
 	int stop_signal;       /* --stop-signal (0: SIGTERM) */
 	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
+	const char **labels;   /* --label KEY=VALUE, after an image's own */
+	size_t nlabels;
+	char **owned_labels; /* the image's, made KEY=VALUE (owned) */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
