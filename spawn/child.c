@@ -94,11 +94,12 @@ static int arm_parent_death_signal(int sync_rd, struct spawn_error *e)
  * anything else: one inherited from cspawn's caller (a directory held
  * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
  * every path resolved from here on, and lead out of the root. */
-static int close_inherited_fds(const struct child_pipes *p, int keep, struct spawn_error *e)
+static int close_inherited_fds(const struct child_pipes *p, const struct container_opts *o,
+			       struct spawn_error *e)
 {
-	int fds[3] = {p->sync_rd, p->report_wr, keep};
+	int fds[4] = {p->sync_rd, p->report_wr, o->start_fd, o->console_sock};
 
-	if (close_all_but(fds, 3) < 0)
+	if (close_all_but(fds, 4) < 0)
 		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
@@ -259,6 +260,16 @@ static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
 	return 0;
 }
 
+static int take_terminal(const struct oci_config *c, const struct container_opts *o,
+			 struct spawn_error *e)
+{
+	if (!c->process.terminal)
+		return 0;
+	if (o->console_sock <= 0)
+		return spawn_fail(e, "process.terminal: no console socket to send the terminal to");
+	return process_take_terminal(&c->process, o->console_sock, e);
+}
+
 static int build_root(const struct oci_config *c, const struct container_opts *o,
 		      const struct rootfs_params *rp, int *trampoline, struct spawn_error *e)
 {
@@ -294,7 +305,7 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 	struct spawn_user user;
 	int trampoline = -1;
 
-	if (close_inherited_fds(p, o->start_fd, e) < 0 || process_not_dumpable(e) < 0)
+	if (close_inherited_fds(p, o, e) < 0 || process_not_dumpable(e) < 0)
 		return -1;
 	if (o->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
@@ -304,7 +315,7 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 	if (setsid() < 0)
 		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_process(c, e) < 0 ||
-	    build_root(c, o, &rp, &trampoline, e) < 0)
+	    build_root(c, o, &rp, &trampoline, e) < 0 || take_terminal(c, o, e) < 0)
 		return -1;
 	if (process_resolve_user(oci_map_get(&c->annotations, "org.cspawn.user"), &c->process.user,
 				 &user, e) < 0 ||

@@ -39,8 +39,6 @@ int container_check(const struct oci_config *c, struct spawn_error *e)
 		return spawn_fail(e, "root.path: the container needs a root");
 	if (!c->process.present)
 		return spawn_fail(e, "process: the container needs a process to run");
-	if (c->process.terminal)
-		return spawn_fail(e, "process.terminal: needs a console socket");
 	return 0;
 }
 

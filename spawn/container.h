@@ -32,6 +32,9 @@ struct container_opts {
 	const int *stdio;
 	bool die_with_parent; /* SIGKILL when cspawn dies (a monitor's child) */
 	bool no_pivot;
+	/* With process.terminal: a unix socket that the master of the
+	 * container's terminal is sent on (spawn/process.h). */
+	int console_sock;
 	/* -1: run at once; else the child waits for a byte on it (the OCI
 	 * runtime's exec fifo) before it execs */
 	int start_fd;

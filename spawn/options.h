@@ -30,6 +30,7 @@ struct spawn_net_request {
 	size_t ndns_search;
 	const char **add_hosts; /* --add-host NAME:IP */
 	size_t nadd_hosts;
+	bool publish_all; /* -P: every port the image exposes, on a free host port */
 };
 
 enum spawn_restart {
@@ -40,8 +41,9 @@ enum spawn_restart {
 };
 
 struct spawn_bind {
-	char *host; /* absolute path on the host */
-	char *ctr;  /* absolute path inside the container */
+	char *host;   /* absolute path on the host; NULL until manage/ resolves a volume */
+	char *ctr;    /* absolute path inside the container */
+	char *volume; /* -v NAME:CTR: the volume's name; "" for -v CTR (anonymous) */
 	bool read_only;
 };
 
@@ -103,11 +105,16 @@ struct spawn_opts {
 
 	/* the container manager's (detached containers) */
 	bool detach;	       /* -d */
+	bool tty;	       /* -t: a pseudo-terminal of the container's own */
+	bool interactive;      /* -i: with -t, stdin goes to it */
 	bool name_given;       /* --name: else the store names it */
 	uint64_t log_max_size; /* --log-opt max-size= (0: the default) */
 	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
 	int stop_signal;       /* --stop-signal (0: SIGTERM) */
 	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
+	const char **labels;   /* --label KEY=VALUE, after an image's own */
+	size_t nlabels;
+	char **owned_labels; /* the image's, made KEY=VALUE (owned) */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */
@@ -130,6 +137,8 @@ int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max);
 int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us);
 /* Docker's rule: a letter or digit, then letters, digits, '_', '.', '-'. */
 bool spawn_name_valid(const char *name);
+/* The same for a volume's name, with at least two characters. */
+bool spawn_volume_name_valid(const char *name);
 /* RFC 1123 host names, as docker checks --hostname, at most 64 bytes (the
  * kernel's limit). */
 bool spawn_hostname_valid(const char *name);
