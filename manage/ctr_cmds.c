@@ -283,6 +283,10 @@ static void remove_anonymous_volumes(struct session *s, const struct ctr *c)
 	}
 }
 
+/* How long rm -f waits for a starting monitor to answer its stop. */
+#define RM_STARTING_TRIES 100
+#define RM_STARTING_WAIT_MS 50
+
 static int rm_one(struct session *s, struct ctr *c, void *ctx)
 {
 	const struct rm_opts *o = ctx;
@@ -295,15 +299,29 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 			c->name);
 		return 1;
 	}
-	/* stopped (or gone) first, so that its monitor and cgroup are gone too */
-	if (lifecycle_stop(&s->store, c, 0, &e) < 0 ||
-	    (json_object_get(c->json, "network") && netglue_release(c->name, &e) < 0) ||
-	    store_lock(&s->store, &e) < 0 || store_remove(&s->store, c, &e) < 0) {
-		fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
+	/* stopped (or gone) first, so that its monitor and cgroup are gone
+	 * too; a monitor that was starting when stop looked (its run -d was
+	 * killed, or raced this rm) holds its lock, and is stopped in turn */
+	for (int tries = 0;; tries++) {
+		int rc = lifecycle_stop(&s->store, c, 0, &e) < 0 ||
+				 (json_object_get(c->json, "network") &&
+				  netglue_release(c->name, &e) < 0) ||
+				 store_lock(&s->store, &e) < 0 || store_remove(&s->store, c, &e) < 0
+			     ? -1
+			     : 0;
+		bool starting = rc < 0 && errno == EBUSY;
+
 		store_unlock(&s->store);
-		return 1;
+		if (rc == 0)
+			break;
+		if (!starting || !o->force || tries >= RM_STARTING_TRIES) {
+			fprintf(stderr, "cspawn: %s: %s%s\n", c->name, e.msg,
+				starting ? ": it is starting (rm -f stops it)" : "");
+			return 1;
+		}
+		sleep_ms(RM_STARTING_WAIT_MS);
+		store_reload_state(c);
 	}
-	store_unlock(&s->store);
 	if (o->volumes)
 		remove_anonymous_volumes(s, c);
 	printf("%s\n", c->name);

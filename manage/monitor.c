@@ -590,22 +590,14 @@ static int listen_ctl(const struct ctr *c, struct spawn_error *e)
  * it is held, the monitor lives (store_refresh). */
 static int take_lock(const struct ctr *c, struct spawn_error *e)
 {
-	char path[PATH_MAX + 8];
-	int fd;
+	char pid[32];
+	int fd = store_take_monitor_lock(c, e);
 
-	if (mkdir_p(c->run_dir, 0700) < 0)
-		return spawn_fail_errno(e, "creating %s", c->run_dir);
-	snprintf(path, sizeof(path), "%s/lock", c->run_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return spawn_fail_errno(e, "opening %s", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return spawn_fail(e, "container %s already has a monitor", c->name);
-	}
+		return -1;
 	/* for a systemd unit's PIDFile= (cspawn generate systemd) */
-	snprintf(path, sizeof(path), "%d\n", (int)getpid());
-	if (store_write_file(c->run_dir, "monitor.pid", path, e) < 0) {
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (store_write_file(c->run_dir, "monitor.pid", pid, e) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -637,7 +629,18 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
 		sigaddset(&mon.held, held_signals[i]);
 	snprintf(log_path, sizeof(log_path), "%s/%s-json.log", m->c->dir, m->c->id);
-	if ((lock = take_lock(m->c, &e)) < 0 || monitor_cgroup_layout(&mon.layout, &e) < 0 ||
+	if ((lock = take_lock(m->c, &e)) < 0) {
+		tell_ready(&mon, 125, e.msg);
+		_exit(125);
+	}
+	/* an rm that came between the run and this start took the record:
+	 * there is nothing to run (store_remove) */
+	if (!store_has_record(m->c)) {
+		remove_tree(m->c->run_dir);
+		tell_ready(&mon, 125, "the container was removed before it started");
+		_exit(125);
+	}
+	if (monitor_cgroup_layout(&mon.layout, &e) < 0 ||
 	    log_open(&mon.log, log_path, m->log_max_size, m->log_max_file, &e) < 0 ||
 	    (mon.ctl = listen_ctl(m->c, &e)) < 0) {
 		tell_ready(&mon, 125, e.msg);

@@ -580,16 +580,59 @@ static int create_dir(struct ctr *out, json_t *record, struct spawn_error *e)
 	return 0;
 }
 
+int store_take_monitor_lock(const struct ctr *c, struct spawn_error *e)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+
+	if (mkdir_p(c->run_dir, 0700) < 0)
+		return spawn_fail_errno(e, "creating %s", c->run_dir);
+	snprintf(path, sizeof(path), "%s/lock", c->run_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "opening %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		spawn_fail(e, "container %s has a monitor", c->name);
+		errno = EBUSY;
+		return -1;
+	}
+	return fd;
+}
+
+bool store_has_record(const struct ctr *c)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/container.json", c->dir);
+	return access(path, F_OK) == 0;
+}
+
+/* Under the monitor's lock, the record first: a monitor still starting
+ * (its run -d was killed, or this rm raced it) holds the lock, and nothing
+ * is removed (EBUSY), or takes it after the record is gone, and ends
+ * without starting anything (monitor_main). */
 int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e)
 {
 	char gone[PATH_MAX + STORE_ID_LEN + 8];
+	int lock = store_take_monitor_lock(c, e);
 
-	if (remove_tree(c->run_dir) < 0)
-		return spawn_fail_errno(e, "removing %s", c->run_dir);
-	/* out of the listings' sight first: a reader never meets it half gone */
+	if (lock < 0)
+		return -1;
+	/* out of the listings' sight first: a reader never meets it half gone,
+	 * and a monitor that takes the lock later finds no record */
 	snprintf(gone, sizeof(gone), "%s/.rm-%s", s->containers, c->id);
-	if (rename(c->dir, gone) < 0 && errno != ENOENT)
-		return spawn_fail_errno(e, "renaming %s", c->dir);
+	if (rename(c->dir, gone) < 0 && errno != ENOENT) {
+		spawn_fail_errno(e, "renaming %s", c->dir);
+		close(lock);
+		return -1;
+	}
+	if (remove_tree(c->run_dir) < 0) {
+		spawn_fail_errno(e, "removing %s", c->run_dir);
+		close(lock);
+		return -1;
+	}
+	close(lock);
 	if (remove_tree(gone) < 0)
 		return spawn_fail_errno(e, "removing %s", gone);
 	return 0;

@@ -93,8 +93,15 @@ int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct 
  * container is listed as created. */
 int store_list(struct store *s, void (*visit)(struct ctr *c, void *ctx),
 	       void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e);
-/* Its directories and everything in them; the lock must be held. */
+/* Its directories and everything in them; the lock must be held. Fails
+ * with errno EBUSY while a monitor of it lives (one that is starting
+ * too). */
 int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e);
+/* The lock a container's monitor holds while it lives (<run>/ID/lock):
+ * its descriptor, or -1 (errno EBUSY when a monitor holds it). */
+int store_take_monitor_lock(const struct ctr *c, struct spawn_error *e);
+/* True while the container's record is in the store. */
+bool store_has_record(const struct ctr *c);
 void ctr_free(struct ctr *c);
 
 /* state.json, atomically. */

@@ -38,7 +38,7 @@ for d in $DELAYS; do
 	csm rm -f int >/dev/null 2>&1
 	ok "$(csm inspect int >/dev/null 2>&1 && echo 1 || echo 0)" "... rm -f takes what was made of it"
 	wait_until 10 no_leftovers
-	ok $? "... and nothing is left behind" || leftovers | sed 's/^/#   /'
+	ok $? "... and nothing is left behind" || { leftovers | sed "s/^/#   /"; for p in $(marked_pids); do ps -o pid=,ppid=,stat=,args= -p $p | sed "s/^/#   ps: /"; done; }
 	id=$(run_d --name int "$R" sleep 600)
 	ok $? "... a retry of the name runs ($id)"
 	csm rm -f int >/dev/null 2>&1
@@ -52,7 +52,7 @@ for d in $DELAYS; do
 	like "$(cs --name fg "$R" echo again 2>&1)" "^(cspawn: fg: removing what an earlier run .* left behind.)?again$" \
 		"run $how: a retry of the name runs"
 	wait_until 10 no_leftovers
-	ok $? "... and nothing is left behind" || leftovers | sed 's/^/#   /'
+	ok $? "... and nothing is left behind" || { leftovers | sed "s/^/#   /"; for p in $(marked_pids); do ps -o pid=,ppid=,stat=,args= -p $p | sed "s/^/#   ps: /"; done; }
 	is "$(marked_pids | wc -l)" 0 "... not a process of the first"
 done
 check_no_leftovers
