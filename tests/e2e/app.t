@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 need_e2e_tools
 
-plan 28
+plan 30
 
 on_exit "clean_up_after '$TMP'"
 need_netns || { echo "Bail out! cannot wire the test's namespaces"; exit 1; }
@@ -22,16 +22,9 @@ e2e_pull_app
 ok $? "the image: the Debian base and the application's layer, pushed and pulled ($IMAGE)"
 
 PAGE='<h1>served by nginx under cinit</h1>'
-DATA=$TMP/redisdata
-# A bind mount until named volumes land: the host directory gets the
-# owner of the image's redis user, as a fresh volume would.
-base_layer=$(inspect_field "$IMAGE" 'i["Layers"][0]')
-redis_ids=$(awk -F: '$1 == "redis" { print $3 ":" $4 }' "$base_layer/etc/passwd")
-mkdir -p "$DATA" && chown "$redis_ids" "$DATA"
-
 run_web() {
 	_id=$(hc run -d --name "$1" -e "SPAWN_MARK=$SPAWN_MARK" "${INIT[@]}" -p 8080:80 \
-		-v "$DATA:/var/lib/redis" --restart always "$IMAGE" 2>"$TMP/run.err")
+		-v redisdata:/var/lib/redis --restart always "$IMAGE" 2>"$TMP/run.err")
 	_st=$?
 	[ -n "$_id" ] && echo "$_id" >>"$TMP/ids"
 	[ $_st -eq 0 ] || sed 's/^/# run: /' "$TMP/run.err"
@@ -40,7 +33,7 @@ run_web() {
 redis_up() { [ "$(rcli "$1" PING 2>/dev/null)" = PONG ]; }
 
 run_web web
-ok $? "run -d -p 8080:80 -v DATA:/var/lib/redis --restart always IMAGE"
+ok $? "run -d -p 8080:80 -v redisdata:/var/lib/redis --restart always IMAGE"
 wait_until 60 page_is 8080 "$PAGE"
 ok $? "the page through the published port, from the host's 127.0.0.1"
 wait_until 30 redis_up web
@@ -90,7 +83,8 @@ ok $? "stop"
 hc logs web >"$TMP/logs2" 2>&1
 like "$(cat "$TMP/logs2")" "Received SIGTERM scheduling shutdown" "the stop's SIGTERM reached redis"
 like "$(cat "$TMP/logs2")" "DB saved on disk" "... which saved its data"
-ok "$(test -s "$DATA/dump.rdb"; echo $?)" "... into the volume"
+DATA=$(hc volume inspect redisdata | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Mountpoint"])')
+ok "$(test -s "$DATA/dump.rdb"; echo $?)" "... into the volume ($DATA)"
 hc rm web >/dev/null
 ok $? "rm"
 
@@ -102,24 +96,27 @@ is "$keys" 200 "it reads every key"
 ok "$(worker_counts web2 2; echo $?)" "... and the worker's count"
 
 # A simulated reboot: every process of the container and its monitor
-# killed at once, the runtime state (tmpfs /run on a real host) gone.
-boot_help=$(hc start --help 2>&1)
-if printf '%s' "$boot_help" | grep -q -- --restartable; then
-	mon=$(state web2 Monitor)
-	kill -KILL "$mon" "$(pid1 web2)"
-	kill_marked
-	rm -rf "$STATE/run"
-	hc start --restartable >/dev/null 2>&1
-	wait_until 60 page_is 8080 "$PAGE"
-	ok $? "after a simulated reboot the boot command brings it back: the page"
-	wait_until 60 redis_up web2
-	keys=$(for i in $(seq 1 200); do echo "GET key:$i"; done | rcli web2 | grep -c '^value-')
-	is "$keys" 200 "... and redis with every key"
-else
-	skip "no boot command yet (issue 9, item 9): the reboot is not tested"
-	skip "no boot command yet"
-fi
+# killed at once, the runtime state (tmpfs /run on a real host) gone; then
+# the boot command (systemd's cspawn.service runs it).
+mon=$(state web2 Monitor)
+ctr=$(pid1 web2)
+kill -KILL "$mon" "$ctr"
+gone() { for _p in "$mon" "$ctr"; do [ -d "/proc/$_p" ] && ! grep -q '^State:.*Z' "/proc/$_p/status" && return 1; done; return 0; }
+wait_until 10 gone
+# (a reboot takes the mounts too: the network namespace's bind mount)
+for _m in $(awk -v r="$STATE/run/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo); do
+	umount -l "$_m"
+done
+rm -rf "$STATE/run"
+is "$(hc boot 2>&1)" web2 "after a simulated reboot, cspawn boot starts it again"
+wait_until 60 page_is 8080 "$PAGE"
+ok $? "... the page is served"
+wait_until 60 redis_up web2
+keys=$(for i in $(seq 1 200); do echo "GET key:$i"; done | rcli web2 | grep -c '^value-')
+is "$keys" 200 "... and redis has every key"
 
 hc rm -f web2 >/dev/null
+hc volume rm redisdata >/dev/null
+ok $? "the volume removed"
 check_no_net_leftovers
 check_no_leftovers
