@@ -9,7 +9,7 @@ plan 6
 
 zombies_in_ns() { ns_exec bash -c "$(declare -f count_zombies); count_zombies"; }
 no_zombies_in_ns() { [ "$(zombies_in_ns)" = 0 ]; }
-runs() { wc -l <"$TMP/loop.runs" 2>/dev/null || echo 0; }
+runs() { wc -l 2>/dev/null <"$TMP/loop.runs" || echo 0; }
 
 cat >"$TMP/burst.ini" <<EOF
 [cinit]
