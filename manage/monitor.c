@@ -49,6 +49,7 @@ struct mon {
 	ev_child child;
 	ev_io out_w, err_w, ctl_w;
 	ev_timer restart_w, kill_w;
+	ev_periodic never_w; /* see quiet_idle_loop */
 	ev_signal term_w, int_w;
 	int ctl;
 	int waiters[MAX_WAITERS];
@@ -543,6 +544,26 @@ static int take_lock(const struct ctr *c, struct spawn_error *e)
 	return fd;
 }
 
+static void never_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* Without a timerfd libev wakes every 60 s to notice clock jumps, and a
+ * hundred idle monitors would wake the host almost twice a second; libev
+ * opens one for periodic watchers, and then sleeps as long as nothing is
+ * due. A periodic that never fires (in the year 5138) buys an idle monitor
+ * with no wakeups at all, as in cinit (init/main.c). It holds no reference:
+ * the loop still ends when the rest is done. */
+static void quiet_idle_loop(struct mon *mon)
+{
+	ev_periodic_init(&mon->never_w, never_cb, 1e11, 0., 0);
+	ev_periodic_start(mon->loop, &mon->never_w);
+	ev_unref(mon->loop);
+}
+
 static void init_watchers(struct mon *mon)
 {
 	ev_child_init(&mon->child, on_exit_of, 0, 0);
@@ -554,6 +575,7 @@ static void init_watchers(struct mon *mon)
 	ev_signal_start(mon->loop, &mon->int_w);
 	ev_io_init(&mon->ctl_w, on_ctl, mon->ctl, EV_READ);
 	ev_io_start(mon->loop, &mon->ctl_w);
+	quiet_idle_loop(mon);
 }
 
 _Noreturn void monitor_main(const struct monitor_cfg *m)
