@@ -50,6 +50,7 @@ void spawn_usage(FILE *out)
 	    "  -t, --tty               give the command a terminal of the container's own\n"
 	    "  -i, --interactive       with -t, what is typed here goes to it\n"
 	    "  -d, --detach            run in the background (see cspawn ps, logs, stop)\n"
+	    "      --label KEY=VALUE   a label of the container (over the image's)\n"
 	    "  -h, --help              show this help\n",
 	    out);
 }
@@ -80,6 +81,7 @@ enum long_only {
 	OPT_DNS_SEARCH,
 	OPT_ADD_HOST,
 	OPT_PUBLISH_ALL,
+	OPT_LABEL,
 };
 
 static const struct option long_options[] = {
@@ -100,6 +102,7 @@ static const struct option long_options[] = {
     {"ip", required_argument, NULL, OPT_IP},
     {"publish", required_argument, NULL, 'p'},
     {"publish-all", no_argument, NULL, 'P'},
+    {"label", required_argument, NULL, OPT_LABEL},
     {"dns", required_argument, NULL, OPT_DNS},
     {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
     {"add-host", required_argument, NULL, OPT_ADD_HOST},
@@ -505,6 +508,11 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case 'P':
 		o->netreq.publish_all = true;
 		return 0;
+	case OPT_LABEL:
+		if (arg[0] == '=' || !strchr(arg, '='))
+			return spawn_fail(e, "--label '%s': expected KEY=VALUE", arg);
+		add_string(&o->labels, &o->nlabels, arg);
+		return 0;
 	case OPT_DNS:
 		add_string(&o->netreq.dns, &o->netreq.ndns, arg);
 		return 0;
@@ -666,6 +674,10 @@ void spawn_opts_free(struct spawn_opts *o)
 	}
 	free(o->netns_owned);
 	free(o->owned_cmd);
+	free(o->labels);
+	for (size_t i = 0; o->owned_labels && o->owned_labels[i]; i++)
+		free(o->owned_labels[i]);
+	free(o->owned_labels);
 	free(o->env);
 	free(o->binds);
 	free(o->tmpfs);

@@ -111,6 +111,9 @@ struct spawn_opts {
 	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
 	int stop_signal;       /* --stop-signal (0: SIGTERM) */
 	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
+	const char **labels;   /* --label KEY=VALUE, after an image's own */
+	size_t nlabels;
+	char **owned_labels; /* the image's, made KEY=VALUE (owned) */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */

@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 39
+plan 40
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -42,6 +42,8 @@ is "$(same cat cgroup)" same "the cgroup is PID 1's"
 status_lines() { grep -E '^(Cap|NoNewPrivs|Seccomp)' "$1"; }
 host_pid1=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])' \
 	< <(csm inspect web))
+cg=$(csm inspect web | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["Cgroup"]; print(len(c["Paths"]) > 0, sys.argv[1] in map(str, c["Pids"]))' "$host_pid1")
+is "$cg" "True True" "inspect: the cgroup's paths, and its pids with PID 1's"
 is "$(csm exec web grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status)" \
 	"$(status_lines "/proc/$host_pid1/status")" "capabilities, no_new_privs and seccomp are PID 1's"
 is "$(csm exec web sh -c 'cat /proc/1/cmdline | tr "\0" " "')" \
