@@ -17,7 +17,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices"};
+static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices", "freezer"};
 
 void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
 {
@@ -379,6 +379,8 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 		return lim->cpu_quota_us != 0 || lim->cpu_shares != 0;
 	case CG_DEVICES:
 		return true;
+	case CG_FREEZER:
+		return false;
 	}
 	return false;
 }
@@ -514,9 +516,10 @@ static int v1_create(const struct cgroup_layout *l, const char *name, const char
 	for (int c = 0; c < CG_NCTL; c++) {
 		if (!l->v1_parent[c][0])
 			continue;
-		/* The cpu tree only matters for a cpu limit; the others give
-		 * the OOM report, the pids cleanup and the device policy. */
-		if (c == CG_CPU && !v1_needed(c, lim))
+		/* The cpu tree only matters for a cpu limit, the freezer for
+		 * pause; the others give the OOM report, the pids cleanup and
+		 * the device policy. */
+		if ((c == CG_CPU || c == CG_FREEZER) && !v1_needed(c, lim) && !lim->all_controllers)
 			continue;
 		if (v1_dir(l, c, name, path, cg, e) < 0 ||
 		    v1_write_limits(c, cg->dir[c], lim, e) < 0)
@@ -719,7 +722,7 @@ int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
 	if (strncmp(text, "v1\n", 3) != 0 && strncmp(text, "v2\n", 3) != 0)
 		return -1;
 	cg->version = text[1] == '2' ? CGROUP_V2 : CGROUP_V1;
-	cg->own_parent = true; /* only cspawn/NAME cgroups are recorded */
+	cg->own_parent = name != NULL; /* cspawn records only cspawn/NAME cgroups */
 	while (line && line[1]) {
 		const char *path = line + 1, *end;
 		char *after;
@@ -733,9 +736,122 @@ int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
 			return -1;
 		memcpy(cg->dir[c], path, (size_t)(end - path));
 		cg->dir[c][end - path] = '\0';
-		if (!is_cgroup_of(cg->dir[c], name))
+		if (name ? !is_cgroup_of(cg->dir[c], name) : cg->dir[c][0] != '/')
 			return -1;
 		line = end;
 	}
 	return 0;
+}
+int cgroup_update(const struct cgroup *cg, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	if (cg->version == CGROUP_V2)
+		return v2_write_limits(cg->dir[0], lim, e);
+	for (int c = 0; c < CG_NCTL; c++) {
+		if (c == CG_DEVICES || !v1_needed(c, lim))
+			continue;
+		if (!cg->dir[c][0])
+			return spawn_fail(e, "the container has no cgroup in the '%s' tree",
+					  ctl_names[c]);
+		if (v1_write_limits(c, cg->dir[c], lim, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The file that freezes and the one that tells: v2 writes cgroup.freeze
+ * and reads "frozen 1" in cgroup.events; v1 writes and reads
+ * freezer.state, which says FREEZING until every task has stopped. */
+static int freezer_files(const struct cgroup *cg, char *ctl, char *show, size_t len)
+{
+	const char *dir = cg->version == CGROUP_V2 ? cg->dir[0] : cg->dir[CG_FREEZER];
+
+	if (!dir[0])
+		return -1;
+	if (cg->version == CGROUP_V2) {
+		snprintf(ctl, len, "%s/cgroup.freeze", dir);
+		snprintf(show, len, "%s/cgroup.events", dir);
+	} else {
+		snprintf(ctl, len, "%s/freezer.state", dir);
+		snprintf(show, len, "%s/freezer.state", dir);
+	}
+	return 0;
+}
+
+int cgroup_frozen(const struct cgroup *cg)
+{
+	char ctl[PATH_MAX + 32], show[PATH_MAX + 32], buf[512];
+
+	if (freezer_files(cg, ctl, show, sizeof(ctl)) < 0 || read_file(show, buf, sizeof(buf)) < 0)
+		return -1;
+	if (cg->version == CGROUP_V2)
+		return strstr(buf, "frozen 1") != NULL;
+	return strncmp(buf, "FROZEN", 6) == 0;
+}
+
+#define FREEZE_TIMEOUT_MS 5000
+
+int cgroup_freeze(const struct cgroup *cg, bool frozen, struct spawn_error *e)
+{
+	char ctl[PATH_MAX + 32], show[PATH_MAX + 32];
+	const char *v =
+	    cg->version == CGROUP_V2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+	int64_t deadline = monotonic_ms() + FREEZE_TIMEOUT_MS, pause = 1;
+
+	if (freezer_files(cg, ctl, show, sizeof(ctl)) < 0)
+		return spawn_fail(e, "the container has no freezer cgroup (no freezer tree is "
+				     "mounted)");
+	if (write_file(ctl, v) < 0)
+		return spawn_fail_errno(e, "writing '%s' to %s", v, ctl);
+	for (;;) {
+		int now = cgroup_frozen(cg);
+
+		if (now == frozen)
+			return 0;
+		if (now < 0)
+			return spawn_fail_errno(e, "reading %s", show);
+		if (monotonic_ms() >= deadline)
+			return spawn_fail(e, "%s: still not %s after %d ms", show,
+					  frozen ? "frozen" : "thawed", FREEZE_TIMEOUT_MS);
+		sleep_ms(pause);
+		if (pause < 16)
+			pause *= 2;
+	}
+}
+
+ssize_t cgroup_pids(const struct cgroup *cg, pid_t **pids, struct spawn_error *e)
+{
+	char path[PATH_MAX + 32], *buf, *p, *end;
+	const char *dir = NULL;
+	size_t cap = 1 << 20, n = 0;
+
+	*pids = NULL;
+	for (int c = 0; c < CG_NCTL && !dir; c++)
+		if (cg->dir[c][0])
+			dir = cg->dir[c];
+	if (!dir)
+		return spawn_fail(e, "the container has no cgroup");
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	buf = malloc(cap);
+	if (!buf)
+		return spawn_fail_errno(e, "malloc");
+	if (read_file(path, buf, cap) < 0) {
+		spawn_fail_errno(e, "reading %s", path);
+		free(buf);
+		return -1;
+	}
+	/* at most one pid per two bytes of the file */
+	*pids = malloc((strlen(buf) / 2 + 1) * sizeof(**pids));
+	if (!*pids) {
+		free(buf);
+		return spawn_fail_errno(e, "malloc");
+	}
+	for (p = buf;; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		(*pids)[n++] = (pid_t)pid;
+	}
+	free(buf);
+	return (ssize_t)n;
 }

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "spawn/command.h"
+#include "spawn/console.h"
+#include "spawn/hooks.h"
 #include "spawn/mounts.h"
 #include "spawn/privs.h"
 #include "spawn/resolve.h"
@@ -76,15 +78,21 @@ static int not_dumpable(struct spawn_error *e)
 	return 0;
 }
 
-/* Closes every descriptor but 0-2 and the two pipes to cspawn, before
- * anything else: one inherited from cspawn's caller (a directory held
- * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
- * every path resolved from here on, and lead out of the root. */
-static int close_inherited_fds(const struct child_pipes *p, int keep, struct spawn_error *e)
+/* Closes every descriptor but 0-2, the two pipes to cspawn and the ones
+ * the OCI runtime hands over (exec fifo, console socket), before anything
+ * else: one inherited from cspawn's caller (a directory held open, a lock
+ * file) would otherwise be reachable as /proc/self/fd/N by every path
+ * resolved from here on, and lead out of the root. */
+static int close_inherited_fds(const struct child_pipes *p, const struct container_opts *o,
+			       struct spawn_error *e)
 {
-	int fds[3] = {p->sync_rd, p->report_wr, keep}, n = keep >= 0 ? 3 : 2;
+	int fds[4] = {p->sync_rd, p->report_wr}, n = 2;
 	unsigned from = 3;
 
+	if (o->start_fd >= 0)
+		fds[n++] = o->start_fd;
+	if (o->console)
+		fds[n++] = *o->console;
 	/* ascending, so that the ranges between them can be closed */
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
@@ -97,7 +105,8 @@ static int close_inherited_fds(const struct child_pipes *p, int keep, struct spa
 	for (int i = 0; i < n; i++) {
 		if ((unsigned)fds[i] > from && close_range(from, (unsigned)fds[i] - 1, 0) < 0)
 			return spawn_fail_errno(e, "close_range");
-		from = (unsigned)fds[i] + 1;
+		if ((unsigned)fds[i] + 1 > from)
+			from = (unsigned)fds[i] + 1;
 	}
 	if (close_range(from, ~0U, 0) < 0)
 		return spawn_fail_errno(e, "close_range");
@@ -328,8 +337,8 @@ static int reset_signals(const sigset_t *held, struct spawn_error *e)
 }
 
 /* The OCI runtime's create/start: say so, then wait here, set up, until
- * `start`. */
-static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
+ * `start`. create is gone by then: what fails later is said on stderr. */
+static int wait_for_start(int fd, struct child_pipes *p, struct spawn_error *e)
 {
 	struct child_report ready = {.status = CHILD_READY};
 	char c;
@@ -337,8 +346,10 @@ static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
 
 	if (fd < 0)
 		return 0;
-	if (write(report_wr, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+	if (write(p->report_wr, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
 		return spawn_fail_errno(e, "telling cspawn the container is created");
+	close(p->report_wr);
+	p->report_wr = -1;
 	do
 		n = read(fd, &c, 1);
 	while (n < 0 && errno == EINTR);
@@ -346,6 +357,38 @@ static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
 		return spawn_fail_errno(e, "waiting for start");
 	close(fd);
 	return 0;
+}
+
+/* The hooks that run inside (createContainer, startContainer), each with
+ * the state of the container on its stdin. */
+static int run_hooks(const struct oci_config *c, const struct container_opts *o,
+		     const struct child_pipes *p, enum oci_hook_kind k, enum oci_status st,
+		     struct spawn_error *e)
+{
+	char *state;
+	int rc;
+
+	if (!o->hook_state || c->hooks[k].n == 0)
+		return 0;
+	state = o->hook_state(o->ctx, p->host_pid, st);
+	if (!state)
+		return spawn_fail_errno(e, "the state for the %s hooks", oci_hook_name(k));
+	rc = hooks_run(&c->hooks[k], k, state, e);
+	free(state);
+	return rc;
+}
+
+struct pivot_hooks {
+	const struct oci_config *c;
+	const struct container_opts *o;
+	const struct child_pipes *p;
+};
+
+static int before_pivot(void *ctx, struct spawn_error *e)
+{
+	const struct pivot_hooks *h = ctx;
+
+	return run_hooks(h->c, h->o, h->p, OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATING, e);
 }
 
 static struct privs_caps caps_of(const struct oci_capabilities *c)
@@ -406,29 +449,55 @@ static int build_root(const struct oci_config *c, const struct container_opts *o
 	return 0;
 }
 
+/* The go-ahead that the child is in its cgroup, and with hooks its pid as
+ * the host sees it. */
+static int wait_for_cgroup(const struct container_opts *o, struct child_pipes *p,
+			   struct spawn_error *e)
+{
+	ssize_t n;
+
+	if (wait_for_parent(p->sync_rd, CGROUP_READY, e) < 0)
+		return -1;
+	if (!o->hook_state)
+		return 0;
+	do
+		n = read(p->sync_rd, &p->host_pid, sizeof(p->host_pid));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(p->host_pid))
+		_exit(125); /* cspawn died or gave up on us */
+	return 0;
+}
+
 /* In its cgroup before anything of the user's runs, and before the cgroup
- * namespace is made, so that its root is that cgroup. */
-static int enter_cgroup(const struct oci_config *c, const struct rootfs_params *rp, int sync_rd,
+ * namespace is made, so that its root is that cgroup. With hooks, the
+ * wait came earlier, before the root (the runtime's hooks run first). */
+static int enter_cgroup(const struct oci_config *c, const struct container_opts *o,
+			const struct rootfs_params *rp, struct child_pipes *p,
 			struct spawn_error *e)
 {
-	if (wait_for_parent(sync_rd, CGROUP_READY, e) < 0 || join_namespaces(c, true, e) < 0)
+	if ((!o->hook_state && wait_for_cgroup(o, p, e) < 0) || join_namespaces(c, true, e) < 0)
 		return -1;
 	if (is_new(c, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		return spawn_fail_errno(e, "unshare(CLONE_NEWCGROUP)");
 	return rootfs_mount_cgroups(rp, e);
 }
 
-int child_setup(const struct oci_config *c, const struct container_opts *o,
-		const struct child_pipes *p, int *status, struct spawn_error *e)
+int child_setup(const struct oci_config *c, const struct container_opts *o, struct child_pipes *p,
+		int *status, struct spawn_error *e)
 {
-	struct rootfs_params rp = {
-	    .c = c, .bundle = o->bundle, .userns = is_new(c, OCI_NS_USER), .no_pivot = o->no_pivot};
+	struct pivot_hooks ph = {c, o, p};
+	struct rootfs_params rp = {.c = c,
+				   .bundle = o->bundle,
+				   .userns = is_new(c, OCI_NS_USER),
+				   .no_pivot = o->no_pivot,
+				   .before_pivot = o->hook_state ? before_pivot : NULL,
+				   .ctx = &ph};
 	const char *check_arg = oci_map_get(&c->annotations, "org.cspawn.check-arg");
 	struct spawn_command cmd;
 	struct spawn_user user;
 	int trampoline = -1;
 
-	if (close_inherited_fds(p, o->start_fd, e) < 0 || not_dumpable(e) < 0)
+	if (close_inherited_fds(p, o, e) < 0 || not_dumpable(e) < 0)
 		return -1;
 	if (o->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
@@ -438,17 +507,21 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 	if (setsid() < 0)
 		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_process(c, e) < 0 ||
+	    (o->hook_state && wait_for_cgroup(o, p, e) < 0) ||
 	    build_root(c, o, &rp, &trampoline, e) < 0)
 		return -1;
 	if (resolve_user(c, &user, e) < 0 || enter_workdir(c->process.cwd, e) < 0)
+		return -1;
+	if (o->console && console_attach(*o->console, &c->process, user.uid, e) < 0)
 		return -1;
 	if (command_prepare(&c->process, user.home, o->direct_exec, &cmd, e) < 0 ||
 	    (check_arg && command_check_arg(&c->process, check_arg, cmd.envp, e) < 0)) {
 		*status = errno == ENOENT ? 127 : 126;
 		return -1;
 	}
-	if (enter_cgroup(c, &rp, p->sync_rd, e) < 0 || reset_signals(o->held, e) < 0 ||
-	    wait_for_start(o->start_fd, p->report_wr, e) < 0 ||
+	if (enter_cgroup(c, o, &rp, p, e) < 0 || reset_signals(o->held, e) < 0 ||
+	    wait_for_start(o->start_fd, p, e) < 0 ||
+	    run_hooks(c, o, p, OCI_HOOK_START_CONTAINER, OCI_STATUS_CREATED, e) < 0 ||
 	    drop_privileges(c, &user, o, p->sync_rd, e) < 0)
 		return -1;
 	umask(c->process.user.umask.set ? (mode_t)c->process.user.umask.v : 022);

@@ -39,8 +39,6 @@ int container_check(const struct oci_config *c, struct spawn_error *e)
 		return spawn_fail(e, "root.path: the container needs a root");
 	if (!c->process.present)
 		return spawn_fail(e, "process: the container needs a process to run");
-	if (c->process.terminal)
-		return spawn_fail(e, "process.terminal: needs a console socket");
 	return 0;
 }
 
@@ -113,6 +111,11 @@ static _Noreturn void report_and_exit(int fd, int status, const struct spawn_err
 	struct child_report r = {.status = status};
 	ssize_t n;
 
+	if (fd < 0) {
+		/* after the OCI runtime's start: nobody waits for a report */
+		dprintf(2, "cspawn-runtime: %s\n", e->msg);
+		_exit(status);
+	}
 	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
 	do
 		n = write(fd, &r, sizeof(r));
@@ -156,7 +159,7 @@ static _Noreturn void run_child(const struct oci_config *c, const struct contain
 	close(report[0]);
 	if (install_stdio(o->stdio, &ce) == 0)
 		child_setup(c, o, &p, &st, &ce);
-	report_and_exit(report[1], st, &ce);
+	report_and_exit(p.report_wr, st, &ce);
 }
 
 static pid_t clone_child(const struct oci_config *c, const struct container_opts *o, int sync[2],
@@ -185,7 +188,17 @@ static int send_go(int sync_wr, char what, struct spawn_error *e)
 	return 0;
 }
 
-/* The parent's half of the handshake: id maps, then the cgroup. */
+/* With hooks the child learns its pid as the host sees it (the state its
+ * hooks read names it) right after the go-ahead for its cgroup. */
+static int send_pid(const struct container_opts *o, int sync_wr, pid_t pid, struct spawn_error *e)
+{
+	if (o->hook_state && write(sync_wr, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		return spawn_fail_errno(e, "starting the container");
+	return 0;
+}
+
+/* The parent's half of the handshake: id maps, then the cgroup, then the
+ * hooks of the runtime's namespace. */
 static int prepare_child(const struct oci_config *c, const struct container_opts *o, pid_t pid,
 			 int sync_wr, struct spawn_error *e)
 {
@@ -196,7 +209,11 @@ static int prepare_child(const struct oci_config *c, const struct container_opts
 		return -1;
 	if (send_go(sync_wr, IDS_READY, e) < 0 || (o->cg && cgroup_attach(o->cg, pid, e) < 0))
 		return -1;
-	return send_go(sync_wr, CGROUP_READY, e);
+	if (o->created && o->created(o->ctx, pid, e) < 0)
+		return -1;
+	if (send_go(sync_wr, CGROUP_READY, e) < 0)
+		return -1;
+	return send_pid(o, sync_wr, pid, e);
 }
 
 static void reap(pid_t pid)
@@ -248,6 +265,8 @@ pid_t container_start(const struct oci_config *c, const struct container_opts *o
 	*status = 125;
 	if (container_check(c, e) < 0)
 		return -1;
+	if (c->process.terminal && !o->console)
+		return spawn_fail(e, "process.terminal: needs a console socket");
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "pipe");
 	if (pipe2(report, O_CLOEXEC) < 0) {
