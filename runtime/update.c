@@ -30,8 +30,10 @@ static int read_resources(const struct rt *rt, const char *file, struct oci_conf
 	if (!text)
 		return rt_error(rt, "update: out of memory");
 	text[len] = '\0';
-	if (asprintf(&doc, "{\"ociVersion\":\"%s\",\"linux\":{\"resources\":%s}}", OCI_VERSION,
-		     len ? text : "{}") < 0) {
+	if (asprintf(&doc,
+		     "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"rootfs\"},"
+		     "\"linux\":{\"resources\":%s}}",
+		     OCI_VERSION, len ? text : "{}") < 0) {
 		free(text);
 		return rt_error(rt, "update: out of memory");
 	}
