@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,27 +394,55 @@ int rt_create(const struct rt *rt, int argc, char **argv)
 	return pid < 0 ? 1 : 0;
 }
 
+/* Until the container's process has exec'd: its copy of the fifo, the
+ * last writer, closes then (close-on-exec) or when it dies, and a reader
+ * opened before our own writer sees POLLHUP (a pipe tells a hang-up only
+ * to readers that have seen a writer come). events 0: the byte still in
+ * the fifo is no wake-up. */
+static int await_exec(int rd, struct spawn_error *e)
+{
+	struct pollfd p = {.fd = rd, .events = 0};
+	int n;
+
+	do
+		n = poll(&p, 1, -1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return spawn_fail_errno(e, "poll on the exec fifo");
+	return 0;
+}
+
 /* The go-ahead: a byte in the fifo, which the waiting child reads; the
  * fifo's removal is what makes the status running. */
 static int start(const struct rt *rt, struct rt_record *r)
 {
 	char fifo[PATH_MAX];
 	enum rt_status st = rt_status_of(r);
-	int fd;
+	struct spawn_error e;
+	int rd, wr;
 
 	if (st != RT_CREATED)
 		return rt_error(rt, "cannot start container %s: it is %s, not created", r->id,
 				rt_status_name(st));
 	if (rt_path(r, "exec.fifo", fifo, sizeof(fifo)) < 0)
 		return rt_error(rt, "start %s: %s", r->id, strerror(errno));
-	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rd < 0)
 		return rt_error(rt, "start %s: opening %s: %s", r->id, fifo, strerror(errno));
-	if (write(fd, "0", 1) != 1) {
-		close(fd);
-		return rt_error(rt, "start %s: writing %s: %s", r->id, fifo, strerror(errno));
+	wr = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wr < 0 || write(wr, "0", 1) != 1) {
+		rt_error(rt, "start %s: writing %s: %s", r->id, fifo, strerror(errno));
+		if (wr >= 0)
+			close(wr);
+		close(rd);
+		return 1;
 	}
-	close(fd);
+	close(wr);
+	if (await_exec(rd, &e) < 0) {
+		close(rd);
+		return rt_error(rt, "start %s: %s", r->id, e.msg);
+	}
+	close(rd);
 	if (unlink(fifo) < 0)
 		return rt_error(rt, "start %s: removing %s: %s", r->id, fifo, strerror(errno));
 	/* the spec has a failed poststart hook warned about, not undone */

@@ -337,7 +337,10 @@ static int reset_signals(const sigset_t *held, struct spawn_error *e)
 }
 
 /* The OCI runtime's create/start: say so, then wait here, set up, until
- * `start`. create is gone by then: what fails later is said on stderr. */
+ * `start`. create is gone by then: what fails later is said on stderr.
+ * The fifo stays open (close-on-exec) until the command runs, so that
+ * start returns only then, with the poststart hooks after it, as the spec
+ * orders them. */
 static int wait_for_start(int fd, struct child_pipes *p, struct spawn_error *e)
 {
 	struct child_report ready = {.status = CHILD_READY};
@@ -355,7 +358,7 @@ static int wait_for_start(int fd, struct child_pipes *p, struct spawn_error *e)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return spawn_fail_errno(e, "waiting for start");
-	close(fd);
+	/* fd stays open until the exec closes it: start waits for that */
 	return 0;
 }
 
