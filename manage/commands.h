@@ -21,6 +21,8 @@ int cmd_rm(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+/* `cspawn exec`: a process in a running container (manage/exec.c). */
+int cmd_exec(int argc, char **argv);
 
 /* The image commands (manage/cmd_image.c): 0, 1 on failure, 2 on usage. */
 int cmd_pull(int argc, char **argv);

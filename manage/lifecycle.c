@@ -164,20 +164,6 @@ static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct sp
 	return status;
 }
 
-static int load_spec(const struct ctr *c, struct oci_config *spec, struct spawn_error *e)
-{
-	struct oci_messages msgs = {0};
-	char path[PATH_MAX + 16];
-	int errors;
-
-	snprintf(path, sizeof(path), "%s/config.json", c->dir);
-	errors = oci_config_load(path, 0, spec, &msgs);
-	if (errors)
-		spawn_fail(e, "%s: %s", path, msgs.n ? msgs.v[0].text : "cannot be read");
-	oci_messages_free(&msgs);
-	return errors ? -1 : 0;
-}
-
 int lifecycle_start(struct store *s, struct ctr *c, struct spawn_error *e)
 {
 	struct oci_config spec;
@@ -187,7 +173,7 @@ int lifecycle_start(struct store *s, struct ctr *c, struct spawn_error *e)
 	store_refresh(c);
 	if (c->state.status == CTR_RUNNING || c->state.status == CTR_RESTARTING)
 		return 0;
-	if (load_spec(c, &spec, e) < 0)
+	if (store_load_spec(c, &spec, e) < 0)
 		return 125;
 	status = spawn_monitor(c, &spec, e);
 	oci_config_free(&spec);

@@ -17,10 +17,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},	      {"start", cmd_start},	{"stop", cmd_stop},
-    {"restart", cmd_restart}, {"kill", cmd_kill},	{"wait", cmd_wait},
-    {"rm", cmd_rm},	      {"ps", cmd_ps},		{"inspect", cmd_inspect},
-    {"logs", cmd_logs},	      {"network", cmd_network}, {"port", cmd_port},
+    {"run", cmd_run},	      {"start", cmd_start}, {"stop", cmd_stop}, {"restart", cmd_restart},
+    {"kill", cmd_kill},	      {"wait", cmd_wait},   {"rm", cmd_rm},	{"ps", cmd_ps},
+    {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"network", cmd_network},
+    {"port", cmd_port},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oci/oci.h"
+
 static const char *const status_names[] = {"created", "running", "restarting", "exited", "dead"};
 
 const char *ctr_status_name(enum ctr_status s)
@@ -488,4 +490,18 @@ int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e)
 	if (remove_tree(c->dir) < 0)
 		return spawn_fail_errno(e, "removing %s", c->dir);
 	return 0;
+}
+
+int store_load_spec(const struct ctr *c, struct oci_config *spec, struct spawn_error *e)
+{
+	struct oci_messages msgs = {0};
+	char path[PATH_MAX + 16];
+	int errors;
+
+	snprintf(path, sizeof(path), "%s/config.json", c->dir);
+	errors = oci_config_load(path, 0, spec, &msgs);
+	if (errors)
+		spawn_fail(e, "%s: %s", path, msgs.n ? msgs.v[0].text : "cannot be read");
+	oci_messages_free(&msgs);
+	return errors ? -1 : 0;
 }

@@ -104,6 +104,10 @@ uint64_t store_pid_start(pid_t pid);
 int store_write_file(const char *dir, const char *leaf, const char *text, struct spawn_error *e);
 char *store_read_file(const char *dir, const char *leaf, struct spawn_error *e);
 
+/* Its config.json, read and checked; the error names the file. */
+struct oci_config;
+int store_load_spec(const struct ctr *c, struct oci_config *spec, struct spawn_error *e);
+
 const char *ctr_status_name(enum ctr_status s);
 int64_t store_now_ms(void);
 

@@ -24,11 +24,41 @@
 #include "spawn/console.h"
 #include "spawn/hooks.h"
 #include "spawn/mounts.h"
-#include "spawn/privs.h"
+#include "spawn/process.h"
 #include "spawn/resolve.h"
 #include "spawn/rootfs.h"
-#include "spawn/sysfilter.h"
-#include "spawn/users.h"
+
+_Noreturn void child_report_exit(int fd, int status, const struct spawn_error *e)
+{
+	struct child_report r = {.status = status};
+	ssize_t n;
+
+	if (fd < 0) {
+		/* after the OCI runtime's start: nobody waits for a report */
+		dprintf(2, "cspawn-runtime: %s\n", e->msg);
+		_exit(status);
+	}
+	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+	do
+		n = write(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(status);
+}
+
+int child_report_read(int fd, struct child_report *r)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got == sizeof(*r) ? 1 : 0;
+}
 
 static bool is_new(const struct oci_config *c, enum oci_ns_type t)
 {
@@ -64,17 +94,6 @@ static int arm_parent_death_signal(int sync_rd, struct spawn_error *e)
 		return spawn_fail_errno(e, "poll");
 	if (p.revents & (POLLHUP | POLLERR))
 		_exit(125);
-	return 0;
-}
-
-/* Until it execs, this process runs the host's cspawn: nothing that joins
- * its namespaces may open its /proc/PID/exe (or ptrace it), which a
- * non-dumpable process refuses to all but CAP_SYS_PTRACE. Set again after
- * the user switch, which resets it to the host's suid_dumpable. */
-static int not_dumpable(struct spawn_error *e)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return spawn_fail_errno(e, "prctl(PR_SET_DUMPABLE)");
 	return 0;
 }
 
@@ -210,30 +229,6 @@ static int write_sysctls(const struct oci_map *sysctl, struct spawn_error *e)
 	return 0;
 }
 
-static int set_rlimits(const struct oci_process *p, struct spawn_error *e)
-{
-	for (size_t i = 0; i < p->n_rlimits; i++) {
-		struct rlimit r = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
-
-		if (setrlimit(p->rlimits[i].resource, &r) < 0)
-			return spawn_fail_errno(e, "process.rlimits %s",
-						oci_rlimit_name(p->rlimits[i].resource));
-	}
-	return 0;
-}
-
-static int set_oom_score(const struct oci_process *p, struct spawn_error *e)
-{
-	char v[16];
-
-	if (!p->oom_score_adj.set)
-		return 0;
-	snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
-	if (write_file("/proc/self/oom_score_adj", v) < 0)
-		return spawn_fail_errno(e, "process.oomScoreAdj %s", v);
-	return 0;
-}
-
 /* Before the root: what the namespaces and the host's /proc still give. */
 static int set_up_process(const struct oci_config *c, struct spawn_error *e)
 {
@@ -243,8 +238,7 @@ static int set_up_process(const struct oci_config *c, struct spawn_error *e)
 		return -1;
 	if (is_new(c, OCI_NS_NETWORK) && bring_up_loopback(e) < 0)
 		return -1;
-	if (write_sysctls(&c->lnx.sysctl, e) < 0 || set_oom_score(&c->process, e) < 0 ||
-	    set_rlimits(&c->process, e) < 0)
+	if (write_sysctls(&c->lnx.sysctl, e) < 0 || process_set_limits(&c->process, e) < 0)
 		return -1;
 	if (c->lnx.personality.present && personality(c->lnx.personality.domain) < 0)
 		return spawn_fail_errno(e, "linux.personality");
@@ -261,79 +255,16 @@ static int open_trampoline(const struct container_opts *o, struct spawn_error *e
 				MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 }
 
-/* The user, by the names of org.cspawn.user read in the root's own files,
- * or by the spec's ids; HOME from the passwd entry. */
-static int resolve_user(const struct oci_config *c, struct spawn_user *u, struct spawn_error *e)
+/* The user and capabilities, then no_new_privs and the seccomp filter,
+ * with the parent-death signal armed between: the user switch clears it. */
+static int drop_privileges(const struct oci_config *c, const struct spawn_user *u,
+			   const struct container_opts *o, int sync_rd, struct spawn_error *e)
 {
-	const char *names = oci_map_get(&c->annotations, "org.cspawn.user");
-	const struct oci_user *su = &c->process.user;
-	char id[16];
-
-	if (names)
-		return users_resolve(names, "/etc/passwd", "/etc/group", u, e);
-	snprintf(id, sizeof(id), "%u", su->uid);
-	if (users_resolve(id, "/etc/passwd", "/etc/group", u, e) < 0)
+	if (process_become(&c->process, &c->lnx.seccomp, u, e) < 0)
 		return -1;
-	u->uid = su->uid;
-	u->gid = su->gid;
-	/* exactly the groups the spec lists, as runc gives them */
-	u->ngroups = 0;
-	for (size_t i = 0; i < su->n_additional_gids && i < USERS_MAX_GROUPS; i++)
-		u->groups[u->ngroups++] = su->additional_gids[i];
-	return 0;
-}
-
-/* The working directory is resolved inside the root like every path
- * cspawn opens there (no magic link, no symlink out), created there when
- * missing, and entered by descriptor; then checked to lie under the root,
- * as a cwd reached any other way could be a directory of the host's. */
-static int enter_workdir(const char *dir, struct spawn_error *e)
-{
-	char cwd[PATH_MAX];
-	int root, fd;
-
-	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return spawn_fail_errno(e, "opening the root for the working directory");
-	fd = resolve_in_root(root, dir, RESOLVE_MKDIR, RESOLVE_AUTO, e);
-	close(root);
-	if (fd < 0) {
-		char why[sizeof(e->msg)];
-
-		snprintf(why, sizeof(why), "%s", e->msg);
-		return spawn_fail(e, "working directory %s: %s", dir, why);
-	}
-	if (fchdir(fd) < 0) {
-		spawn_fail_errno(e, "working directory %s: fchdir", dir);
-		close(fd);
+	if (o->die_with_parent && arm_parent_death_signal(sync_rd, e) < 0)
 		return -1;
-	}
-	close(fd);
-	/* getcwd names a directory outside the root "(unreachable)...". */
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return spawn_fail(e, "working directory %s: not under the container's root", dir);
-	return 0;
-}
-
-/* The container starts with every signal at its default and none blocked
- * but the held ones: whatever cspawn inherited (a shell ignores SIGINT in
- * background jobs) stays outside. */
-static int reset_signals(const sigset_t *held, struct spawn_error *e)
-{
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		/* EINVAL: a real-time signal the C library keeps for itself. */
-		if (sigaction(sig, &dfl, NULL) < 0 && errno != EINVAL)
-			return spawn_fail_errno(e, "resetting signal %d", sig);
-	}
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, held ? held : &none, NULL) < 0)
-		return spawn_fail_errno(e, "sigprocmask");
-	return 0;
+	return process_lock_down(&c->process, &c->lnx.seccomp, e);
 }
 
 /* The OCI runtime's create/start: say so, then wait here, set up, until
@@ -358,7 +289,6 @@ static int wait_for_start(int fd, struct child_pipes *p, struct spawn_error *e)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return spawn_fail_errno(e, "waiting for start");
-	/* fd stays open until the exec closes it: start waits for that */
 	return 0;
 }
 
@@ -392,51 +322,6 @@ static int before_pivot(void *ctx, struct spawn_error *e)
 	const struct pivot_hooks *h = ctx;
 
 	return run_hooks(h->c, h->o, h->p, OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATING, e);
-}
-
-static struct privs_caps caps_of(const struct oci_capabilities *c)
-{
-	struct privs_caps p = {0};
-
-	if (c->present)
-		p = (struct privs_caps){c->bounding, c->effective, c->permitted, c->inheritable,
-					c->ambient};
-	return p;
-}
-
-/* The user and capabilities, no_new_privs and the seccomp filter: with
- * no_new_privs the filter goes last; without, it must be loaded while
- * CAP_SYS_ADMIN is still held, before the switch. */
-static int drop_privileges(const struct oci_config *c, const struct spawn_user *u,
-			   const struct container_opts *o, int sync_rd, struct spawn_error *e)
-{
-	struct privs_caps caps = caps_of(&c->process.capabilities);
-	bool nnp = c->process.no_new_privileges, filter = c->lnx.seccomp.present;
-
-	if (!nnp && filter && sysfilter_load(&c->lnx.seccomp, e) < 0)
-		return -1;
-	if (privs_become(u, &caps, e) < 0 || not_dumpable(e) < 0)
-		return -1;
-	if (o->die_with_parent && arm_parent_death_signal(sync_rd, e) < 0)
-		return -1;
-	if (nnp &&
-	    (privs_no_new_privs(e) < 0 || (filter && sysfilter_load(&c->lnx.seccomp, e) < 0)))
-		return -1;
-	return 0;
-}
-
-static int exec_command(const struct spawn_command *cmd, int trampoline, struct spawn_error *e)
-{
-	if (cmd->direct)
-		execve(cmd->path, cmd->argv, cmd->envp);
-	else
-		syscall(SYS_execveat, trampoline, "", cmd->argv, cmd->envp, AT_EMPTY_PATH);
-	spawn_fail_errno(e, "exec %s", cmd->direct ? cmd->path : "of cinit's trampoline");
-	if (errno == ENOENT)
-		/* The file is there; what is missing is its loader. */
-		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
-			 " (cinit must be statically linked to run in any root)");
-	return -1;
 }
 
 static int build_root(const struct oci_config *c, const struct container_opts *o,
@@ -500,7 +385,7 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 	struct spawn_user user;
 	int trampoline = -1;
 
-	if (close_inherited_fds(p, o, e) < 0 || not_dumpable(e) < 0)
+	if (close_inherited_fds(p, o, e) < 0 || process_not_dumpable(e) < 0)
 		return -1;
 	if (o->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return spawn_fail_errno(e, "prctl(PR_SET_PDEATHSIG)");
@@ -513,7 +398,9 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 	    (o->hook_state && wait_for_cgroup(o, p, e) < 0) ||
 	    build_root(c, o, &rp, &trampoline, e) < 0)
 		return -1;
-	if (resolve_user(c, &user, e) < 0 || enter_workdir(c->process.cwd, e) < 0)
+	if (process_resolve_user(oci_map_get(&c->annotations, "org.cspawn.user"), &c->process.user,
+				 &user, e) < 0 ||
+	    process_enter_workdir(c->process.cwd, e) < 0)
 		return -1;
 	if (o->console && console_attach(*o->console, &c->process, user.uid, e) < 0)
 		return -1;
@@ -522,7 +409,7 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 		*status = errno == ENOENT ? 127 : 126;
 		return -1;
 	}
-	if (enter_cgroup(c, o, &rp, p, e) < 0 || reset_signals(o->held, e) < 0 ||
+	if (enter_cgroup(c, o, &rp, p, e) < 0 || process_reset_signals(o->held, e) < 0 ||
 	    wait_for_start(o->start_fd, p, e) < 0 ||
 	    run_hooks(c, o, p, OCI_HOOK_START_CONTAINER, OCI_STATUS_CREATED, e) < 0 ||
 	    drop_privileges(c, &user, o, p->sync_rd, e) < 0)
@@ -532,5 +419,5 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 	 * runtime) reaches the container */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "close_range");
-	return exec_command(&cmd, trampoline, e);
+	return process_exec(&cmd, trampoline, e);
 }

@@ -21,6 +21,11 @@ struct child_report {
 };
 #define CHILD_READY (-1)
 
+/* Sends r's status and message on fd and exits with the status. */
+_Noreturn void child_report_exit(int fd, int status, const struct spawn_error *e);
+/* 1 when a whole report arrived, 0 at end of file (the exec happened). */
+int child_report_read(int fd, struct child_report *r);
+
 struct child_pipes {
 	int sync_rd;   /* parent -> child: IDS_READY, then CGROUP_READY (and,
 			  with hooks, the child's pid as the host sees it) */

@@ -106,38 +106,6 @@ static void leave_after_clone(struct saved_ns *s)
 	}
 }
 
-static _Noreturn void report_and_exit(int fd, int status, const struct spawn_error *e)
-{
-	struct child_report r = {.status = status};
-	ssize_t n;
-
-	if (fd < 0) {
-		/* after the OCI runtime's start: nobody waits for a report */
-		dprintf(2, "cspawn-runtime: %s\n", e->msg);
-		_exit(status);
-	}
-	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
-	do
-		n = write(fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	_exit(status);
-}
-
-static int read_report(int fd, struct child_report *r)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*r)) {
-		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	return got == sizeof(*r) ? 1 : 0;
-}
-
 /* The relay's pipes become 0, 1 and 2; the originals go with the other
  * inherited descriptors in child_setup. */
 static int install_stdio(const int *stdio, struct spawn_error *e)
@@ -159,7 +127,7 @@ static _Noreturn void run_child(const struct oci_config *c, const struct contain
 	close(report[0]);
 	if (install_stdio(o->stdio, &ce) == 0)
 		child_setup(c, o, &p, &st, &ce);
-	report_and_exit(p.report_wr, st, &ce);
+	child_report_exit(p.report_wr, st, &ce);
 }
 
 static pid_t clone_child(const struct oci_config *c, const struct container_opts *o, int sync[2],
@@ -234,7 +202,7 @@ static pid_t await_exec(pid_t pid, int report_rd, int *status, struct spawn_erro
 {
 	struct child_report r;
 
-	if (!read_report(report_rd, &r) || r.status == CHILD_READY)
+	if (!child_report_read(report_rd, &r) || r.status == CHILD_READY)
 		return pid;
 	take_report(&r, status, e);
 	reap(pid);
@@ -251,7 +219,7 @@ static pid_t abandon_child(pid_t pid, int report_rd, int *status, struct spawn_e
 	if (kill(pid, SIGKILL) < 0)
 		spawn_fail_errno(e, "killing the half-started container");
 	reap(pid);
-	if (read_report(report_rd, &r))
+	if (child_report_read(report_rd, &r))
 		take_report(&r, status, e);
 	return -1;
 }

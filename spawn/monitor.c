@@ -48,7 +48,7 @@ static int warn(const struct spawn_opts *o, const struct spawn_error *e)
  * default first: ignored (as a parent may leave it across exec), the
  * kernel would reap the container itself and waitpid would never see it
  * end. */
-static int block_signals(sigset_t *set, int *sigfd, struct spawn_error *e)
+int monitor_block_signals(sigset_t *set, int *sigfd, struct spawn_error *e)
 {
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
 		return spawn_fail_errno(e, "signal(SIGCHLD)");
@@ -103,22 +103,27 @@ static int on_signal(pid_t pid, int sig, bool *stop_requested)
 
 /* Takes the pending signals from the signalfd; the exit code once the
  * container has ended, else -1. */
-static int take_signals(int sigfd, pid_t pid, bool *stop_requested)
+static int take_signals(int sigfd, pid_t pid, const struct relay *relay, bool *stop_requested)
 {
 	struct signalfd_siginfo si;
 	int code = -1;
 
-	while (code < 0 && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		code = on_signal(pid, (int)si.ssi_signo, stop_requested);
+	while (code < 0 && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		/* the terminal itself tells its processes of a new size */
+		if (si.ssi_signo == SIGWINCH && relay->console >= 0)
+			relay_resize(relay);
+		else
+			code = on_signal(pid, (int)si.ssi_signo, stop_requested);
+	}
 	return code;
 }
 
 /* Waits for the container's PID 1 to end, forwarding signals and copying
  * its piped stdio meanwhile. */
-static int supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_requested)
+int monitor_supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_requested)
 {
 	for (;;) {
-		struct pollfd fds[4] = {{.fd = sigfd, .events = POLLIN}};
+		struct pollfd fds[1 + RELAY_MAX_POLL] = {{.fd = sigfd, .events = POLLIN}};
 		size_t n = 1 + relay_poll_fds(relay, fds + 1);
 		int code;
 
@@ -127,7 +132,7 @@ static int supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_reque
 		relay_service(relay, fds + 1, n - 1);
 		if (!(fds[0].revents & POLLIN))
 			continue;
-		code = take_signals(sigfd, pid, stop_requested);
+		code = take_signals(sigfd, pid, relay, stop_requested);
 		if (code >= 0) {
 			relay_drain(relay);
 			return code;
@@ -256,7 +261,7 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 		return -1;
 	}
 	rootfs_created_free(&created); /* started: they stay, as runc leaves them */
-	code = supervise(pid, env->sigfd, &relay, stop_requested);
+	code = monitor_supervise(pid, env->sigfd, &relay, stop_requested);
 	relay_close(&relay);
 	report_oom(o, &cg);
 	clean_run(env, &cg);
@@ -350,7 +355,7 @@ int monitor_run(const struct spawn_opts *o, const struct oci_config *cfg, const 
 	struct spawn_error e;
 	int status = 125;
 
-	if (block_signals(&env.signals, &env.sigfd, &e) < 0 ||
+	if (monitor_block_signals(&env.signals, &env.sigfd, &e) < 0 ||
 	    state_acquire(base_of(o), o->name, &env.state, &e) < 0) {
 		warn(o, &e);
 		/* A lock taken before the pid file failed is ours to release. */

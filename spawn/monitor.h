@@ -5,6 +5,9 @@
 #ifndef CSPAWN_MONITOR_H
 #define CSPAWN_MONITOR_H
 
+#include <signal.h>
+#include <stdbool.h>
+
 #include "oci/oci.h"
 #include "spawn/options.h"
 
@@ -12,5 +15,15 @@
  * (also the trampoline of --no-init). Returns cspawn's exit status: the container's
  * (128+N when signal N killed it), or 125 (126, 127) when cspawn failed. */
 int monitor_run(const struct spawn_opts *o, const struct oci_config *cfg, const char *init_path);
+
+/* What a process that waits in the foreground for a child uses (run, and
+ * exec): the forwarded signals and SIGCHLD blocked and taken from a
+ * signalfd, so no handler and no global state is needed. */
+int monitor_block_signals(sigset_t *set, int *sigfd, struct spawn_error *e);
+struct relay;
+/* Waits for the child pid to end, passing on the forwarded signals and
+ * copying its piped stdio meanwhile; returns its exit code (128+N for
+ * signal N). stop_requested: SIGTERM or SIGINT came. */
+int monitor_supervise(pid_t pid, int sigfd, struct relay *relay, bool *stop_requested);
 
 #endif

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <termios.h>
 
 #include "spawn/util.h"
 
@@ -22,10 +23,27 @@ struct relay {
 	char in[RELAY_BUF];
 	size_t in_len, in_off; /* stdin bytes read, not yet written to the pipe */
 	bool in_eof;
+	/* A pseudo-terminal's master instead of the pipes: cspawn's stdin
+	 * goes to it (when interactive), its output to cspawn's stdout. */
+	int console;
+	bool console_in, raw;
+	struct termios saved; /* cspawn's terminal before raw mode */
+	char out[RELAY_BUF];
 };
 
 /* Decides per stream and makes the pipes. */
 int relay_open(struct relay *r, struct spawn_error *e);
+/* Makes r (not opened) relay the terminal whose master is given (r takes
+ * it) instead of pipes; with interactive, cspawn's stdin is read and, when it is a
+ * terminal, put in raw mode until relay_close, so that every key (Ctrl-C
+ * too) reaches the container's terminal, which makes the signals. */
+int relay_attach_console(struct relay *r, int master, bool interactive, struct spawn_error *e);
+/* cspawn's terminal size onto the console (after SIGWINCH); nothing when
+ * there is no console or no terminal here. */
+void relay_resize(const struct relay *r);
+/* At most this many pollfds are filled. */
+#define RELAY_MAX_POLL 4
+
 /* In the parent after clone: the container's ends are its own now. */
 void relay_close_child_ends(struct relay *r);
 /* Fills up to 3 pollfds with what to wait for; returns how many. */

@@ -190,3 +190,26 @@ const char *format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[unit]);
 	return buf;
 }
+
+int close_all_but(int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	/* ascending, so that the ranges between them can be closed */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue; /* -1, stdio, or a repeat */
+		if ((unsigned)keep[i] > from && close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+			return -1;
+		from = (unsigned)keep[i] + 1;
+	}
+	return close_range(from, ~0U, 0);
+}

@@ -37,6 +37,10 @@ int mkdir_p(const char *path, mode_t mode);
  * missing path is success. */
 int remove_tree(const char *path);
 
+/* Closes every descriptor from 3 up but the n in keep (entries below 3
+ * are skipped; keep is sorted in place). -1 with errno when close_range fails. */
+int close_all_but(int *keep, size_t n);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t monotonic_ms(void);
 /* Sleeps for ms milliseconds, restarting after signal handlers. */

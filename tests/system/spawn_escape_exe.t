@@ -11,7 +11,7 @@ need_root_tools
 need_static_cinit
 
 modes=("--no-init" "" "--userns --no-init" "--userns")
-plan $((${#modes[@]} * 4 + 1))
+plan $((${#modes[@]} * 4 + 2 * 3 + 1))
 
 # The attack overwrites the binary that runs as the monitor: a copy.
 chmod 755 "$TMP"
@@ -68,6 +68,23 @@ for mode in "${modes[@]}"; do
 	ok "$(test ! -e "$OUT/loaded"; echo $?)" "... and no process inside ran it with the image's libraries"
 	[ -e "$OUT/loaded" ] && diag "$(cat "$OUT"/* 2>/dev/null)"
 	kill_marked
+	cp "$CSPAWN" "$COPY"
+done
+# cspawn exec: the process it starts in a running container is as far
+# from the host's binary (spawn/exec.h); the host's cspawn here is the one
+# that runs exec, and waits outside while the entrypoint runs.
+for mode in "" "--userns"; do
+	rm -f "$OUT"/*
+	# shellcheck disable=SC2086
+	id=$(CSPAWN=$COPY run_d --name "exec${mode:+-userns}" $mode -v "$OUT:/out" "$R" \
+		sh -c 'while :; do sleep 0.05; done')
+	timeout -s KILL 30 "$COPY" exec "$id" /entry.sh >"$TMP/run.out" 2>&1
+	ok "$(test -e "$OUT/loaded" || grep -q '^cinit ' "$TMP/run.out"; echo $?)" \
+		"exec ${mode:-default}: the #!/proc/self/exe script ran"
+	is "$(sha256sum <"$COPY")" "$sum" "exec ${mode:-default}: the host's cspawn is unchanged"
+	ok "$(test ! -e "$OUT/loaded"; echo $?)" "... and no process inside ran it with the image's libraries"
+	[ -e "$OUT/loaded" ] && diag "$(cat "$OUT"/* 2>/dev/null)"
+	csm rm -f "$id" >/dev/null
 	cp "$CSPAWN" "$COPY"
 done
 check_no_leftovers
