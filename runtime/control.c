@@ -78,9 +78,7 @@ int rt_state(const struct rt *rt, int argc, char **argv)
 
 /* ---- kill ---- */
 
-/* The container's first process by a pidfd, checked to be the one create
- * made (a pid can be reused once it is reaped). -1 when it is gone. */
-static int open_process(const struct rt_record *r)
+int rt_open_process(const struct rt_record *r)
 {
 	int fd;
 
@@ -117,7 +115,7 @@ static int signal_all(const struct rt *rt, const struct rt_record *r, int sig)
 
 static int signal_first(const struct rt *rt, const struct rt_record *r, int sig)
 {
-	int fd = open_process(r);
+	int fd = rt_open_process(r);
 	struct spawn_error e;
 
 	if (fd < 0)
@@ -161,23 +159,30 @@ int rt_kill(const struct rt *rt, int argc, char **argv)
 
 /* ---- delete ---- */
 
+int rt_kept_config(const struct rt *rt, const struct rt_record *r, struct oci_config *c)
+{
+	struct oci_messages msgs = {0};
+	char path[PATH_MAX];
+	int rc;
+
+	if (rt_path(r, "config.json", path, sizeof(path)) < 0)
+		return rt_error(rt, "%s: %s", r->id, strerror(errno));
+	rc = oci_config_load(path, 0, c, &msgs);
+	oci_messages_free(&msgs);
+	if (rc != 0)
+		return rt_error(rt, "%s: cannot read the config kept by create (%s)", r->id, path);
+	return 0;
+}
+
 void rt_run_hooks(const struct rt *rt, const struct rt_record *r, enum oci_hook_kind k,
 		  enum oci_status st)
 {
-	struct oci_messages msgs = {0};
 	struct spawn_error e;
 	struct oci_config c;
-	char path[PATH_MAX], *state;
+	char *state;
 
-	if (!r->hooks || rt_path(r, "config.json", path, sizeof(path)) < 0)
+	if (!r->hooks || rt_kept_config(rt, r, &c) != 0)
 		return;
-	if (oci_config_load(path, 0, &c, &msgs) != 0) {
-		rt_warn(rt, "%s: %s hooks: cannot read the config kept by create", r->id,
-			oci_hook_name(k));
-		oci_messages_free(&msgs);
-		return;
-	}
-	oci_messages_free(&msgs);
 	state = rt_state_json(r, st);
 	if (c.hooks[k].n && state && hooks_run(&c.hooks[k], k, state, &e) < 0)
 		rt_warn(rt, "%s: %s", r->id, e.msg);
@@ -191,7 +196,7 @@ void rt_run_hooks(const struct rt *rt, const struct rt_record *r, enum oci_hook_
  * reap (the engine's shim is its parent), so its pidfd says when. */
 static int kill_and_wait(const struct rt *rt, const struct rt_record *r)
 {
-	int fd = open_process(r);
+	int fd = rt_open_process(r);
 	struct pollfd p = {.events = POLLIN};
 	int n;
 

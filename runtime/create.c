@@ -80,7 +80,7 @@ static int parse_create(const struct rt *rt, int argc, char **argv, bool run, st
 
 /* The static cinit the container's process is exec'd through (spawn/
  * command.h): $CSPAWN_INIT, or the one installed beside this program. */
-static int find_trampoline(const struct rt *rt, char *out, size_t len)
+int rt_find_trampoline(const struct rt *rt, char *out, size_t len)
 {
 	const char *env = getenv("CSPAWN_INIT");
 	char self[PATH_MAX];
@@ -182,8 +182,9 @@ static int copy_map(struct oci_map *dst, const struct oci_map *src)
 	return 0;
 }
 
-/* The config as create read it, for delete's poststop hooks: the bundle
- * may be gone or changed by then. */
+/* The config as create read it, for exec (the process's defaults, the
+ * seccomp filter) and the poststart and poststop hooks: the bundle may be
+ * gone or changed by then. */
 static int keep_config(const struct rt_record *r, const struct oci_config *c, struct spawn_error *e)
 {
 	char path[PATH_MAX], *text = oci_config_write(c);
@@ -267,7 +268,7 @@ static int make_cgroup(const struct rt *rt, const struct oci_config *c, struct r
 	return rc;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct spawn_error *e)
+int rt_write_pid_file(const char *path, pid_t pid, struct spawn_error *e)
 {
 	char tmp[PATH_MAX], text[32];
 	int fd;
@@ -349,10 +350,10 @@ static pid_t create(const struct rt *rt, const struct create_args *a, struct rt_
 			     "(process.terminal is false)");
 		goto out_config;
 	}
-	if (find_trampoline(rt, l.init, sizeof(l.init)) != 0 || new_record(rt, a, &c, r) != 0)
+	if (rt_find_trampoline(rt, l.init, sizeof(l.init)) != 0 || new_record(rt, a, &c, r) != 0)
 		goto out_config;
 	if (container_check(&c, &e) < 0 || make_cgroup(rt, &c, r, &e) < 0 ||
-	    rt_record_save(r, &e) < 0 || (r->hooks && keep_config(r, &c, &e) < 0) ||
+	    rt_record_save(r, &e) < 0 || keep_config(r, &c, &e) < 0 ||
 	    (l.fifo = make_fifo(r, &e)) < 0 ||
 	    (a->console_socket && (l.console = console_connect(a->console_socket, &e)) < 0))
 		goto fail;
@@ -361,7 +362,8 @@ static pid_t create(const struct rt *rt, const struct create_args *a, struct rt_
 		goto fail;
 	r->pid = pid;
 	r->start_time = rt_start_time(pid);
-	if (rt_record_save(r, &e) < 0 || (a->pid_file && write_pid_file(a->pid_file, pid, &e) < 0))
+	if (rt_record_save(r, &e) < 0 ||
+	    (a->pid_file && rt_write_pid_file(a->pid_file, pid, &e) < 0))
 		goto fail;
 	goto out;
 fail:
@@ -466,7 +468,17 @@ int rt_start(const struct rt *rt, int argc, char **argv)
 
 /* run in the foreground: the container is this process's child; signals
  * that would end the runtime go to it instead, as runc forwards them. */
-static int wait_container(pid_t pid, const sigset_t *fwd)
+void rt_forwarded(sigset_t *fwd)
+{
+	static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+	sigemptyset(fwd);
+	sigaddset(fwd, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(fwd, forwarded[i]);
+}
+
+int rt_wait_child(pid_t pid, const sigset_t *fwd)
 {
 	for (;;) {
 		siginfo_t si;
@@ -486,7 +498,6 @@ static int wait_container(pid_t pid, const sigset_t *fwd)
 
 int rt_run(const struct rt *rt, int argc, char **argv)
 {
-	static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	struct create_args a;
 	struct rt_record r = {.lockfd = -1};
 	sigset_t fwd, old;
@@ -495,17 +506,14 @@ int rt_run(const struct rt *rt, int argc, char **argv)
 
 	if (parse_create(rt, argc, argv, true, &a) != 0)
 		return 1;
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGCHLD);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&fwd, forwarded[i]);
+	rt_forwarded(&fwd);
 	/* blocked before the clone: the child unblocks what it must */
 	if (!a.detach)
 		sigprocmask(SIG_BLOCK, &fwd, &old);
 	pid = create(rt, &a, &r);
 	rc = pid < 0 ? 1 : start(rt, &r);
 	if (rc == 0 && !a.detach) {
-		rc = wait_container(pid, &fwd);
+		rc = rt_wait_child(pid, &fwd);
 		if (rt_destroy(rt, &r) != 0 && rc == 0)
 			rc = 1;
 	} else if (rc != 0 && pid > 0) {

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -41,7 +42,8 @@ struct rt_record {
 	char created[64];	       /* RFC 3339 */
 	struct cgroup cg;
 	bool has_cgroup;
-	bool hooks; /* poststart or poststop hooks: ROOT/ID/config.json holds them */
+	bool hooks; /* poststart or poststop hooks (in ROOT/ID/config.json, which
+		       holds the config as create read it) */
 	struct oci_map annotations;
 	int lockfd; /* the directory, flock'ed; -1: not held */
 };
@@ -81,6 +83,24 @@ int rt_pause(const struct rt *rt, int argc, char **argv);
 int rt_resume(const struct rt *rt, int argc, char **argv);
 int rt_update(const struct rt *rt, int argc, char **argv);
 int rt_exec(const struct rt *rt, int argc, char **argv);
+
+/* The config that create kept in ROOT/ID/config.json; 1 (said) when it
+ * cannot be read. */
+int rt_kept_config(const struct rt *rt, const struct rt_record *r, struct oci_config *c);
+/* The container's first process by a pidfd, checked to be the one create
+ * made (a pid is reused once reaped); -1 when it is gone. */
+int rt_open_process(const struct rt_record *r);
+/* The signals run and exec forward to their child, and SIGCHLD. */
+void rt_forwarded(sigset_t *fwd);
+/* Waits for our child pid, forwarding the signals of fwd (blocked by the
+ * caller, SIGCHLD among them) to it; its exit status, 128+N for signal N. */
+int rt_wait_child(pid_t pid, const sigset_t *fwd);
+/* The static cinit processes are exec'd through (spawn/command.h):
+ * $CSPAWN_INIT, or the one installed beside this program; 1 (said) when
+ * there is none. */
+int rt_find_trampoline(const struct rt *rt, char *out, size_t len);
+/* Writes the pid file atomically, as engines read it. */
+int rt_write_pid_file(const char *path, pid_t pid, struct spawn_error *e);
 
 /* Runs the hooks of kind k from the kept config (poststart, poststop);
  * a failure is warned about, as the spec says for these. */

@@ -11,6 +11,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "spawn/resolve.h"
+
 int console_connect(const char *path, struct spawn_error *e)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -30,7 +32,7 @@ int console_connect(const char *path, struct spawn_error *e)
 	return fd;
 }
 
-static int send_fd(int sock, int fd, const char *name, struct spawn_error *e)
+int console_send(int sock, int fd, const char *name, struct spawn_error *e)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
@@ -53,57 +55,71 @@ static int send_fd(int sock, int fd, const char *name, struct spawn_error *e)
 	return 0;
 }
 
-/* The slave end as stdio; the child is a session leader already (setsid),
- * so TIOCSCTTY makes it the controlling terminal. */
-static int take_slave(int master, uid_t uid, char *name, size_t len, struct spawn_error *e)
+int console_open_pty(const struct oci_process *p, int *slave, struct spawn_error *e)
 {
-	int slave;
+	int root, master, unlock = 0;
 
-	if (ptsname_r(master, name, len) != 0)
-		return spawn_fail_errno(e, "ptsname");
-	/* By the master, never by the name: no path in the container's /dev
-	 * is trusted to lead to this pty. */
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return spawn_fail_errno(e, "opening the pty's other end (TIOCGPTPEER)");
-	/* EINVAL: uid not mapped in the container's user namespace */
-	if (fchown(slave, uid, (gid_t)-1) < 0 && errno != EINVAL) {
-		spawn_fail_errno(e, "chown of the pty %s", name);
-		close(slave);
+	/* resolved inside the root: no link in the container's /dev is
+	 * trusted to lead to a devpts, let alone the host's */
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return spawn_fail_errno(e, "opening the root for the terminal");
+	master = resolve_open(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, RESOLVE_AUTO);
+	close(root);
+	if (master < 0)
+		return spawn_fail_errno(e,
+					"process.terminal: opening the container's /dev/pts/ptmx");
+	/* by the master, never by a name: the peer is this pty's */
+	*slave = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		spawn_fail_errno(e, "opening the terminal's peer (TIOCGPTPEER)");
+		close(master);
 		return -1;
+	}
+	if (p->console_size.present) {
+		struct winsize ws = {.ws_row = p->console_size.height,
+				     .ws_col = p->console_size.width};
+		(void)ioctl(master, TIOCSWINSZ, &ws); /* a size is a nicety */
+	}
+	return master;
+}
+
+int console_take_slave(int slave, struct spawn_error *e)
+{
+	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
+		close(slave);
+		return spawn_fail_errno(e, "making the terminal the controlling one (TIOCSCTTY)");
 	}
 	for (int i = 0; i < 3; i++)
 		if (dup2(slave, i) < 0) {
-			spawn_fail_errno(e, "dup2 of the pty");
 			close(slave);
-			return -1;
+			return spawn_fail_errno(e, "dup2 of the terminal");
 		}
 	close(slave);
-	if (ioctl(0, TIOCSCTTY, 0) < 0)
-		return spawn_fail_errno(e, "TIOCSCTTY");
 	return 0;
 }
 
 int console_attach(int sock, const struct oci_process *p, uid_t uid, struct spawn_error *e)
 {
 	char name[64];
-	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), rc = -1;
+	int slave, master = console_open_pty(p, &slave, e);
 
 	if (master < 0) {
-		spawn_fail_errno(e, "process.terminal: opening /dev/ptmx in the container");
 		close(sock);
 		return -1;
 	}
-	if (unlockpt(master) < 0)
-		spawn_fail_errno(e, "unlockpt");
-	else if (p->console_size.present &&
-		 ioctl(master, TIOCSWINSZ,
-		       &(struct winsize){.ws_row = p->console_size.height,
-					 .ws_col = p->console_size.width}) < 0)
-		spawn_fail_errno(e, "process.consoleSize: TIOCSWINSZ");
-	else if (take_slave(master, uid, name, sizeof(name), e) == 0)
-		rc = send_fd(sock, master, name, e);
+	/* EINVAL: uid not mapped in the container's user namespace */
+	if ((ptsname_r(master, name, sizeof(name)) != 0 && spawn_fail_errno(e, "ptsname")) ||
+	    (fchown(slave, uid, (gid_t)-1) < 0 && errno != EINVAL &&
+	     spawn_fail_errno(e, "chown of the pty %s", name)) ||
+	    console_send(sock, master, name, e) < 0) {
+		close(slave);
+		close(master);
+		close(sock);
+		return -1;
+	}
 	close(master);
 	close(sock);
-	return rc;
+	return console_take_slave(slave, e);
 }

@@ -17,6 +17,7 @@
 
 #include "spawn/child.h"
 #include "spawn/command.h"
+#include "spawn/console.h"
 #include "spawn/mounts.h"
 #include "spawn/process.h"
 #include "spawn/resolve.h"
@@ -123,27 +124,10 @@ static int receive_fd(int sock, struct spawn_error *e)
  * goes to cspawn, which relays it. */
 static int take_terminal(const struct oci_process *p, int console_wr, struct spawn_error *e)
 {
-	int root, master, slave, unlock = 0;
+	int slave, master = console_open_pty(p, &slave, e);
 
-	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return spawn_fail_errno(e, "opening the root for the terminal");
-	master = resolve_open(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, RESOLVE_AUTO);
-	close(root);
 	if (master < 0)
-		return spawn_fail_errno(e, "opening the container's /dev/pts/ptmx");
-	slave = -1;
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
-	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		spawn_fail_errno(e, "opening the terminal's peer (TIOCGPTPEER)");
-		close(master);
 		return -1;
-	}
-	if (p->console_size.present) {
-		struct winsize ws = {.ws_row = p->console_size.height,
-				     .ws_col = p->console_size.width};
-		(void)ioctl(master, TIOCSWINSZ, &ws); /* a size is a nicety */
-	}
 	if (send_fd(console_wr, master, e) < 0) {
 		close(master);
 		close(slave);
@@ -151,17 +135,7 @@ static int take_terminal(const struct oci_process *p, int console_wr, struct spa
 	}
 	close(master);
 	close(console_wr);
-	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
-		close(slave);
-		return spawn_fail_errno(e, "making the terminal the controlling one (TIOCSCTTY)");
-	}
-	for (int i = 0; i < 3; i++)
-		if (dup2(slave, i) < 0) {
-			close(slave);
-			return spawn_fail_errno(e, "dup2 of the terminal");
-		}
-	close(slave);
-	return 0;
+	return console_take_slave(slave, e);
 }
 
 static mode_t umask_of(const struct oci_process *p)

@@ -15,7 +15,7 @@ if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
 	exit 0
 fi
 
-plan 17
+plan 21
 
 # podman calls the runtime with conmon's environment: a wrapper gives it
 # the test's --root and cinit.
@@ -73,6 +73,13 @@ wait_until 10 running
 ok $? "... the container is running"
 is "$(rt_status "$id")" running "... and cspawn-runtime says so"
 is "$(pm ps -q --no-trunc)" "$id" "podman ps lists it"
+
+out=$(pm exec "$id" sh -c 'echo in-$(hostname); exit 5')
+is "$?:$out" "5:in-${id:0:12}" "podman exec: runs in the container, with its exit status"
+grep -q "^exec .*--process .*--detach.* $id" "$TMP/calls"
+ok $? "... through cspawn-runtime exec --process --detach"
+is "$(pm exec -u 1000:1000 "$id" id -u)" 1000 "podman exec -u"
+like "$(pm exec -t "$id" tty </dev/null)" "^/dev/pts/[0-9]" "podman exec -t: a terminal through the console socket"
 
 pm pause "$id" >/dev/null
 is "$?:$(rt_status "$id")" "0:paused" "podman pause: the runtime's pause"
