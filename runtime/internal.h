@@ -53,7 +53,7 @@ bool rt_valid_id(const char *id);
 /* Loads ROOT/ID, taking its lock when lock is set. -1 (and the error
  * said) when there is no such container. */
 int rt_record_load(const struct rt *rt, const char *id, bool lock, struct rt_record *r);
-/* Writes the record atomically (temporary file, fsync, rename). */
+/* Writes the record atomically (temporary file, rename). */
 int rt_record_save(const struct rt_record *r, struct spawn_error *e);
 void rt_record_free(struct rt_record *r);
 /* The status of the container now: from its process and the exec fifo

@@ -64,6 +64,7 @@ static json_t *map_json(const struct oci_map *m)
 int rt_record_save(const struct rt_record *r, struct spawn_error *e)
 {
 	char cgtext[CG_NCTL * (PATH_MAX + 8) + 8] = "", path[PATH_MAX], tmp[PATH_MAX];
+	char *text = NULL;
 	json_t *o;
 	int fd, rc = -1;
 
@@ -80,10 +81,14 @@ int rt_record_save(const struct rt_record *r, struct spawn_error *e)
 		json_decref(o);
 		return spawn_fail_errno(e, "the record of %s", r->id);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* One write (json_dumpfd writes token by token), and no fsync: the
+	 * record describes processes and cgroups that a crash of the machine
+	 * takes with it, so only the rename's atomicity matters. */
+	text = json_dumps(o, JSON_COMPACT);
+	fd = text ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	if (fd < 0)
 		spawn_fail_errno(e, "creating %s", tmp);
-	else if (json_dumpfd(o, fd, JSON_COMPACT) < 0 || fsync(fd) < 0)
+	else if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		spawn_fail_errno(e, "writing %s", tmp);
 	else if (rename(tmp, path) < 0)
 		spawn_fail_errno(e, "renaming %s", tmp);
@@ -91,6 +96,7 @@ int rt_record_save(const struct rt_record *r, struct spawn_error *e)
 		rc = 0;
 	if (fd >= 0)
 		close(fd);
+	free(text);
 	json_decref(o);
 	return rc;
 }
