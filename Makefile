@@ -243,7 +243,8 @@ check: deps
 	@# one, and valgrind the plain dynamic one
 	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit build/tests/cinit-dynamic)
 	CINIT_BUILD=$(abspath $(BUILD)) $(if $(CINIT),CINIT=$(abspath $(CINIT))) \
-		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
+		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) \
+		$(if $(CSPAWN_RUNTIME),CSPAWN_RUNTIME=$(abspath $(CSPAWN_RUNTIME))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
 check-sanitize: deps
 	$(MAKE) check SANITIZE=1
