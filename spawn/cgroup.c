@@ -11,13 +11,15 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "spawn/cgextra.h"
 #include "spawn/devfilter.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices", "freezer"};
+static const char *const ctl_names[CG_NCTL] = {"memory",  "pids",   "cpu",     "devices",
+					       "freezer", "cpuset", "hugetlb", "blkio"};
 
 void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
 {
@@ -206,7 +208,7 @@ static int make_in_shared_parent(const char *parent, const char *child,
 static int v2_controllers(const char *root, const struct cgroup_limits *lim, char *out, size_t len,
 			  struct spawn_error *e)
 {
-	const char *need[3];
+	const char *need[12];
 	char path[PATH_MAX + 32], avail[512];
 	int n = 0;
 
@@ -216,6 +218,7 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 		need[n++] = "pids";
 	if (lim->cpu_quota_us || lim->cpu_shares)
 		need[n++] = "cpu";
+	cgextra_v2_needs(lim, need, &n);
 	out[0] = '\0';
 	if (n == 0)
 		return 0;
@@ -288,7 +291,7 @@ static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, str
 		if (write_limit(dir, "cpu.weight", v, false, e) < 0)
 			return -1;
 	}
-	return 0;
+	return cgextra_v2_write(dir, lim, e);
 }
 
 /* The controllers the limits need, enabled in subtree_control from the
@@ -372,7 +375,7 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 {
 	switch (c) {
 	case CG_MEMORY:
-		return lim->memory_bytes != 0;
+		return lim->memory_bytes != 0 || cgextra_v1_needed(c, lim);
 	case CG_PIDS:
 		return lim->pids != 0;
 	case CG_CPU:
@@ -382,7 +385,7 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 	case CG_FREEZER:
 		return false;
 	}
-	return false;
+	return cgextra_v1_needed(c, lim);
 }
 
 /* "c 1:3 rwm", with * for any number. */
@@ -468,7 +471,9 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 
 	switch (c) {
 	case CG_MEMORY:
-		return v1_write_memory(dir, lim, e);
+		if (v1_write_memory(dir, lim, e) < 0)
+			return -1;
+		return cgextra_v1_write(c, dir, lim, e);
 	case CG_PIDS:
 		if (!lim->pids)
 			return 0;
@@ -479,7 +484,7 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 	case CG_DEVICES:
 		return v1_write_devices(dir, lim, e);
 	}
-	return 0;
+	return cgextra_v1_write(c, dir, lim, e);
 }
 
 /* The cgroup of controller c: cspawn/NAME in the shared parent, or the
@@ -521,7 +526,13 @@ static int v1_create(const struct cgroup_layout *l, const char *name, const char
 		 * the device policy. */
 		if ((c == CG_CPU || c == CG_FREEZER) && !v1_needed(c, lim) && !lim->all_controllers)
 			continue;
+		/* cpuset, hugetlb and blkio only when asked: a new cpuset
+		 * cgroup takes no task until its lists are filled */
+		if (c > CG_FREEZER && !v1_needed(c, lim))
+			continue;
 		if (v1_dir(l, c, name, path, cg, e) < 0 ||
+		    (c == CG_CPUSET &&
+		     cgextra_v1_cpuset_inherit(l->v1_mount[c], cg->dir[c], e) < 0) ||
 		    v1_write_limits(c, cg->dir[c], lim, e) < 0)
 			return -1;
 	}
@@ -538,6 +549,8 @@ int cgroup_create(const struct cgroup_layout *l, const char *name, const char *p
 	cg->memory_limit = lim->memory_bytes;
 	if (path && !*path)
 		path = NULL;
+	if (cgextra_check(l->version, lim, e) < 0)
+		return -1;
 	rc = l->version == CGROUP_V2 ? v2_create(l, name, path, lim, cg, e)
 				     : v1_create(l, name, path, lim, cg, e);
 	if (rc < 0) {
@@ -577,6 +590,16 @@ int cgroup_limits_of(const struct oci_resources *r, struct cgroup_limits *lim,
 		lim->cpu_shares = r->cpu.shares.v;
 	if (r->pids.present && r->pids.limit > 0)
 		lim->pids = r->pids.limit;
+	if (r->memory.reservation.set && r->memory.reservation.v > 0)
+		lim->memory_reservation = r->memory.reservation.v;
+	lim->swappiness = r->memory.swappiness;
+	lim->disable_oom_killer = r->memory.disable_oom_killer;
+	lim->cpus = r->cpu.cpus && *r->cpu.cpus ? r->cpu.cpus : NULL;
+	lim->mems = r->cpu.mems && *r->cpu.mems ? r->cpu.mems : NULL;
+	lim->hugepages = r->hugepage_limits;
+	lim->n_hugepages = r->n_hugepage_limits;
+	lim->block_io = r->block_io.present ? &r->block_io : NULL;
+	lim->unified = &r->unified;
 	return 0;
 }
 
@@ -744,6 +767,8 @@ int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
 }
 int cgroup_update(const struct cgroup *cg, const struct cgroup_limits *lim, struct spawn_error *e)
 {
+	if (cgextra_check(cg->version, lim, e) < 0)
+		return -1;
 	if (cg->version == CGROUP_V2)
 		return v2_write_limits(cg->dir[0], lim, e);
 	for (int c = 0; c < CG_NCTL; c++) {

@@ -19,7 +19,17 @@ enum cgroup_version { CGROUP_V1 = 1, CGROUP_V2 = 2 };
 /* The v1 controllers cspawn uses, in the order of cgroup_layout.v1_parent. */
 /* The freezer only for the OCI runtime's pause and resume (all_controllers):
  * `cspawn run` never makes a cgroup in its tree. */
-enum cgroup_ctl { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_FREEZER, CG_NCTL };
+enum cgroup_ctl {
+	CG_MEMORY,
+	CG_PIDS,
+	CG_CPU,
+	CG_DEVICES,
+	CG_FREEZER,
+	CG_CPUSET,
+	CG_HUGETLB,
+	CG_BLKIO,
+	CG_NCTL
+};
 
 struct devfilter_rule;
 
@@ -34,6 +44,17 @@ struct cgroup_limits {
 	/* the device rules, in order, the last match deciding */
 	const struct devfilter_rule *devices;
 	size_t n_devices;
+	/* The rest of linux.resources, pointing into the spec (the caller
+	 * keeps it): soft limit, swappiness and OOM killer; cpuset lists;
+	 * hugepage limits; block I/O weights and throttles; v2 files. */
+	int64_t memory_reservation; /* 0: not given */
+	struct oci_opt_u64 swappiness;
+	bool disable_oom_killer;
+	const char *cpus, *mems; /* NULL: not given */
+	const struct oci_hugepage_limit *hugepages;
+	size_t n_hugepages;
+	const struct oci_block_io *block_io; /* NULL: not given */
+	const struct oci_map *unified;	     /* NULL or empty: none */
 	/* On v1, a cgroup in every mounted controller's tree (cpu and freezer
 	 * too, whatever the limits): the OCI runtime's update and pause act
 	 * later on a cgroup that must already hold the container. */

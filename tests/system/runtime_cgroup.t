@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 19
+plan 25
 
 on_exit rt_clean_up
 B=$TMP/bundle
@@ -22,9 +22,9 @@ is $? 0 "run -d exits 0"
 is "$(rt_status "$A")" running "... and the container runs"
 pid=$(rt state "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
 counter() { cat "/proc/$pid/root/dev/shm/n" 2>/dev/null; }
-two_pids() { [ "$(rt ps -f json "$A" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" = 2 ]; }
+two_pids() { [ "$(rt ps -f json "$A" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)) >= 2)')" = True ]; }
 wait_until 10 two_pids
-ok $? "ps: both of its processes"
+ok $? "ps: its processes (the shell and its sleep at least)"
 
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	dir=/sys/fs/cgroup/cspawn-runtime/$A
@@ -75,5 +75,41 @@ none() { [ "$(rt ps -f json "$A" 2>/dev/null | tr -d ' \n')" = "[]" ]; }
 wait_until 10 none
 ok $? "... and every process of the cgroup is gone"
 rt delete "$A"
+
+# the rest of linux.resources: cpuset, the memory soft limit, swappiness,
+# block I/O throttles (v1's blkio tree or v2's io.max)
+dev=$(lsblk -no MAJ:MIN "$(findmnt -no SOURCE /)" 2>/dev/null | head -1 | tr -d ' ')
+bundle_edit "$B" "c['process']['args'] = ['sleep', '1000']
+r = c['linux'].setdefault('resources', {})
+r['cpu'] = {'cpus': '0', 'mems': '0'}
+r['memory'] = {'reservation': 33554432}
+r['blockIO'] = {'throttleReadBpsDevice': [{'major': ${dev%:*}, 'minor': ${dev#*:}, 'rate': 1048576}]}"
+v2=false
+[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && v2=true
+$v2 || bundle_edit "$B" "c['linux']['resources']['memory']['swappiness'] = 10"
+rt run -d --bundle "$B" "$A" >/dev/null 2>"$TMP/err" </dev/null
+is $? 0 "run -d with cpuset, memory reservation and swappiness, block I/O throttles"
+[ -s "$TMP/err" ] && sed 's/^/# /' "$TMP/err"
+in_tree() { # CTL FILE: the file of the container's cgroup in CTL's tree
+	if $v2; then echo "/sys/fs/cgroup/cspawn-runtime/$A/$2"; return; fi
+	_d=$(cg_dir "$1" x)
+	echo "${_d%/cspawn/x}/cspawn-runtime/$A/$2"
+}
+is "$(cat "$(in_tree cpuset cpuset.cpus)"):$(cat "$(in_tree cpuset cpuset.mems)")" "0:0" \
+	"linux.resources.cpu.cpus and mems"
+if $v2; then
+	is "$(cat "$(in_tree memory memory.low)")" 33554432 "memory.reservation: memory.low"
+	ok 0 "# skip: cgroup v2 has no swappiness"
+	like "$(cat "$(in_tree io io.max)")" "^$dev rbps=1048576 " "blockIO throttle: io.max"
+else
+	is "$(cat "$(in_tree memory memory.soft_limit_in_bytes)")" 33554432 \
+		"memory.reservation: memory.soft_limit_in_bytes"
+	is "$(cat "$(in_tree memory memory.swappiness)")" 10 "memory.swappiness"
+	is "$(cat "$(in_tree blkio blkio.throttle.read_bps_device)")" "$dev 1048576" \
+		"blockIO throttle: blkio.throttle.read_bps_device"
+fi
+pid=$(rt state "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+is "$(awk '/Cpus_allowed_list/ {print $2}' /proc/$pid/status)" 0 "... and the process runs on CPU 0 only"
+rt delete --force "$A"
 
 rt_check_no_leftovers
