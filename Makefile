@@ -276,7 +276,14 @@ OCI_FUZZ_CORPUS ?= fuzz-corpus-oci
 OCI_FUZZ_TIME ?= 30
 OCI_FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -dict=tests/fuzz/oci.dict
 
-fuzz: $(FUZZ_DIR)/conf_fuzz $(FUZZ_DIR)/oci_fuzz
+IMAGE_FUZZ_CORPUS ?= fuzz-corpus-image
+UNPACK_FUZZ_CORPUS ?= fuzz-corpus-unpack
+IMAGE_FUZZ_TIME ?= 30
+UNPACK_FUZZ_TIME ?= 30
+# the unpacker's target writes files: few at a time, in its own tmpfs
+UNPACK_FUZZ_FLAGS ?= $(FUZZ_BASE_FLAGS) -max_len=65536
+
+fuzz: $(FUZZ_DIR)/conf_fuzz $(FUZZ_DIR)/oci_fuzz $(FUZZ_DIR)/image_fuzz $(FUZZ_DIR)/unpack_fuzz
 
 $(FUZZ_DIR)/conf_fuzz: tests/fuzz/conf_fuzz.c $(CONF_SRC) $(wildcard conf/*.h)
 	@mkdir -p $(dir $@)
@@ -287,6 +294,25 @@ $(FUZZ_DIR)/oci_fuzz: tests/fuzz/oci_fuzz.c $(OCI_SRC) $(wildcard oci/*.h) conf/
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/oci_fuzz.c $(OCI_SRC) conf/units.c -ljansson
 
+# The image code: manifests, indexes, configs, references (image_fuzz) and
+# the layer unpacker (unpack_fuzz), with the image library's own sources.
+FUZZ_IMAGE_SRC = $(IMAGE_SRC) spawn/util.c
+FUZZ_IMAGE_LIBS = $(shell pkg-config --libs libcurl libarchive jansson nettle 2>/dev/null)
+$(FUZZ_DIR)/image_fuzz: tests/fuzz/image_fuzz.c $(FUZZ_IMAGE_SRC) $(wildcard image/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/image_fuzz.c $(FUZZ_IMAGE_SRC) $(FUZZ_IMAGE_LIBS)
+
+$(FUZZ_DIR)/unpack_fuzz: tests/fuzz/unpack_fuzz.c $(FUZZ_IMAGE_SRC) $(wildcard image/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/unpack_fuzz.c $(FUZZ_IMAGE_SRC) $(FUZZ_IMAGE_LIBS)
+
+# Each target for FUZZ_LONG_TIME seconds (10 minutes), one after another.
+FUZZ_LONG_TIME ?= 600
+.PHONY: fuzz-long
+fuzz-long:
+	$(MAKE) fuzz-short FUZZ_TIME=$(FUZZ_LONG_TIME) OCI_FUZZ_TIME=$(FUZZ_LONG_TIME) \
+		IMAGE_FUZZ_TIME=$(FUZZ_LONG_TIME) UNPACK_FUZZ_TIME=$(FUZZ_LONG_TIME)
+
 .PHONY: fuzz-short
 fuzz-short:
 	@sh tests/lib/deps.sh build fuzz
@@ -294,6 +320,9 @@ fuzz-short:
 	@mkdir -p $(FUZZ_CORPUS) $(OCI_FUZZ_CORPUS)
 	$(FUZZ_DIR)/conf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_FLAGS) $(FUZZ_CORPUS) tests/configs
 	$(FUZZ_DIR)/oci_fuzz -max_total_time=$(OCI_FUZZ_TIME) $(OCI_FUZZ_FLAGS) $(OCI_FUZZ_CORPUS) tests/oci
+	@mkdir -p $(IMAGE_FUZZ_CORPUS) $(UNPACK_FUZZ_CORPUS)
+	$(FUZZ_DIR)/image_fuzz -max_total_time=$(IMAGE_FUZZ_TIME) $(FUZZ_BASE_FLAGS) $(IMAGE_FUZZ_CORPUS) tests/fuzz/image-seeds
+	$(FUZZ_DIR)/unpack_fuzz -max_total_time=$(UNPACK_FUZZ_TIME) $(UNPACK_FUZZ_FLAGS) $(UNPACK_FUZZ_CORPUS) tests/fuzz/unpack-seeds
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -69,3 +69,26 @@ exit 7
 SH
 "$CSPAWN" --net none --name cinit-demo --hostname demo --memory 64m --pids-limit 50 "$R" sh /demo.sh ||
 	echo "   the container exited with $?; its cgroup and mounts are gone"
+
+step "6. the manager: a detached container, ps, exec, cinit ctl, logs, stop, rm"
+# a store of the demo's own, so that nothing is left in /var/lib/cspawn
+M() { "$CSPAWN" --root "$T/state" "$@"; }
+cat >"$T/stack.ini" <<'INI'
+[service:web]
+command = httpd -f -p 8080 -h /tmp
+[service:ticker]
+command = sh -c 'while :; do echo tick; sleep 1; done'
+INI
+M run -d --name stack --net none -c "$T/stack.ini" "$R" >/dev/null && echo "   run -d: started"
+M ps | sed 's/^/   /'
+i=0
+while [ $i -lt 100 ] && [ "$(M exec stack cinit ctl status 2>/dev/null | grep -c RUNNING)" != 2 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+echo "   exec stack cinit ctl status:"
+M exec stack cinit ctl status | sed 's/^/     /'
+echo "   exec stack hostname: $(M exec stack hostname)"
+M logs --tail 2 stack | sed 's/^/   logs: /'
+M stop -t 5 stack >/dev/null && echo "   stop: $(M ps -a --format json | grep -o '"Status": "[^"]*"' | head -1)"
+M rm stack >/dev/null && echo "   rm: $(M ps -a -q | wc -l) containers left"

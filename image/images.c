@@ -163,7 +163,8 @@ static json_t *inspect_object(struct image_store *s, json_t *root, const char *m
 			      struct spawn_error *e)
 {
 	json_t *rec = json_object_get(json_object_get(root, "images"), manifest);
-	json_t *cfg = imgstore_read_json(s, json_str(rec, "config"), e), *o, *tags, *dirs;
+	json_t *cfg = imgstore_read_json(s, json_str(rec, "config"), e), *o, *tags, *dirs, *hist,
+	       *comment;
 	struct image_resolved r = {0};
 	char lower[16384] = "";
 	char **names = NULL;
@@ -188,13 +189,17 @@ static json_t *inspect_object(struct image_store *s, json_t *root, const char *m
 		snprintf(lower + l, sizeof(lower) - l, "%s%s", l ? ":" : "",
 			 r.layers[r.nlayers - 1 - i]);
 	}
-	o = json_pack(
-	    "{s:s,s:s,s:o,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O,s:o,s:{s:s,s:{s:s}}}", "Id", r.id,
-	    "Manifest", manifest, "RepoTags", tags, "Created", json_object_get(cfg, "created"),
-	    "Architecture", json_object_get(cfg, "architecture"), "Os", json_object_get(cfg, "os"),
-	    "Author", json_object_get(cfg, "author"), "Config", json_object_get(cfg, "config"),
-	    "RootFS", json_object_get(cfg, "rootfs"), "Size", json_object_get(rec, "size"),
-	    "Layers", dirs, "GraphDriver", "Name", "overlay", "Data", "LowerDir", lower);
+	hist = json_object_get(cfg, "history");
+	/* docker's Comment: the message of the newest step (a commit's -m) */
+	comment = json_object_get(json_array_get(hist, json_array_size(hist) - 1), "comment");
+	o = json_pack("{s:s,s:s,s:o,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O,s:o,s:{s:s,s:{s:s}}}",
+		      "Id", r.id, "Manifest", manifest, "RepoTags", tags, "Created",
+		      json_object_get(cfg, "created"), "Architecture",
+		      json_object_get(cfg, "architecture"), "Os", json_object_get(cfg, "os"),
+		      "Author", json_object_get(cfg, "author"), "Comment", comment, "Config",
+		      json_object_get(cfg, "config"), "RootFS", json_object_get(cfg, "rootfs"),
+		      "Size", json_object_get(rec, "size"), "Layers", dirs, "GraphDriver", "Name",
+		      "overlay", "Data", "LowerDir", lower);
 	if (!o)
 		spawn_fail(e, "inspect: out of memory");
 	image_resolved_free(&r);

@@ -522,6 +522,69 @@ int cmd_tag(int argc, char **argv)
 	return rc;
 }
 
+/* The container's record: its image and its writable layer. */
+static int container_layer(struct image_ctx *c, const char *name, char *base, size_t nbase,
+			   char *upper, size_t nupper, struct spawn_error *e)
+{
+	struct store s;
+	struct ctr ctr;
+	const char *id;
+	int rc = -1;
+
+	if (store_open(&s, &c->roots, e) < 0)
+		return -1;
+	if (store_find(&s, name, &ctr, e) == 0) {
+		id = json_string_value(json_object_get(ctr.json, "image_id"));
+		if (!id)
+			spawn_fail(e,
+				   "container %s was not made from an image: its root is a "
+				   "directory, with no layer of its own",
+				   ctr.name);
+		else {
+			snprintf(base, nbase, "%s", id);
+			snprintf(upper, nupper, "%s/rw/upper", ctr.dir);
+			rc = 0;
+		}
+		ctr_free(&ctr);
+	}
+	store_close(&s);
+	return rc;
+}
+
+/* `cspawn commit [-a AUTHOR] [-m MESSAGE] CONTAINER [IMAGE[:TAG]]`: the
+ * container's writable layer as a new layer on its image. A running
+ * container is not paused: what it writes meanwhile may or may not be in. */
+int cmd_commit(int argc, char **argv)
+{
+	struct image_commit_opts o = {0};
+	char base[PATH_MAX], upper[PATH_MAX + 16], id[IMAGE_DIGEST_LEN];
+	struct image_ctx c;
+	struct spawn_error e;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+a:m:")) != -1) {
+		if (ch == 'a')
+			o.author = optarg;
+		else if (ch == 'm')
+			o.comment = optarg;
+		else
+			return usage("commit [-a AUTHOR] [-m MESSAGE] CONTAINER [IMAGE[:TAG]]");
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return usage("commit [-a AUTHOR] [-m MESSAGE] CONTAINER [IMAGE[:TAG]]");
+	o.tag = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if ((rc = open_ctx(&c, "commit")) != 0)
+		return rc;
+	if (container_layer(&c, argv[optind], base, sizeof(base), upper, sizeof(upper), &e) < 0 ||
+	    image_commit(&c.store, base, upper, &o, id, &e) < 0)
+		rc = failed("commit", &e);
+	else
+		printf("%s\n", id);
+	close_ctx(&c);
+	return rc;
+}
+
 static int prune(int argc, char **argv)
 {
 	struct image_removed cb = {on_removed, NULL};

@@ -23,6 +23,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 /* `cspawn exec`: a process in a running container (manage/exec.c). */
 int cmd_exec(int argc, char **argv);
+/* `cspawn attach`: a detached container's terminal (manage/attach.c). */
+int cmd_attach(int argc, char **argv);
 
 /* The image commands (manage/cmd_image.c): 0, 1 on failure, 2 on usage. */
 int cmd_pull(int argc, char **argv);
@@ -36,5 +38,7 @@ int cmd_tag(int argc, char **argv);
  * docker `image` names). */
 int cmd_image(int argc, char **argv);
 int cmd_login(int argc, char **argv);
+/* `commit CONTAINER [IMAGE[:TAG]]`: its writable layer as a new image. */
+int cmd_commit(int argc, char **argv);
 
 #endif

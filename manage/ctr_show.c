@@ -1,6 +1,8 @@
 /* What the store knows of containers: ps, inspect, logs. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include "manage/commands.h"
 #include "manage/logs.h"
 #include "manage/store.h"
+#include "net/net.h"
+#include "spawn/cgroup.h"
 
 static int open_store(struct store *s)
 {
@@ -97,7 +101,31 @@ static void command_text(const struct ctr *c, char *buf, size_t len)
 struct ps_opts {
 	bool all, quiet, json;
 	json_t *list;
+	struct cspawn_roots roots;
 };
+
+/* docker's PORTS: "0.0.0.0:8080->80/tcp, ..." for a container that has
+ * an attachment with published ports; "" otherwise. */
+static void ports_text(const struct ps_opts *o, const struct ctr *c, char *out, size_t len)
+{
+	struct net_roots r = {.lib = o->roots.lib, .run = o->roots.run};
+	struct net_port *p = NULL;
+	struct spawn_error e;
+	size_t n = 0, used = 0;
+
+	out[0] = '\0';
+	if (!json_object_get(c->json, "network") || net_ports_of(&r, c->name, &p, &n, &e) < 0)
+		return;
+	for (size_t i = 0; i < n && used < len; i++) {
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &p[i].host_ip, ip, sizeof(ip));
+		used += (size_t)snprintf(out + used, len - used, "%s%s:%u->%u/%s", i ? ", " : "",
+					 ip, p[i].host_port, p[i].ctr_port,
+					 p[i].proto == IPPROTO_UDP ? "udp" : "tcp");
+	}
+	free(p);
+}
 
 static bool live(const struct ctr *c)
 {
@@ -121,7 +149,7 @@ static json_t *ctr_json(const struct ctr *c)
 static void ps_one(struct ctr *c, void *ctx)
 {
 	struct ps_opts *o = ctx;
-	char status[128], cmd[256], created[64];
+	char status[128], cmd[256], created[64], ports[256];
 	const char *root = json_string_value(json_object_get(c->json, "image"));
 
 	if (!root)
@@ -133,14 +161,25 @@ static void ps_one(struct ctr *c, void *ctx)
 		return;
 	}
 	if (o->json) {
-		json_array_append_new(o->list, ctr_json(c));
+		json_t *j = ctr_json(c);
+
+		if (live(c))
+			ports_text(o, c, ports, sizeof(ports));
+		else
+			ports[0] = '\0';
+		json_object_set_new(j, "Ports", json_string(ports));
+		json_array_append_new(o->list, j);
 		return;
 	}
 	status_text(c, status, sizeof(status));
 	command_text(c, cmd, 21);
 	ago(store_now_ms() - c->created, created, sizeof(created));
-	printf("%-12.12s  %-20.20s  %-22s  %-16s  %-30s  %-8s  %s\n", c->id, root ? root : "", cmd,
-	       strcat(created, " ago"), status, "", c->name);
+	if (live(c))
+		ports_text(o, c, ports, sizeof(ports));
+	else
+		ports[0] = '\0';
+	printf("%-12.12s  %-20.20s  %-22s  %-24s  %-30s  %-20s  %s\n", c->id, root ? root : "", cmd,
+	       strcat(created, " ago"), status, ports, c->name);
 }
 
 static void ps_bad(const char *why, void *ctx)
@@ -174,12 +213,12 @@ int cmd_ps(int argc, char **argv)
 			return 125;
 		}
 	}
-	if (open_store(&s) < 0)
+	if (open_store(&s) < 0 || paths_roots(&o.roots, &e) < 0)
 		return 125;
 	if (o.json)
 		o.list = json_array();
 	else if (!o.quiet)
-		printf("%-12s  %-20s  %-22s  %-16s  %-30s  %-8s  %s\n", "CONTAINER ID", "ROOT",
+		printf("%-12s  %-20s  %-22s  %-24s  %-30s  %-20s  %s\n", "CONTAINER ID", "ROOT",
 		       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
 	if (store_list(&s, ps_one, ps_bad, &o, &e) < 0) {
 		fprintf(stderr, "cspawn: %s\n", e.msg);
@@ -198,6 +237,34 @@ int cmd_ps(int argc, char **argv)
 
 /* ---- inspect ---------------------------------------------------------------- */
 
+/* The cgroup of a running container (its directories, one per v1
+ * controller) and the host pids in it, read from the first. */
+static json_t *cgroup_json(const struct ctr *c)
+{
+	struct spawn_error e;
+	char *text = store_read_file(c->run_dir, "cgroup", &e), path[PATH_MAX + 16], line[32];
+	json_t *dirs = json_array(), *pids = json_array();
+	struct cgroup cg;
+	FILE *f = NULL;
+
+	if (text && cgroup_from_record(text, c->id, &cg) == 0)
+		for (int i = 0; i < CG_NCTL; i++) {
+			if (!cg.dir[i][0])
+				continue;
+			json_array_append_new(dirs, json_string(cg.dir[i]));
+			if (!f) {
+				snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir[i]);
+				f = fopen(path, "re");
+			}
+		}
+	while (f && fgets(line, sizeof(line), f))
+		json_array_append_new(pids, json_integer(atoi(line)));
+	if (f)
+		fclose(f);
+	free(text);
+	return json_pack("{s:o, s:o}", "Paths", dirs, "Pids", pids);
+}
+
 static json_t *inspect_json(const struct ctr *c)
 {
 	struct spawn_error e;
@@ -211,6 +278,7 @@ static json_t *inspect_json(const struct ctr *c)
 			  "OOMKilled", c->state.oom, "StoppedByUser", c->state.stopped_by_user,
 			  "Error", c->state.error, "Monitor", (int)c->state.monitor);
 	json_object_set_new(j, "State", state);
+	json_object_set_new(j, "Cgroup", cgroup_json(c));
 	json_object_set(j, "Config", c->json);
 	json_object_set_new(j, "Spec", spec ? json_loads(spec, 0, NULL) : json_null());
 	free(spec);

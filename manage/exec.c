@@ -1,7 +1,8 @@
 /* `cspawn exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] NAME CMD...`:
  * a process in a running container (spawn/exec.h does the entering), with
  * the container's environment under -e, its user unless -u, its working
- * directory unless -w, its capabilities and seccomp filter. It waits for
+ * directory unless -w, its capabilities and seccomp filter. `cinit` is
+ * the container's own cinit (`cspawn exec web cinit ctl status`). It waits for
  * the process and exits with its status, passing signals on; -d returns
  * once it runs. 125 when cspawn failed, 126 and 127 as a shell's. */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "spawn/exec.h"
 #include "spawn/monitor.h"
 #include "spawn/relay.h"
+#include "spawn/rootfs.h"
 
 struct exec_args {
 	bool interactive, tty, detach;
@@ -143,11 +145,24 @@ static int strv_set(struct oci_strv *v, char **items, int n)
 	return 0;
 }
 
-/* The process: the container's own, with the command, -e, -w and -t. */
-static int make_process(const struct exec_args *a, struct oci_process *p, struct spawn_error *e)
+/* The process: the container's own, with the command, -e, -w and -t.
+ * `cinit` is the container's own PID 1 binary when cinit runs it (bound
+ * read-only inside), so that `cspawn exec NAME cinit ctl status` speaks
+ * to its control socket whether or not the root has a cinit of its own,
+ * and with the same protocol version. */
+static int make_process(const struct exec_args *a, bool init, struct oci_process *p,
+			struct spawn_error *e)
 {
+	struct winsize ws;
+
 	if (strv_set(&p->args, a->cmd, a->ncmd) < 0)
 		return spawn_fail_errno(e, "the command");
+	if (init && strcmp(p->args.v[0], "cinit") == 0) {
+		free(p->args.v[0]);
+		p->args.v[0] = strdup(ROOTFS_INIT_PATH);
+		if (!p->args.v[0])
+			return spawn_fail_errno(e, "the command");
+	}
 	for (size_t i = 0; i < a->nenv; i++)
 		if (env_set(&p->env, a->env[i]) < 0)
 			return spawn_fail_errno(e, "-e '%s'", a->env[i]);
@@ -159,6 +174,12 @@ static int make_process(const struct exec_args *a, struct oci_process *p, struct
 	}
 	p->terminal = a->tty;
 	p->console_size.present = false;
+	if (a->tty && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		/* sized before the command runs, not only once the relay begins */
+		p->console_size.present = true;
+		p->console_size.height = ws.ws_row;
+		p->console_size.width = ws.ws_col;
+	}
 	return 0;
 }
 
@@ -255,7 +276,7 @@ static int run_exec(const struct exec_args *a, struct ctr *c, struct spawn_error
 	load_cgroup(c, &cg, &have_cg);
 	memset(&r, 0, sizeof(r));
 	r.console = -1;
-	if (make_process(a, &spec.process, e) < 0 ||
+	if (make_process(a, json_is_true(json_object_get(c->json, "init")), &spec.process, e) < 0 ||
 	    (!a->tty && plain_stdio(a, &r, stdio, e) < 0) ||
 	    monitor_block_signals(&sigs, &sigfd, e) < 0)
 		goto out;

@@ -11,9 +11,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"pull", cmd_pull}, {"push", cmd_push},	{"load", cmd_load},
-    {"save", cmd_save}, {"images", cmd_images}, {"rmi", cmd_rmi},
-    {"tag", cmd_tag},	{"image", cmd_image},	{"login", cmd_login},
+    {"pull", cmd_pull},	    {"push", cmd_push},	    {"load", cmd_load}, {"save", cmd_save},
+    {"images", cmd_images}, {"rmi", cmd_rmi},	    {"tag", cmd_tag},	{"image", cmd_image},
+    {"login", cmd_login},   {"commit", cmd_commit},
 };
 
 int main(int argc, char **argv)

@@ -21,6 +21,21 @@
 
 static const char *const policy_names[] = {"no", "on-failure", "always", "unless-stopped"};
 
+/* KEY=VALUE strings as an object; a later key wins. */
+static json_t *labels_json(const struct spawn_opts *o)
+{
+	json_t *l = json_object();
+
+	for (size_t i = 0; l && i < o->nlabels; i++) {
+		const char *eq = strchr(o->labels[i], '=');
+		char key[256];
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->labels[i]), o->labels[i]);
+		json_object_set_new(l, key, json_string(eq + 1));
+	}
+	return l;
+}
+
 /* What the monitor needs besides the spec, and what `ps` shows. */
 static json_t *record_of(const struct spawn_opts *o, const char *init)
 {
@@ -42,6 +57,8 @@ static json_t *record_of(const struct spawn_opts *o, const char *init)
 	if (rec && o->image &&
 	    (json_object_set_new(rec, "image", json_string(o->image)) < 0 ||
 	     json_object_set_new(rec, "image_id", json_string(o->image_id)) < 0))
+		return json_decref(rec), json_decref(net), NULL;
+	if (rec && o->nlabels && json_object_set_new(rec, "labels", labels_json(o)) < 0)
 		return json_decref(rec), json_decref(net), NULL;
 	/* the network request, attached again at each start by the monitor */
 	if (rec && net && json_object_set_new(rec, "network", net) < 0)

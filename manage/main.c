@@ -19,15 +19,15 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},	      {"start", cmd_start}, {"stop", cmd_stop}, {"restart", cmd_restart},
     {"kill", cmd_kill},	      {"wait", cmd_wait},   {"rm", cmd_rm},	{"ps", cmd_ps},
-    {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"network", cmd_network},
-    {"port", cmd_port},
+    {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"attach", cmd_attach},
+    {"network", cmd_network}, {"port", cmd_port},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need
  * libcurl and libarchive, whose loading alone (some 50 libraries) would
  * add milliseconds to every start of a container. */
-static const char *const image_commands[] = {"pull", "push", "load",  "save", "images",
-					     "rmi",  "tag",  "image", "login"};
+static const char *const image_commands[] = {"pull", "push", "load",  "save",  "images",
+					     "rmi",  "tag",  "image", "login", "commit"};
 
 static const struct command *find_command(const char *word)
 {

@@ -9,17 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manage/attachers.h"
 #include "manage/logs.h"
 #include "manage/netglue.h"
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
 #include "spawn/devfilter.h"
+#include "spawn/process.h"
 #include "spawn/restart.h"
 #include "spawn/rootfs.h"
 
@@ -41,6 +44,8 @@ struct mon {
 	sigset_t held;
 	pid_t pid;
 	int out, err; /* our ends of the container's stdout and stderr */
+	bool tty;     /* out is the master of its terminal; err is -1 */
+	struct attachers att;
 	ev_child child;
 	ev_io out_w, err_w, ctl_w;
 	ev_timer restart_w, kill_w;
@@ -135,6 +140,7 @@ static void read_output(struct mon *mon, int *fd, ev_io *w, int stream)
 		n = read(*fd, buf, sizeof(buf));
 		if (n > 0) {
 			log_feed(&mon->log, stream, buf, (size_t)n);
+			attachers_send(&mon->att, buf, (size_t)n);
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -175,6 +181,37 @@ static int pipes(int out[2], int err[2], struct spawn_error *e)
 	return 0;
 }
 
+/* With -t: the terminal's master, which the monitor holds for the
+ * container's life (so its shell never sees a hangup), logs the output
+ * of, and passes attached clients' typing to. */
+static pid_t start_with_terminal(struct mon *mon, struct container_opts *co, int *status,
+				 struct spawn_error *e)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return spawn_fail_errno(e, "socketpair for the terminal");
+	co->console_sock = sp[1];
+	co->stdio = NULL;
+	pid = container_start(mon->m->spec, co, status, e);
+	close(sp[1]);
+	if (pid >= 0) {
+		mon->out = process_receive_terminal(sp[0], e);
+		if (mon->out < 0 || fcntl(mon->out, F_SETFL, O_NONBLOCK) < 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			pid = -1;
+		}
+	}
+	close(sp[0]);
+	mon->err = -1;
+	mon->tty = true;
+	mon->att.input = mon->out;
+	return pid;
+}
+
 /* Starts the container: a cgroup, pipes for its output, its PID 1. */
 static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e)
 {
@@ -183,7 +220,8 @@ static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e
 				    .direct_exec = ROOTFS_INIT_PATH,
 				    .held = mon->m->init ? &mon->held : NULL,
 				    .stdio = stdio,
-				    .start_fd = -1};
+				    .start_fd = -1,
+				    .console_sock = -1};
 	pid_t pid = -1;
 
 	*status = 125;
@@ -191,14 +229,22 @@ static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e
 		return spawn_fail_errno(e, "/dev/null");
 	if (netglue_attach(&mon->net, json_object_get(mon->c->json, "network"), mon->c->name, e) <
 		0 ||
-	    make_cgroup(mon, e) < 0 || pipes(out, err, e) < 0) {
+	    make_cgroup(mon, e) < 0) {
+		close(null);
+		return -1;
+	}
+	co.cg = &mon->cg;
+	if (mon->m->spec->process.terminal) {
+		close(null);
+		return start_with_terminal(mon, &co, status, e);
+	}
+	if (pipes(out, err, e) < 0) {
 		close(null);
 		return -1;
 	}
 	stdio[0] = null;
 	stdio[1] = out[1];
 	stdio[2] = err[1];
-	co.cg = &mon->cg;
 	pid = container_start(mon->m->spec, &co, status, e);
 	close(null);
 	close(out[1]);
@@ -267,9 +313,11 @@ static void run(struct mon *mon)
 	ev_child_set(&mon->child, mon->pid, 0);
 	ev_child_start(mon->loop, &mon->child);
 	ev_io_init(&mon->out_w, on_out, mon->out, EV_READ);
-	ev_io_init(&mon->err_w, on_err, mon->err, EV_READ);
 	ev_io_start(mon->loop, &mon->out_w);
-	ev_io_start(mon->loop, &mon->err_w);
+	if (mon->err >= 0) {
+		ev_io_init(&mon->err_w, on_err, mon->err, EV_READ);
+		ev_io_start(mon->loop, &mon->err_w);
+	}
 }
 
 static void on_restart(struct ev_loop *loop, ev_timer *w, int revents)
@@ -308,6 +356,20 @@ static void after_run(struct mon *mon)
 	ev_timer_start(mon->loop, &mon->restart_w);
 }
 
+/* The run ended: its terminal (which read_output leaves open while a
+ * process holds its other end) and the attached clients go with it. */
+static void close_terminal(struct mon *mon)
+{
+	attachers_close_all(&mon->att);
+	mon->att.input = -1;
+	if (mon->tty && mon->out >= 0) {
+		ev_io_stop(mon->loop, &mon->out_w);
+		close(mon->out);
+		mon->out = -1;
+	}
+	mon->tty = false;
+}
+
 static void on_exit_of(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct mon *mon = ev_userdata(loop);
@@ -321,6 +383,7 @@ static void on_exit_of(struct ev_loop *loop, ev_child *w, int revents)
 		read_output(mon, &mon->out, &mon->out_w, 1);
 		read_output(mon, &mon->err, &mon->err_w, 2);
 		log_flush(&mon->log);
+		close_terminal(mon);
 		st->exit_code = exit_code_of(w->rstatus);
 		st->oom = mon->have_cg && cgroup_oom_killed(&mon->cg);
 		st->finished = store_now_ms();
@@ -384,6 +447,7 @@ static void add_waiter(struct mon *mon, int fd)
 static void serve(struct mon *mon, int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct winsize ws = {0};
 	char req[128] = "";
 	ssize_t n = 0;
 	int arg;
@@ -396,6 +460,13 @@ static void serve(struct mon *mon, int fd)
 		stop(mon, arg < 0 ? 0 : arg);
 	} else if (strncmp(req, "wait", 4) == 0) {
 		add_waiter(mon, fd);
+	} else if (strncmp(req, "attach", 6) == 0) {
+		attachers_add(&mon->att, fd);
+	} else if (sscanf(req, "resize %hu %hu", &ws.ws_row, &ws.ws_col) == 2) {
+		if (mon->tty && mon->out >= 0 && ioctl(mon->out, TIOCSWINSZ, &ws) == 0)
+			reply(fd, "ok\n");
+		else
+			reply(fd, "error the container has no terminal\n");
 	} else if (sscanf(req, "kill %d", &arg) == 1 && arg > 0 && arg < NSIG) {
 		if (mon->pid > 0 && mon->c->state.status == CTR_RUNNING && kill(mon->pid, arg) == 0)
 			reply(fd, "ok\n");
@@ -505,6 +576,7 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	}
 	mon.loop = ev_default_loop(EVFLAG_SIGNALFD);
 	ev_set_userdata(mon.loop, &mon);
+	attachers_init(&mon.att, mon.loop);
 	init_watchers(&mon);
 	mon.c->state.stopped_by_user = false;
 	run(&mon);
@@ -518,12 +590,9 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	_exit(0);
 }
 
-int monitor_ask(const struct ctr *c, const char *request, char *reply_buf, size_t len,
-		int timeout_ms)
+int monitor_connect(const struct ctr *c, const char *request)
 {
 	struct sockaddr_un a;
-	struct pollfd p;
-	ssize_t n;
 	int dir = socket_address(c, &a), fd, rc;
 
 	if (dir < 0)
@@ -542,6 +611,18 @@ int monitor_ask(const struct ctr *c, const char *request, char *reply_buf, size_
 		errno = err;
 		return -1;
 	}
+	return fd;
+}
+
+int monitor_ask(const struct ctr *c, const char *request, char *reply_buf, size_t len,
+		int timeout_ms)
+{
+	struct pollfd p;
+	ssize_t n;
+	int fd = monitor_connect(c, request);
+
+	if (fd < 0)
+		return -1;
 	p = (struct pollfd){.fd = fd, .events = POLLIN};
 	n = poll(&p, 1, timeout_ms) > 0 ? read(fd, reply_buf, len - 1) : -1;
 	close(fd);

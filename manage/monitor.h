@@ -41,6 +41,10 @@ _Noreturn void monitor_main(const struct monitor_cfg *m);
  * "wait" answer "exited CODE" once the container has ended for good;
  * "kill SIGNAL" answers "ok" or "error ...". Returns the reply, or -1 when
  * no monitor answers (errno ECONNREFUSED or ENOENT). */
+/* Connects to the monitor and sends request; the connected socket, or -1
+ * with errno. "attach" answers "ok" and then streams (manage/attachers.h);
+ * "resize ROWS COLS" sizes the container's terminal. */
+int monitor_connect(const struct ctr *c, const char *request);
 int monitor_ask(const struct ctr *c, const char *request, char *reply, size_t len, int timeout_ms);
 
 #endif

@@ -73,6 +73,55 @@ static int env_of(struct spawn_opts *o, const struct image_config *c, struct spa
 	return 0;
 }
 
+/* -P: each ExposedPorts entry ("80/tcp") as a -p of its own, which takes
+ * a free host port; the strings are the image's. */
+static int publish_exposed(struct spawn_opts *o, const struct image_config *c,
+			   struct spawn_error *e)
+{
+	size_t n = count(c->exposed_ports);
+	const char **v;
+
+	if (!o->netreq.publish_all || n == 0)
+		return 0;
+	v = realloc(o->netreq.publish, (o->netreq.npublish + n) * sizeof(*v));
+	if (!v)
+		return spawn_fail_errno(e, "realloc");
+	for (size_t i = 0; i < n; i++)
+		v[o->netreq.npublish++] = c->exposed_ports[i];
+	o->netreq.publish = v;
+	return 0;
+}
+
+/* The image's Labels, before the --label ones, which so win. */
+static int labels_of(struct spawn_opts *o, const struct image_config *c, struct spawn_error *e)
+{
+	const char **all;
+
+	if (c->nlabels == 0)
+		return 0;
+	o->owned_labels = calloc(c->nlabels + 1, sizeof(char *));
+	all = calloc(c->nlabels + o->nlabels, sizeof(*all));
+	if (!o->owned_labels || !all) {
+		free(all);
+		return spawn_fail_errno(e, "calloc");
+	}
+	for (size_t i = 0; i < c->nlabels; i++) {
+		if (asprintf(&o->owned_labels[i], "%s=%s", c->labels[i].key, c->labels[i].value) <
+		    0) {
+			o->owned_labels[i] = NULL;
+			free(all);
+			return spawn_fail_errno(e, "asprintf");
+		}
+		all[i] = o->owned_labels[i];
+	}
+	for (size_t i = 0; i < o->nlabels; i++)
+		all[c->nlabels + i] = o->labels[i];
+	free(o->labels);
+	o->labels = all;
+	o->nlabels += c->nlabels;
+	return 0;
+}
+
 static int apply(struct spawn_opts *o, struct image_resolved *img, struct spawn_error *e)
 {
 	const struct image_config *c = &img->config;
@@ -99,7 +148,7 @@ static int apply(struct spawn_opts *o, struct image_resolved *img, struct spawn_
 	    conf_parse_signal(c->stop_signal, &o->stop_signal) < 0)
 		return spawn_fail(e, "%s: the image's StopSignal '%s' is not a signal", o->image,
 				  c->stop_signal);
-	if (env_of(o, c, e) < 0)
+	if (env_of(o, c, e) < 0 || publish_exposed(o, c, e) < 0 || labels_of(o, c, e) < 0)
 		return -1;
 	return command_of(o, c, e);
 }

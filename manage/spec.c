@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -130,14 +131,29 @@ static json_t *env_of(const struct spawn_opts *o)
 	return env;
 }
 
+/* With -t, the terminal starts at the size of cspawn's own, so that the
+ * command never sees it unsized before the relay begins. */
+static json_t *with_console_size(json_t *process, bool tty)
+{
+	struct winsize ws;
+
+	if (process && tty && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		json_object_set_new(
+		    process, "consoleSize",
+		    json_pack("{s:i, s:i}", "height", ws.ws_row, "width", ws.ws_col));
+	return process;
+}
+
 static json_t *process_of(const struct spawn_opts *o)
 {
 	json_t *caps = caps_list(o->caps);
 
-	return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
-			 0, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o), "cwd",
-			 o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
-			 "effective", caps, "permitted", caps, "noNewPrivileges", 1);
+	return with_console_size(
+	    json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:o, s:O, s:O}, s:b}", "terminal",
+		      o->tty, "user", "uid", 0, "gid", 0, "args", args_of(o), "env", env_of(o),
+		      "cwd", o->workdir ? o->workdir : "/", "capabilities", "bounding", caps,
+		      "effective", caps, "permitted", caps, "noNewPrivileges", 1),
+	    o->tty);
 }
 
 static json_t *mount_of(const char *dest, const char *type, const char *source, json_t *options)

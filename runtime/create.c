@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spawn/console.h"
 #include "spawn/container.h"
 #include "spawn/hooks.h"
 
@@ -318,7 +317,7 @@ static pid_t launch(const struct rt *rt, const struct create_args *a, const stru
 				    .cg = &r->cg,
 				    .no_pivot = a->no_pivot,
 				    .start_fd = l->fifo,
-				    .console = l->console >= 0 ? &l->console : NULL};
+				    .console_sock = l->console};
 	int status;
 
 	if (has_hooks(c)) {
@@ -355,7 +354,7 @@ static pid_t create(const struct rt *rt, const struct create_args *a, struct rt_
 	if (container_check(&c, &e) < 0 || make_cgroup(rt, &c, r, &e) < 0 ||
 	    rt_record_save(r, &e) < 0 || keep_config(r, &c, &e) < 0 ||
 	    (l.fifo = make_fifo(r, &e)) < 0 ||
-	    (a->console_socket && (l.console = console_connect(a->console_socket, &e)) < 0))
+	    (a->console_socket && (l.console = rt_console_connect(a->console_socket, &e)) < 0))
 		goto fail;
 	pid = launch(rt, a, &c, r, &l, &e);
 	if (pid < 0)

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spawn/console.h"
 #include "spawn/exec.h"
 
 struct exec_args {
@@ -191,12 +190,12 @@ static int hand_over_console(const struct rt *rt, const char *path, int master)
 {
 	struct spawn_error e;
 	char name[64] = "";
-	int sock = console_connect(path, &e);
+	int sock = rt_console_connect(path, &e);
 
 	if (sock < 0)
 		return rt_error(rt, "exec: %s", e.msg);
 	ptsname_r(master, name, sizeof(name));
-	if (console_send(sock, master, name, &e) < 0) {
+	if (rt_console_send(sock, master, name, &e) < 0) {
 		close(sock);
 		return rt_error(rt, "exec: %s", e.msg);
 	}

@@ -99,6 +99,11 @@ int rt_wait_child(pid_t pid, const sigset_t *fwd);
  * $CSPAWN_INIT, or the one installed beside this program; 1 (said) when
  * there is none. */
 int rt_find_trampoline(const struct rt *rt, char *out, size_t len);
+/* A connected SOCK_STREAM socket to the engine's console socket at path
+ * (close-on-exec), or -1 with e. */
+int rt_console_connect(const char *path, struct spawn_error *e);
+/* Sends the pty master fd over sock, with the pty's name as the data. */
+int rt_console_send(int sock, int fd, const char *name, struct spawn_error *e);
 /* Writes the pid file atomically, as engines read it. */
 int rt_write_pid_file(const char *path, pid_t pid, struct spawn_error *e);
 

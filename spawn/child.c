@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "spawn/command.h"
-#include "spawn/console.h"
 #include "spawn/hooks.h"
 #include "spawn/mounts.h"
 #include "spawn/process.h"
@@ -97,37 +96,16 @@ static int arm_parent_death_signal(int sync_rd, struct spawn_error *e)
 	return 0;
 }
 
-/* Closes every descriptor but 0-2, the two pipes to cspawn and the ones
- * the OCI runtime hands over (exec fifo, console socket), before anything
- * else: one inherited from cspawn's caller (a directory held open, a lock
- * file) would otherwise be reachable as /proc/self/fd/N by every path
- * resolved from here on, and lead out of the root. */
+/* Closes every descriptor but 0-2 and the two pipes to cspawn, before
+ * anything else: one inherited from cspawn's caller (a directory held
+ * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
+ * every path resolved from here on, and lead out of the root. */
 static int close_inherited_fds(const struct child_pipes *p, const struct container_opts *o,
 			       struct spawn_error *e)
 {
-	int fds[4] = {p->sync_rd, p->report_wr}, n = 2;
-	unsigned from = 3;
+	int fds[4] = {p->sync_rd, p->report_wr, o->start_fd, o->console_sock};
 
-	if (o->start_fd >= 0)
-		fds[n++] = o->start_fd;
-	if (o->console)
-		fds[n++] = *o->console;
-	/* ascending, so that the ranges between them can be closed */
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (fds[j] < fds[i]) {
-				int t = fds[i];
-
-				fds[i] = fds[j];
-				fds[j] = t;
-			}
-	for (int i = 0; i < n; i++) {
-		if ((unsigned)fds[i] > from && close_range(from, (unsigned)fds[i] - 1, 0) < 0)
-			return spawn_fail_errno(e, "close_range");
-		if ((unsigned)fds[i] + 1 > from)
-			from = (unsigned)fds[i] + 1;
-	}
-	if (close_range(from, ~0U, 0) < 0)
+	if (close_all_but(fds, 4) < 0)
 		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
@@ -324,6 +302,27 @@ static int before_pivot(void *ctx, struct spawn_error *e)
 	return run_hooks(h->c, h->o, h->p, OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATING, e);
 }
 
+static int take_terminal(const struct oci_config *c, const struct container_opts *o,
+			 struct spawn_error *e)
+{
+	if (!c->process.terminal)
+		return 0;
+	if (o->console_sock <= 0)
+		return spawn_fail(e, "process.terminal: no console socket to send the terminal to");
+	return process_take_terminal(&c->process, o->console_sock, e);
+}
+
+/* The terminal belongs to the process's user, as runc gives it (devpts
+ * made it root's, its opener's). EINVAL: the uid is not mapped in the
+ * container's user namespace. */
+static int own_terminal(const struct oci_config *c, const struct spawn_user *u,
+			struct spawn_error *e)
+{
+	if (c->process.terminal && fchown(0, u->uid, (gid_t)-1) < 0 && errno != EINVAL)
+		return spawn_fail_errno(e, "chown of the container's terminal");
+	return 0;
+}
+
 static int build_root(const struct oci_config *c, const struct container_opts *o,
 		      const struct rootfs_params *rp, int *trampoline, struct spawn_error *e)
 {
@@ -396,13 +395,11 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_process(c, e) < 0 ||
 	    (o->hook_state && wait_for_cgroup(o, p, e) < 0) ||
-	    build_root(c, o, &rp, &trampoline, e) < 0)
+	    build_root(c, o, &rp, &trampoline, e) < 0 || take_terminal(c, o, e) < 0)
 		return -1;
 	if (process_resolve_user(oci_map_get(&c->annotations, "org.cspawn.user"), &c->process.user,
 				 &user, e) < 0 ||
-	    process_enter_workdir(c->process.cwd, e) < 0)
-		return -1;
-	if (o->console && console_attach(*o->console, &c->process, user.uid, e) < 0)
+	    process_enter_workdir(c->process.cwd, e) < 0 || own_terminal(c, &user, e) < 0)
 		return -1;
 	if (command_prepare(&c->process, user.home, o->direct_exec, &cmd, e) < 0 ||
 	    (check_arg && command_check_arg(&c->process, check_arg, cmd.envp, e) < 0)) {

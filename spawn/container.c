@@ -233,7 +233,7 @@ pid_t container_start(const struct oci_config *c, const struct container_opts *o
 	*status = 125;
 	if (container_check(c, e) < 0)
 		return -1;
-	if (c->process.terminal && !o->console)
+	if (c->process.terminal && o->console_sock <= 0)
 		return spawn_fail(e, "process.terminal: needs a console socket");
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "pipe");

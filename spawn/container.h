@@ -32,14 +32,12 @@ struct container_opts {
 	const int *stdio;
 	bool die_with_parent; /* SIGKILL when cspawn dies (a monitor's child) */
 	bool no_pivot;
+	/* With process.terminal: a unix socket that the master of the
+	 * container's terminal is sent on (spawn/process.h). */
+	int console_sock;
 	/* -1: run at once; else the child waits for a byte on it (the OCI
 	 * runtime's exec fifo) before it execs */
 	int start_fd;
-	/* process.terminal: a socket connected to the engine's console socket;
-	 * the child makes a pty in the container's devpts, sends its master
-	 * there (SCM_RIGHTS) and takes the other end as 0, 1, 2 and its
-	 * controlling terminal. NULL: no terminal. */
-	const int *console;
 	/* The OCI hooks (NULL: none run). hook_state is the state document a
 	 * hook reads on stdin, for the container's pid as the host sees it;
 	 * the child calls it for createContainer and startContainer, which

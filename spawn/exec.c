@@ -6,18 +6,15 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "spawn/child.h"
 #include "spawn/command.h"
-#include "spawn/console.h"
 #include "spawn/mounts.h"
 #include "spawn/process.h"
 #include "spawn/resolve.h"
@@ -81,63 +78,6 @@ static int install_stdio(const int *stdio, struct spawn_error *e)
 	return 0;
 }
 
-static int send_fd(int sock, int fd, struct spawn_error *e)
-{
-	char byte = 't', ctl[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock, &m, MSG_NOSIGNAL) != 1)
-		return spawn_fail_errno(e, "sending the terminal to cspawn");
-	return 0;
-}
-
-static int receive_fd(int sock, struct spawn_error *e)
-{
-	char byte, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
-	struct cmsghdr *c;
-	ssize_t n;
-	int fd;
-
-	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	c = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return n < 0 ? spawn_fail_errno(e, "receiving the terminal")
-			     : spawn_fail(e, "the process ended before its terminal was made");
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
-/* A terminal of the container's own devpts instance (never the host's),
- * made the controlling terminal and stdio of this new session; the master
- * goes to cspawn, which relays it. */
-static int take_terminal(const struct oci_process *p, int console_wr, struct spawn_error *e)
-{
-	int slave, master = console_open_pty(p, &slave, e);
-
-	if (master < 0)
-		return -1;
-	if (send_fd(console_wr, master, e) < 0) {
-		close(master);
-		close(slave);
-		return -1;
-	}
-	close(master);
-	close(console_wr);
-	return console_take_slave(slave, e);
-}
-
 static mode_t umask_of(const struct oci_process *p)
 {
 	return p->user.umask.set ? (mode_t)p->user.umask.v : 022;
@@ -161,7 +101,7 @@ static _Noreturn void run_process(const struct exec_opts *o, const struct exec_f
 		spawn_fail_errno(&e, "setsid");
 		child_report_exit(f->report_wr, status, &e);
 	}
-	if ((f->console_wr >= 0 && take_terminal(p, f->console_wr, &e) < 0) ||
+	if ((f->console_wr >= 0 && process_take_terminal(p, f->console_wr, &e) < 0) ||
 	    process_set_limits(p, &e) < 0 || process_resolve_user(o->user, &p->user, &u, &e) < 0 ||
 	    process_enter_workdir(p->cwd ? p->cwd : "/", &e) < 0)
 		child_report_exit(f->report_wr, status, &e);
@@ -289,7 +229,7 @@ pid_t exec_start(const struct exec_opts *o, int *console, int *status, struct sp
 	report[1] = pids[1] = tty[1] = -1;
 	pid = wait_intermediate(mid, pids[0], e);
 	if (pid > 0 && tty[0] >= 0) {
-		*console = receive_fd(tty[0], e);
+		*console = process_receive_terminal(tty[0], e);
 		if (*console < 0) {
 			/* its report says why, when it sent one */
 			struct spawn_error saved = *e;

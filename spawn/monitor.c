@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
 #include "spawn/devfilter.h"
+#include "spawn/process.h"
 #include "spawn/relay.h"
 #include "spawn/restart.h"
 #include "spawn/rootfs.h"
@@ -222,6 +224,44 @@ static int prepare_start(struct run_env *env, struct cgroup *cg, struct spawn_er
 	return -1;
 }
 
+/* The container's stdio: pipes for cspawn's files (spawn/relay.h), or
+ * with -t a terminal, whose master comes back on a socket. */
+static int open_stdio(const struct run_env *env, struct relay *r, struct container_opts *co,
+		      struct spawn_error *e)
+{
+	int sp[2];
+
+	co->console_sock = -1;
+	if (!env->cfg->process.terminal) {
+		if (relay_open(r, e) < 0)
+			return -1;
+		co->stdio = r->child;
+		return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 3; i++)
+		r->child[i] = r->ours[i] = -1;
+	r->console = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return spawn_fail_errno(e, "socketpair for the terminal");
+	co->console_sock = sp[1];
+	r->ours[0] = sp[0]; /* until the master comes: closed with the relay */
+	return 0;
+}
+
+/* The master the container sent, relayed from here on. */
+static int attach_terminal(const struct spawn_opts *o, struct relay *r, struct spawn_error *e)
+{
+	int ours = r->ours[0], master;
+
+	r->ours[0] = -1;
+	master = process_receive_terminal(ours, e);
+	close(ours);
+	if (master < 0)
+		return -1;
+	return relay_attach_console(r, master, o->interactive, e);
+}
+
 /* One start: a fresh writable layer and cgroup, the container, its end.
  * Returns its exit code, or -1 with *status set when it never started. */
 static int run_once(struct run_env *env, bool *stop_requested, int *status)
@@ -243,16 +283,23 @@ static int run_once(struct run_env *env, bool *stop_requested, int *status)
 	*status = 125;
 	if (prepare_start(env, &cg, &e) < 0)
 		return warn(o, &e);
-	if (rootfs_note_missing(&rp, &created, &e) < 0 || relay_open(&relay, &e) < 0) {
+	if (rootfs_note_missing(&rp, &created, &e) < 0 || open_stdio(env, &relay, &co, &e) < 0) {
 		warn(o, &e);
 		rootfs_created_free(&created);
 		clean_run(env, &cg);
 		return -1;
 	}
 	co.cg = &cg;
-	co.stdio = relay.child;
 	pid = container_start(env->cfg, &co, status, &e);
 	relay_close_child_ends(&relay);
+	if (co.console_sock >= 0)
+		close(co.console_sock); /* the container's end */
+	if (pid >= 0 && co.console_sock >= 0 && attach_terminal(o, &relay, &e) < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		pid = -1;
+	}
 	if (pid < 0) {
 		warn(o, &e);
 		relay_close(&relay);

@@ -4,50 +4,105 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* Sets "key=value,flag,..." on a filesystem context. */
-static int configure(int fsfd, const char *data, struct spawn_error *e)
+/* Descriptors that name overlay layers until the mount is made. */
+#define MAX_LAYER_FDS 500
+struct held_fds {
+	int fd[MAX_LAYER_FDS];
+	size_t n;
+};
+
+/* fsconfig takes a string of at most 255 bytes, and an image's stack of
+ * layers under /var/lib is longer. Linux 6.8 takes each layer as a
+ * "lowerdir+" of its own; before, each gets a short name instead, the
+ * /proc/self/fd/N of a descriptor held until the mount is made. */
+static int set_lowerdirs(int fsfd, char *value, struct held_fds *h, struct spawn_error *e)
 {
-	char buf[512], *save = NULL;
+	char names[256] = "", *save = NULL;
+	size_t len = 0;
+	bool first = true;
+
+	for (char *dir = strtok_r(value, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (first && fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) == 0) {
+			for (dir = strtok_r(NULL, ":", &save); dir;
+			     dir = strtok_r(NULL, ":", &save))
+				if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0)
+					return spawn_fail_errno(e, "mount option lowerdir+=%s",
+								dir);
+			return 0;
+		}
+		first = false;
+		if (h->n == MAX_LAYER_FDS)
+			return spawn_fail(e, "more than %d layers", MAX_LAYER_FDS);
+		h->fd[h->n] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (h->fd[h->n] < 0)
+			return spawn_fail_errno(e, "opening the layer %s", dir);
+		len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+					"%s/proc/self/fd/%d", len ? ":" : "", h->fd[h->n++]);
+		if (len >= sizeof(names))
+			return spawn_fail(e,
+					  "%zu layers and more: this kernel takes fewer in one "
+					  "overlay (Linux 6.8 takes any number)",
+					  h->n);
+	}
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir", names, 0) < 0)
+		return spawn_fail_errno(e, "mount option lowerdir=%s", names);
+	return 0;
+}
+
+/* Sets "key=value,flag,..." on a filesystem context. */
+static int configure(int fsfd, const char *data, struct held_fds *h, struct spawn_error *e)
+{
+	char *buf, *save = NULL;
+	int rc = 0;
 
 	if (!data || !*data)
 		return 0;
-	if (format_path(buf, sizeof(buf), "%s", data) < 0)
-		return spawn_fail(e, "mount options too long: %s", data);
-	for (char *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+	if (!(buf = strdup(data)))
+		return spawn_fail_errno(e, "mount options");
+	for (char *opt = strtok_r(buf, ",", &save); opt && rc == 0;
+	     opt = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(opt, '=');
-		int rc;
 
 		if (eq)
 			*eq = '\0';
+		if (eq && strcmp(opt, "lowerdir") == 0 && strlen(eq + 1) > 255) {
+			rc = set_lowerdirs(fsfd, eq + 1, h, e);
+			continue;
+		}
 		rc = fsconfig(fsfd, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt,
 			      eq ? eq + 1 : NULL, 0);
 		if (rc < 0)
-			return spawn_fail_errno(e, "mount option %s%s%s", opt, eq ? "=" : "",
-						eq ? eq + 1 : "");
+			spawn_fail_errno(e, "mount option %s%s%.200s", opt, eq ? "=" : "",
+					 eq ? eq + 1 : "");
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spawn_error *e)
 {
 	int fsfd = fsopen(fstype, FSOPEN_CLOEXEC), mnt = -1;
+	struct held_fds held = {.n = 0};
 
 	if (fsfd < 0)
 		return spawn_fail_errno(e, "fsopen %s", fstype);
 	/* The source names the filesystem in /proc/mounts, as mount(8)'s do. */
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
 		spawn_fail_errno(e, "fsconfig source %s", fstype);
-	else if (configure(fsfd, data, e) < 0)
+	else if (configure(fsfd, data, &held, e) < 0)
 		;
 	else if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		spawn_fail_errno(e, "creating a %s mount", fstype);
 	else if ((mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0)
 		spawn_fail_errno(e, "fsmount %s", fstype);
 	close(fsfd);
+	for (size_t i = 0; i < held.n; i++)
+		close(held.fd[i]);
 	return mnt;
 }
 

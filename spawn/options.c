@@ -34,6 +34,7 @@ void spawn_usage(FILE *out)
 	    "                          (only lo) or host\n"
 	    "      --ip ADDR           the container's address on its network\n"
 	    "  -p, --publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|/udp]  publish a port\n"
+	    "  -P, --publish-all       publish every port the image exposes on a free one\n"
 	    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
 	    "      --dns-search DOMAIN search domain (repeatable)\n"
 	    "      --add-host NAME:IP  a line for /etc/hosts (repeatable)\n"
@@ -46,6 +47,10 @@ void spawn_usage(FILE *out)
 	    "  -c, --config FILE       run cinit with this cinit.ini\n"
 	    "      --no-init           run COMMAND itself as PID 1 (started through cinit's\n"
 	    "                          exec trampoline, which it replaces at once)\n"
+	    "  -t, --tty               give the command a terminal of the container's own\n"
+	    "  -i, --interactive       with -t, what is typed here goes to it\n"
+	    "  -d, --detach            run in the background (see cspawn ps, logs, stop)\n"
+	    "      --label KEY=VALUE   a label of the container (over the image's)\n"
 	    "  -h, --help              show this help\n",
 	    out);
 }
@@ -75,6 +80,8 @@ enum long_only {
 	OPT_DNS,
 	OPT_DNS_SEARCH,
 	OPT_ADD_HOST,
+	OPT_PUBLISH_ALL,
+	OPT_LABEL,
 };
 
 static const struct option long_options[] = {
@@ -94,6 +101,8 @@ static const struct option long_options[] = {
     {"network", required_argument, NULL, OPT_NET},
     {"ip", required_argument, NULL, OPT_IP},
     {"publish", required_argument, NULL, 'p'},
+    {"publish-all", no_argument, NULL, 'P'},
+    {"label", required_argument, NULL, OPT_LABEL},
     {"dns", required_argument, NULL, OPT_DNS},
     {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
     {"add-host", required_argument, NULL, OPT_ADD_HOST},
@@ -106,6 +115,8 @@ static const struct option long_options[] = {
     {"no-init", no_argument, NULL, OPT_NO_INIT},
     {"print-spec", no_argument, NULL, OPT_PRINT_SPEC},
     {"detach", no_argument, NULL, 'd'},
+    {"tty", no_argument, NULL, 't'},
+    {"interactive", no_argument, NULL, 'i'},
     {"log-opt", required_argument, NULL, OPT_LOG_OPT},
     {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
     {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
@@ -494,6 +505,14 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case 'p':
 		add_string(&o->netreq.publish, &o->netreq.npublish, arg);
 		return 0;
+	case 'P':
+		o->netreq.publish_all = true;
+		return 0;
+	case OPT_LABEL:
+		if (arg[0] == '=' || !strchr(arg, '='))
+			return spawn_fail(e, "--label '%s': expected KEY=VALUE", arg);
+		add_string(&o->labels, &o->nlabels, arg);
+		return 0;
 	case OPT_DNS:
 		add_string(&o->netreq.dns, &o->netreq.ndns, arg);
 		return 0;
@@ -536,6 +555,12 @@ static int parse_option(int c, const char *arg, struct spawn_opts *o, struct cap
 	case 'd':
 		o->detach = true;
 		return 0;
+	case 't':
+		o->tty = true;
+		return 0;
+	case 'i':
+		o->interactive = true;
+		return 0;
 	case OPT_LOG_OPT:
 		return parse_log_opt(o, arg, e);
 	case OPT_STOP_SIGNAL:
@@ -561,12 +586,14 @@ static int check_combinations(const struct spawn_opts *o, struct spawn_error *e)
 		return spawn_fail(e, "-c needs cinit; it cannot be used with --no-init");
 	if (o->config && o->ncmd > 0)
 		return spawn_fail(e, "-c runs the services of the config file; give no COMMAND");
-	if (o->net != SPAWN_NET_JOIN && (o->netreq.ip || o->netreq.npublish || o->netreq.ndns ||
-					 o->netreq.ndns_search || o->netreq.nadd_hosts))
-		return spawn_fail(e,
-				  "--ip, -p, --dns, --dns-search and --add-host need a network; "
-				  "--net %s has none of cspawn's",
-				  o->net == SPAWN_NET_HOST ? "host" : "none");
+	if (o->net != SPAWN_NET_JOIN &&
+	    (o->netreq.ip || o->netreq.npublish || o->netreq.publish_all || o->netreq.ndns ||
+	     o->netreq.ndns_search || o->netreq.nadd_hosts))
+		return spawn_fail(
+		    e,
+		    "--ip, -p, -P, --dns, --dns-search and --add-host need a network; "
+		    "--net %s has none of cspawn's",
+		    o->net == SPAWN_NET_HOST ? "host" : "none");
 	return 0;
 }
 
@@ -594,7 +621,7 @@ int spawn_parse_args(int argc, char **argv, struct spawn_opts *o, struct spawn_e
 	o->stop_timeout = -1;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation, so the parser can run twice */
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hd", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:v:c:p:hditP", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			spawn_usage(stdout);
 			rc = 1;
@@ -647,6 +674,10 @@ void spawn_opts_free(struct spawn_opts *o)
 	}
 	free(o->netns_owned);
 	free(o->owned_cmd);
+	free(o->labels);
+	for (size_t i = 0; o->owned_labels && o->owned_labels[i]; i++)
+		free(o->owned_labels[i]);
+	free(o->owned_labels);
 	free(o->env);
 	free(o->binds);
 	free(o->tmpfs);

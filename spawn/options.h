@@ -30,6 +30,7 @@ struct spawn_net_request {
 	size_t ndns_search;
 	const char **add_hosts; /* --add-host NAME:IP */
 	size_t nadd_hosts;
+	bool publish_all; /* -P: every port the image exposes, on a free host port */
 };
 
 enum spawn_restart {
@@ -103,11 +104,16 @@ struct spawn_opts {
 
 	/* the container manager's (detached containers) */
 	bool detach;	       /* -d */
+	bool tty;	       /* -t: a pseudo-terminal of the container's own */
+	bool interactive;      /* -i: with -t, stdin goes to it */
 	bool name_given;       /* --name: else the store names it */
 	uint64_t log_max_size; /* --log-opt max-size= (0: the default) */
 	unsigned log_max_file; /* --log-opt max-file= (0: the default) */
 	int stop_signal;       /* --stop-signal (0: SIGTERM) */
 	int stop_timeout;      /* --stop-timeout seconds (-1: 10) */
+	const char **labels;   /* --label KEY=VALUE, after an image's own */
+	size_t nlabels;
+	char **owned_labels; /* the image's, made KEY=VALUE (owned) */
 
 	const char *rootfs;
 	char **cmd; /* NULL-terminated, points into argv; ncmd == 0: default */

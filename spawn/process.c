@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "spawn/privs.h"
@@ -155,4 +158,88 @@ int process_exec(const struct spawn_command *cmd, int trampoline, struct spawn_e
 		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			 " (cinit must be statically linked to run in any root)");
 	return -1;
+}
+
+static int send_fd(int sock, int fd, struct spawn_error *e)
+{
+	char byte = 't', ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &m, MSG_NOSIGNAL) != 1)
+		return spawn_fail_errno(e, "sending the terminal to cspawn");
+	return 0;
+}
+
+int process_receive_terminal(int sock, struct spawn_error *e)
+{
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return n < 0 ? spawn_fail_errno(e, "receiving the terminal")
+			     : spawn_fail(e, "the process ended before its terminal was made");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* A terminal of the container's own devpts instance (never the host's),
+ * made the controlling terminal and stdio of this new session; the master
+ * goes to cspawn, which relays it. */
+int process_take_terminal(const struct oci_process *p, int console_wr, struct spawn_error *e)
+{
+	int root, master, slave, unlock = 0;
+
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return spawn_fail_errno(e, "opening the root for the terminal");
+	master = resolve_open(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, RESOLVE_AUTO);
+	close(root);
+	if (master < 0)
+		return spawn_fail_errno(e, "opening the container's /dev/pts/ptmx");
+	slave = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		spawn_fail_errno(e, "opening the terminal's peer (TIOCGPTPEER)");
+		close(master);
+		return -1;
+	}
+	if (p->console_size.present) {
+		struct winsize ws = {.ws_row = p->console_size.height,
+				     .ws_col = p->console_size.width};
+		(void)ioctl(master, TIOCSWINSZ, &ws); /* a size is a nicety */
+	}
+	if (send_fd(console_wr, master, e) < 0) {
+		close(master);
+		close(slave);
+		return -1;
+	}
+	close(master);
+	close(console_wr);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
+		close(slave);
+		return spawn_fail_errno(e, "making the terminal the controlling one (TIOCSCTTY)");
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0) {
+			close(slave);
+			return spawn_fail_errno(e, "dup2 of the terminal");
+		}
+	close(slave);
+	return 0;
 }

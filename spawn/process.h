@@ -46,6 +46,14 @@ int process_become(const struct oci_process *p, const struct oci_seccomp *s,
 int process_lock_down(const struct oci_process *p, const struct oci_seccomp *s,
 		      struct spawn_error *e);
 
+/* A terminal of the container's own devpts instance (never the host's),
+ * made the controlling terminal and stdio of this process, which leads a
+ * session of its own; the master goes out on the unix socket sock
+ * (SCM_RIGHTS) for cspawn or an engine's console socket to relay. */
+int process_take_terminal(const struct oci_process *p, int sock, struct spawn_error *e);
+/* The other end: the master, close-on-exec, or -1. */
+int process_receive_terminal(int sock, struct spawn_error *e);
+
 /* Execs the command: the bound cinit directly, or through the trampoline
  * descriptor. Returns only on failure. */
 int process_exec(const struct spawn_command *cmd, int trampoline, struct spawn_error *e);

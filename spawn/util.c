@@ -152,11 +152,20 @@ int remove_tree(const char *path)
 {
 	struct stat st;
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	/* FTW_MOUNT: a mount left inside the tree must never let rm -rf reach
-	 * the files of whatever is mounted there. */
-	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* Another remover (a container's monitor clearing its own runtime
+	 * directory) may take entries away under the walk, which then fails
+	 * with ENOENT: walk again what is left, a bounded number of times. */
+	for (int tries = 0; tries < 3; tries++) {
+		if (lstat(path, &st) < 0)
+			return errno == ENOENT ? 0 : -1;
+		/* FTW_MOUNT: a mount left inside the tree must never let rm -rf
+		 * reach the files of whatever is mounted there. */
+		if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	return -1;
 }
 
 int64_t monotonic_ms(void)

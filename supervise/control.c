@@ -1240,6 +1240,31 @@ static int resolve_owner(struct control *c)
 	return r;
 }
 
+/* A root without /run (a small image, a busybox one) still gets the
+ * default socket: its directory is made, one level, as systemd or an
+ * image's init would have it. */
+static int make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	mode_t old = umask(022);
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		umask(old);
+		errno = ENOENT;
+		return -1;
+	}
+	*slash = '\0';
+	r = mkdir(dir, 0755);
+	umask(old);
+	if (r == 0)
+		cinit_log(2, "control: made %s for the socket", dir);
+	return r == 0 || errno == EEXIST ? 0 : -1;
+}
+
 static int bind_socket(struct control *c, const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -1257,7 +1282,9 @@ static int bind_socket(struct control *c, const char *path)
 		return -1;
 	/* created with its mode: no moment in which others may connect */
 	old = umask((mode_t)(~mode & 0777));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    (errno != ENOENT || make_parent(path) < 0 ||
+	     bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)) {
 		int e = errno;
 		umask(old);
 		close(fd);

@@ -1,7 +1,7 @@
 /* consock PATH OUT: the engine's side of the OCI console socket, as conmon
  * plays it: listens on PATH, takes one pty master sent over SCM_RIGHTS,
  * and copies what the container writes on its terminal into OUT until the
- * terminal closes (EIO). Prints "pty NAME" (the data sent along) first. */
+ * terminal closes (EIO). Prints "pty DATA" (what was sent along) first. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

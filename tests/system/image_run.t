@@ -10,7 +10,7 @@ need_root_tools
 need_static_cinit
 need_image_tools
 
-plan 15
+plan 16
 
 on_exit "clean_up_after '$TMP'"
 make_layout "$TMP/layout" 1 >/dev/null 2>&1
@@ -42,9 +42,11 @@ out=$(cs --net none nosuchimage true 2>&1)
 is $? 125 "an image that is not there: 125"
 like "$out" "nosuchimage: no such directory, and no image of that name" "... said so"
 
-id=$(run_d --name app "$name" -c 'trap "exit 0" TERM; while :; do sleep 0.05; done')
+id=$(run_d --name app --label mine=1 "$name" -c 'trap "exit 0" TERM; while :; do sleep 0.05; done')
 is $? 0 "run -d of an image"
 like "$(csm ps)" "$name .* app" "ps shows the image"
+is "$(csm inspect app | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[0]["Config"]["labels"].items()))')" \
+	"[('mine', '1'), ('org.test', 'yes')]" "labels: the image's and --label's"
 like "$(csm rmi "$name" 2>&1)" "in use|used" "rmi of an image a container uses is refused"
 csm rm -f app >/dev/null
 csm rmi "$name" >/dev/null 2>&1

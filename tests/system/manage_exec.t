@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 37
+plan 40
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -42,6 +42,8 @@ is "$(same cat cgroup)" same "the cgroup is PID 1's"
 status_lines() { grep -E '^(Cap|NoNewPrivs|Seccomp)' "$1"; }
 host_pid1=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])' \
 	< <(csm inspect web))
+cg=$(csm inspect web | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["Cgroup"]; print(len(c["Paths"]) > 0, sys.argv[1] in map(str, c["Pids"]))' "$host_pid1")
+is "$cg" "True True" "inspect: the cgroup's paths, and its pids with PID 1's"
 is "$(csm exec web grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status)" \
 	"$(status_lines "/proc/$host_pid1/status")" "capabilities, no_new_privs and seccomp are PID 1's"
 is "$(csm exec web sh -c 'cat /proc/1/cmdline | tr "\0" " "')" \
@@ -99,6 +101,20 @@ is "$(csm exec u sh -c 'cat /proc/self/uid_map | tr -s " "; id -u; [ "$(readlink
 	"$(csm exec u sh -c 'cat /proc/1/uid_map | tr -s " "'; printf '0\nsame')" \
 	"--userns: the process shares PID 1's user namespace and mapping, as root in it"
 csm rm -f u >/dev/null
+
+# cinit's control socket from the host (issue 12, item 5)
+cat >"$TMP/two.ini" <<'INI'
+[service:alpha]
+command = sh -c 'while :; do sleep 1; done'
+[service:beta]
+command = sh -c 'while :; do sleep 1; done'
+INI
+run_d --name sup -c "$TMP/two.ini" "$R" >/dev/null
+both_up() { [ "$(csm exec sup cinit ctl status 2>/dev/null | grep -c RUNNING)" = 2 ]; }
+wait_until 10 both_up
+ok $? "exec NAME cinit ctl status: the container's services, from the host"
+like "$(csm exec sup cinit ctl status alpha)" "^alpha +RUNNING +pid [0-9]+" "... one by name"
+csm rm -f sup >/dev/null
 
 # refusals
 out=$(csm exec nosuchctr true 2>&1)

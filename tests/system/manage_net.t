@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 9
+plan 11
 
 R=$TMP/root
 make_rootfs "$R"
@@ -28,6 +28,9 @@ echo "$id" >>"$TMP/ids"
 wait_until 20 fetch_is H "http://127.0.0.1:8080/" "page of web"
 ok $? "-p 8080:80 answers on the host's 127.0.0.1"
 is "$(fetch O "http://$HOST_IP:8080/")" "page of web" "... and from another machine"
+like "$(hcsm ps)" "0\.0\.0\.0:8080->80/tcp +web" "ps: the PORTS column"
+is "$(hcsm ps --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Ports"])')" \
+	"0.0.0.0:8080->80/tcp" "... and in ps --format json"
 first=$(ip_of)
 hcsm stop -t 2 web >/dev/null
 ok "$(! fetch_is H "http://127.0.0.1:8080/" "page of web"; echo $?)" "stopped: the port is gone"

@@ -45,7 +45,9 @@ like "$?:$err" "^125:cspawn: .*: creating cgroup $TMP/no-cgroups/cspawn: No such
 # cspawn's (its lock, its pipes) or of cspawn's caller (fd 7 here).
 # A child of PID 1's shell shows what the container started with (the shell's
 # own descriptors come and go as it sets up pipes and redirections).
-is "$(cs --no-init "$R" sh -c 'sleep 30 & ls /proc/$!/fd | tr "\n" " "; kill $!' 7</dev/null)" "0 1 2 " \
+# It is looked at once it has exec'd sleep: the shell's fork holds the
+# shell's own until then.
+is "$(cs --no-init "$R" sh -c 'sleep 30 & i=0; until [ "$(tr "\0" " " </proc/$!/cmdline)" = "sleep 30 " ] || [ $i -gt 500 ]; do i=$((i+1)); done; ls /proc/$!/fd | tr "\n" " "; kill $!' 7</dev/null)" "0 1 2 " \
 	"no descriptor but 0, 1 and 2 reaches the container"
 
 # Started with SIGCHLD ignored (a parent may leave it so across exec): the
