@@ -252,7 +252,10 @@ check-sanitize: deps
 demo: deps all
 	@sh examples/demo.sh $(abspath $(BUILD))
 
-install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime $(BUILD)/cspawn-image
+# systemd's directory for the units packages install (systemd/cspawn.service)
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+
+install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -s -m 0755 $(BUILD)/cinit $(DESTDIR)$(PREFIX)/sbin/cinit
 	install -s -m 0755 $(BUILD)/cspawn $(DESTDIR)$(PREFIX)/sbin/cspawn
@@ -260,6 +263,10 @@ install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-ru
 	install -s -m 0755 $(BUILD)/cspawn-runtime $(DESTDIR)$(PREFIX)/sbin/cspawn-runtime
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
+	@# installed, never enabled: `systemctl enable cspawn.service` is the admin's
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/cspawn.service >$(DESTDIR)$(SYSTEMD_UNIT_DIR)/cspawn.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/cspawn.service
 
 # The fuzz targets (libFuzzer): `make fuzz` builds them, `make fuzz-short`
 # runs the config loader's for FUZZ_TIME seconds on FUZZ_CORPUS, seeded with

@@ -26,6 +26,17 @@ int cmd_exec(int argc, char **argv);
 /* `cspawn attach`: a detached container's terminal (manage/attach.c). */
 int cmd_attach(int argc, char **argv);
 
+/* `cspawn boot [--shutdown]`, `cspawn generate systemd NAME...`
+ * (manage/boot.c): restarts across reboots. */
+int cmd_boot(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+
+/* `cspawn stats [--no-stream] [--format json] [NAME...]` (manage/stats.c). */
+int cmd_stats(int argc, char **argv);
+
+/* `cspawn volume create|ls|inspect|rm|prune` (manage/cmd_volume.c). */
+int cmd_volume(int argc, char **argv);
+
 /* The image commands (manage/cmd_image.c): 0, 1 on failure, 2 on usage. */
 int cmd_pull(int argc, char **argv);
 int cmd_push(int argc, char **argv);

@@ -13,16 +13,19 @@
 #include "manage/lifecycle.h"
 #include "manage/monitor.h"
 #include "manage/netglue.h"
+#include "manage/volume.h"
 
 struct session {
 	struct cspawn_roots roots;
 	struct store store;
+	bool rm_force; /* rm -f: a broken record is found too */
 };
 
 static int open_session(struct session *s)
 {
 	struct spawn_error e;
 
+	s->rm_force = false;
 	if (paths_roots(&s->roots, &e) < 0 || store_open(&s->store, &s->roots, &e) < 0) {
 		fprintf(stderr, "cspawn: %s\n", e.msg);
 		return -1;
@@ -36,6 +39,24 @@ static int usage(const char *cmd, const char *args)
 	return 125;
 }
 
+/* A container whose record is broken is found for `rm -f` alone (which
+ * removes it); the others say what is wrong with it. */
+static bool find_broken(struct session *s, const char *ref, struct ctr *c, struct spawn_error *e)
+{
+	struct spawn_error why;
+
+	if (store_find_broken(&s->store, ref, c, &why) < 0)
+		return false;
+	if (s->rm_force) {
+		fprintf(stderr, "cspawn: %.12s: removing a broken record (%s)\n", c->id, why.msg);
+		return true;
+	}
+	spawn_fail(e, "%.12s: its record is broken (%s): rm -f %.12s removes it", c->id, why.msg,
+		   c->id);
+	ctr_free(c);
+	return false;
+}
+
 /* Runs act on each named container; 0 when all went well, else 1. */
 static int each(struct session *s, int argc, char **argv, int first,
 		int (*act)(struct session *s, struct ctr *c, void *ctx), void *ctx)
@@ -46,7 +67,8 @@ static int each(struct session *s, int argc, char **argv, int first,
 		struct spawn_error e;
 		struct ctr c;
 
-		if (store_find(&s->store, argv[i], &c, &e) < 0) {
+		if (store_find(&s->store, argv[i], &c, &e) < 0 &&
+		    !find_broken(s, argv[i], &c, &e)) {
 			fprintf(stderr, "cspawn: %s\n", e.msg);
 			rc = 1;
 			continue;
@@ -243,6 +265,24 @@ struct rm_opts {
 	bool force, volumes;
 };
 
+/* rm -v: the anonymous volumes its record names (-v CTR, the image's);
+ * named ones outlive it, as docker's. */
+static void remove_anonymous_volumes(struct session *s, const struct ctr *c)
+{
+	json_t *vols = json_object_get(c->json, "volumes"), *v;
+	size_t i;
+
+	json_array_foreach(vols, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		struct spawn_error e;
+
+		if (name && json_is_true(json_object_get(v, "anonymous")) &&
+		    volume_remove(&s->store, name, &e) < 0)
+			fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
+	}
+}
+
 static int rm_one(struct session *s, struct ctr *c, void *ctx)
 {
 	const struct rm_opts *o = ctx;
@@ -264,6 +304,8 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 		return 1;
 	}
 	store_unlock(&s->store);
+	if (o->volumes)
+		remove_anonymous_volumes(s, c);
 	printf("%s\n", c->name);
 	return 0;
 }
@@ -288,5 +330,6 @@ int cmd_rm(int argc, char **argv)
 		return usage("rm", "[-f] [-v] NAME...");
 	if (open_session(&s) < 0)
 		return 125;
+	s.rm_force = o.force;
 	return each(&s, argc, argv, optind, rm_one, &o);
 }

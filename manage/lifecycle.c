@@ -225,12 +225,16 @@ static int build_and_save_spec(struct spawn_opts *o, const char *init, struct ct
 
 /* A new container in the store, its spec written; under the store's lock,
  * so that of two runs of one name exactly one makes it. */
-static int create(struct store *s, struct spawn_opts *o, const char *init, struct ctr *c,
-		  struct oci_config *spec, struct spawn_error *e)
+static int create(struct store *s, struct spawn_opts *o, const char *init, json_t *volumes,
+		  struct ctr *c, struct oci_config *spec, struct spawn_error *e)
 {
 	json_t *rec = record_of(o, init);
 	int rc = -1;
 
+	if (rec && volumes && json_object_set(rec, "volumes", volumes) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	if (!rec)
 		return spawn_fail(e, "the container's record: out of memory");
 	if (store_lock(s, e) == 0 &&
@@ -248,7 +252,8 @@ static int create(struct store *s, struct spawn_opts *o, const char *init, struc
 	return rc;
 }
 
-int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r)
+int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct cspawn_roots *r,
+			   json_t *volumes)
 {
 	struct oci_config spec;
 	struct spawn_error e;
@@ -256,7 +261,7 @@ int lifecycle_run_detached(struct spawn_opts *o, const char *init, const struct 
 	struct ctr c;
 	int status;
 
-	if (store_open(&s, r, &e) < 0 || create(&s, o, init, &c, &spec, &e) < 0) {
+	if (store_open(&s, r, &e) < 0 || create(&s, o, init, volumes, &c, &spec, &e) < 0) {
 		fprintf(stderr, "cspawn: %s\n", e.msg);
 		store_close(&s);
 		return 125;
@@ -286,14 +291,20 @@ static bool gone_within(const struct ctr *c, int64_t ms)
 	return true;
 }
 
-/* The cgroup its monitor recorded, and the runtime directory. */
+/* The cgroup its monitor recorded, and the runtime directory. With no
+ * record (the runtime directory went, as at a reboot), the cgroup of its
+ * name where cspawn puts them, if one is left. */
 static void clean_after_monitor(struct ctr *c)
 {
+	struct cgroup_layout layout;
 	struct spawn_error e;
 	struct cgroup cg;
 	char *text = store_read_file(c->run_dir, "cgroup", &e);
 
 	if (text && cgroup_from_record(text, c->id, &cg) == 0 && cgroup_destroy(&cg, 5000, &e) < 0)
+		fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
+	if (!text &&
+	    (monitor_cgroup_layout(&layout, &e) < 0 || cgroup_remove_stale(&layout, c->id, &e) < 0))
 		fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
 	free(text);
 	remove_tree(c->run_dir);
@@ -301,7 +312,7 @@ static void clean_after_monitor(struct ctr *c)
 
 /* Its monitor was killed: the container is reached directly, by the pid
  * and start time its monitor recorded (never another process). */
-static int stop_directly(struct ctr *c, int timeout, int sig, struct spawn_error *e)
+static int stop_directly(struct ctr *c, int timeout, int sig, bool by_user, struct spawn_error *e)
 {
 	struct ctr_state *st = &c->state;
 
@@ -316,27 +327,45 @@ static int stop_directly(struct ctr *c, int timeout, int sig, struct spawn_error
 	st->status = CTR_EXITED;
 	st->exit_code = -1; /* not its parent: how it ended cannot be known */
 	st->pid = 0;
-	st->stopped_by_user = true;
+	st->stopped_by_user = st->stopped_by_user || by_user;
 	st->finished = store_now_ms();
 	return store_save_state(c, e);
 }
 
-int lifecycle_stop(struct store *s, struct ctr *c, int timeout, struct spawn_error *e)
+static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error *e)
 {
 	char req[32], reply[64];
 
-	(void)s;
 	if (timeout < 0)
 		timeout = record_int(c, NULL, "stop_timeout");
 	store_refresh(c);
 	if (c->state.status == CTR_DEAD)
-		return stop_directly(c, 0, SIGKILL, e);
+		return stop_directly(c, 0, SIGKILL, by_user, e);
 	if (c->state.status != CTR_RUNNING && c->state.status != CTR_RESTARTING)
 		return 0;
 	if (c->state.monitor_gone)
-		return stop_directly(c, timeout, record_int(c, NULL, "stop_signal"), e);
-	snprintf(req, sizeof(req), "stop %d\n", timeout);
+		return stop_directly(c, timeout, record_int(c, NULL, "stop_signal"), by_user, e);
+	snprintf(req, sizeof(req), "%s %d\n", by_user ? "stop" : "shutdown", timeout);
 	if (monitor_ask(c, req, reply, sizeof(reply), (timeout + 30) * 1000) < 0)
 		return spawn_fail_errno(e, "stopping %s: its monitor did not answer", c->name);
 	return 0;
+}
+
+int lifecycle_stop(struct store *s, struct ctr *c, int timeout, struct spawn_error *e)
+{
+	(void)s;
+	return stop_as(c, timeout, true, e);
+}
+
+int lifecycle_shutdown(struct ctr *c, struct spawn_error *e)
+{
+	return stop_as(c, -1, false, e);
+}
+
+bool lifecycle_restarts_at_boot(const struct ctr *c)
+{
+	enum spawn_restart p = policy_of(c);
+
+	return p == SPAWN_RESTART_ALWAYS ||
+	       (p == SPAWN_RESTART_UNLESS_STOPPED && !c->state.stopped_by_user);
 }

@@ -21,6 +21,9 @@ static const struct command commands[] = {
     {"kill", cmd_kill},	      {"wait", cmd_wait},   {"rm", cmd_rm},	{"ps", cmd_ps},
     {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"attach", cmd_attach},
     {"network", cmd_network}, {"port", cmd_port},
+    /* volumes, restarts across reboots, figures */
+    {"volume", cmd_volume},   {"boot", cmd_boot},   {"generate", cmd_generate},
+    {"stats", cmd_stats},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need

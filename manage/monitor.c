@@ -86,7 +86,7 @@ static void tell_ready(struct mon *mon, int status, const char *msg)
 	mon->ready_fd = -1;
 }
 
-static int detect_layout(struct cgroup_layout *l, struct spawn_error *e)
+int monitor_cgroup_layout(struct cgroup_layout *l, struct spawn_error *e)
 {
 	const char *root = getenv("CSPAWN_CGROUP_ROOT");
 
@@ -394,13 +394,15 @@ static void on_exit_of(struct ev_loop *loop, ev_child *w, int revents)
 	after_run(mon);
 }
 
-/* stop: the stop signal, KILL after the timeout, no restart. */
-static void stop(struct mon *mon, double timeout)
+/* stop: the stop signal, KILL after the timeout, no restart. by_user: a
+ * `cspawn stop`, which unless-stopped remembers across reboots; the host
+ * shutting down (SIGTERM, `cspawn boot --shutdown`) is not one. */
+static void stop(struct mon *mon, double timeout, bool by_user)
 {
 	struct ctr_state *st = &mon->c->state;
 
 	mon->stopping = true;
-	st->stopped_by_user = true;
+	st->stopped_by_user = st->stopped_by_user || by_user;
 	if (ev_is_active(&mon->restart_w)) {
 		ev_timer_stop(mon->loop, &mon->restart_w);
 		return finish(mon);
@@ -426,7 +428,7 @@ static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)w;
 	(void)revents;
-	stop(ev_userdata(loop), 10);
+	stop(ev_userdata(loop), 10, false);
 }
 
 static void reply(int fd, const char *text)
@@ -457,7 +459,10 @@ static void serve(struct mon *mon, int fd)
 	req[n > 0 ? n : 0] = '\0';
 	if (sscanf(req, "stop %d", &arg) == 1) {
 		add_waiter(mon, fd);
-		stop(mon, arg < 0 ? 0 : arg);
+		stop(mon, arg < 0 ? 0 : arg, true);
+	} else if (sscanf(req, "shutdown %d", &arg) == 1) {
+		add_waiter(mon, fd);
+		stop(mon, arg < 0 ? 0 : arg, false);
 	} else if (strncmp(req, "wait", 4) == 0) {
 		add_waiter(mon, fd);
 	} else if (strncmp(req, "attach", 6) == 0) {
@@ -540,6 +545,12 @@ static int take_lock(const struct ctr *c, struct spawn_error *e)
 		close(fd);
 		return spawn_fail(e, "container %s already has a monitor", c->name);
 	}
+	/* for a systemd unit's PIDFile= (cspawn generate systemd) */
+	snprintf(path, sizeof(path), "%d\n", (int)getpid());
+	if (store_write_file(c->run_dir, "monitor.pid", path, e) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -568,7 +579,7 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
 		sigaddset(&mon.held, held_signals[i]);
 	snprintf(log_path, sizeof(log_path), "%s/%s-json.log", m->c->dir, m->c->id);
-	if ((lock = take_lock(m->c, &e)) < 0 || detect_layout(&mon.layout, &e) < 0 ||
+	if ((lock = take_lock(m->c, &e)) < 0 || monitor_cgroup_layout(&mon.layout, &e) < 0 ||
 	    log_open(&mon.log, log_path, m->log_max_size, m->log_max_file, &e) < 0 ||
 	    (mon.ctl = listen_ctl(m->c, &e)) < 0) {
 		tell_ready(&mon, 125, e.msg);

@@ -13,6 +13,7 @@
 
 #include "manage/store.h"
 #include "oci/oci.h"
+#include "spawn/cgroup.h"
 #include "spawn/options.h"
 
 struct monitor_cfg {
@@ -37,8 +38,14 @@ struct monitor_cfg {
  * container until it has ended for good, and exits. */
 _Noreturn void monitor_main(const struct monitor_cfg *m);
 
+/* Where containers' cgroups go: the host's layout, or a v2 tree at
+ * CSPAWN_CGROUP_ROOT (which tests use). */
+int monitor_cgroup_layout(struct cgroup_layout *l, struct spawn_error *e);
+
 /* The control socket's commands, one line each way: "stop SECONDS" and
- * "wait" answer "exited CODE" once the container has ended for good;
+ * "wait" answer "exited CODE" once the container has ended for good
+ * ("shutdown SECONDS" too: a stop the user did not ask for, which
+ * unless-stopped does not remember);
  * "kill SIGNAL" answers "ok" or "error ...". Returns the reply, or -1 when
  * no monitor answers (errno ECONNREFUSED or ENOENT). */
 /* Connects to the monitor and sends request; the connected socket, or -1

@@ -6,6 +6,7 @@
 #include "manage/paths.h"
 #include "manage/runimage.h"
 #include "manage/spec.h"
+#include "manage/volume.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +34,7 @@ struct host_paths {
 	char *config;
 	struct image_resolved image; /* run IMAGE: o points into it */
 	bool has_image;
+	struct volume_run volumes; /* -v NAME:CTR, -v CTR, the image's */
 };
 
 static int fail(const char *fmt, const char *arg, const char *why)
@@ -192,9 +194,22 @@ static void free_paths(struct host_paths *h)
 		image_resolved_free(&h->image);
 }
 
-/* The flags as a spec, run by the monitor. */
-static int run_spec(struct spawn_opts *o, const char *init, const struct cspawn_roots *roots)
+/* The volumes of the run, made and held before the spec names them. */
+static int prepare_volumes(struct spawn_opts *o, struct host_paths *h,
+			   const struct cspawn_roots *roots)
 {
+	struct spawn_error e;
+
+	if (volume_run_prepare(o, roots, h->has_image ? h->image.config.volumes : NULL, &h->volumes,
+			       &e) < 0)
+		return fail("%s", "-v", e.msg);
+	return 0;
+}
+
+/* The flags as a spec, run by the monitor. */
+static int run_spec(struct spawn_opts *o, struct host_paths *h, const struct cspawn_roots *roots)
+{
+	const char *init = h->init;
 	char upper[PATH_MAX], work[PATH_MAX];
 	struct spec_inputs in = {.init_path = init, .upper = upper, .work = work};
 	struct userns_map map;
@@ -202,8 +217,13 @@ static int run_spec(struct spawn_opts *o, const char *init, const struct cspawn_
 	struct spawn_error e;
 	int rc;
 
-	if (o->detach && !o->print_spec)
-		return lifecycle_run_detached(o, init, roots);
+	if (o->detach && !o->print_spec) {
+		json_t *vols = volume_run_record(o, &h->volumes);
+
+		rc = lifecycle_run_detached(o, init, roots, vols);
+		json_decref(vols);
+		return rc;
+	}
 	if (o->userns && userns_default_map(&map, &e) < 0)
 		return fail("%s", "--userns", e.msg), 125;
 	in.map = &map;
@@ -280,7 +300,10 @@ int cmd_run(int argc, char **argv)
 	} else {
 		o.state_base = roots.run;
 		warn_if_exposed(&o);
-		rc = run_spec(&o, paths.init, &roots);
+		rc = prepare_volumes(&o, &paths, &roots) < 0 ? 125 : run_spec(&o, &paths, &roots);
+		/* a foreground run is gone for good at its end (docker's --rm):
+		 * its anonymous volumes go with it */
+		volume_run_release(&paths.volumes, &roots, !o.detach && !o.print_spec);
 	}
 	netglue_detach(&net, o.name, true);
 	free_paths(&paths);

@@ -59,6 +59,27 @@ void store_close(struct store *s)
 	store_unlock(s);
 }
 
+/* Directories made (.new-) or being removed (.rm-) under the lock: one
+ * that is there when the lock is ours was left by a command killed while
+ * it held the lock. */
+static void sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strncmp(ent->d_name, ".new-", 5) != 0 && strncmp(ent->d_name, ".rm-", 4) != 0)
+			continue;
+		if (format_path(path, sizeof(path), "%s/%s", dir, ent->d_name) == 0 &&
+		    remove_tree(path) < 0)
+			fprintf(stderr, "cspawn: removing %s: %s\n", path, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 int store_lock(struct store *s, struct spawn_error *e)
 {
 	char path[PATH_MAX + 8];
@@ -77,6 +98,8 @@ int store_lock(struct store *s, struct spawn_error *e)
 			return -1;
 		}
 	}
+	sweep(s->containers);
+	sweep(s->volumes);
 	return 0;
 }
 
@@ -169,6 +192,7 @@ uint64_t store_pid_start(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
+	char state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
@@ -176,11 +200,13 @@ uint64_t store_pid_start(pid_t pid)
 	/* the command may hold spaces and parentheses: fields follow the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 			 "%*d %*d %llu",
-			 &start) != 1)
+			 &state, &start) != 2)
 		return 0;
-	return start;
+	/* a zombie has ended: a PID 1 whose monitor died with it waits
+	 * there until the host's init reaps it */
+	return state == 'Z' || state == 'X' ? 0 : start;
 }
 
 bool store_pid_is(pid_t pid, uint64_t start)
@@ -309,12 +335,24 @@ static int load(struct store *s, const char *id, struct ctr *c, struct spawn_err
 void store_reload_state(struct ctr *c)
 {
 	char path[PATH_MAX + 16];
-	json_t *state;
+	json_t *state, *none = NULL;
+	json_error_t je;
 
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
-	state = json_load_file(path, 0, NULL);
+	state = json_load_file(path, 0, &je);
 	/* a missing or broken state: created, never seen to run */
-	state_from_json(state ? state : json_object(), &c->state);
+	state_from_json(state ? state : (none = json_object()), &c->state);
+	json_decref(none);
+	if (!state && access(path, F_OK) == 0) {
+		/* its monitor, if one holds it, knows better: it is running */
+		bool watched = monitor_alive(c);
+
+		if (watched)
+			c->state.status = CTR_RUNNING;
+		snprintf(c->state.unreadable, sizeof(c->state.unreadable),
+			 "%.*s: %.150s (taken as %s)", PATH_MAX, path, je.text,
+			 watched ? "running: its monitor lives" : "created");
+	}
 	json_decref(state);
 	store_refresh(c);
 }
@@ -359,10 +397,12 @@ static int load_all(struct store *s, struct ctr **out, size_t *n,
 			}
 			v = grown;
 		}
-		if (load(s, ent->d_name, &v[*n], &le) == 0)
+		if (load(s, ent->d_name, &v[*n], &le) == 0) {
+			if (bad && v[*n].state.unreadable[0])
+				bad(v[*n].state.unreadable, ctx);
 			(*n)++;
-		else if (bad)
-			bad(le.msg, ctx);
+		} else if (bad && access(v[*n].dir, F_OK) == 0)
+			bad(le.msg, ctx); /* not one removed since readdir saw it */
 	}
 	closedir(d);
 	if (*n > 1)
@@ -424,7 +464,43 @@ found:
 	return 0;
 }
 
-static void make_id(char *id)
+int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e)
+{
+	DIR *d = opendir(s->containers);
+	struct dirent *ent;
+	char why[sizeof(e->msg)] = "";
+	size_t hits = 0;
+
+	if (!d)
+		return spawn_fail_errno(e, "reading %s", s->containers);
+	while (*ref && (ent = readdir(d))) {
+		struct spawn_error le;
+		struct ctr c;
+
+		if (!is_id(ent->d_name) || strncmp(ent->d_name, ref, strlen(ref)) != 0)
+			continue;
+		if (load(s, ent->d_name, &c, &le) == 0) {
+			ctr_free(&c);
+			continue;
+		}
+		/* what load filled: the id and the directories */
+		*out = c;
+		snprintf(why, sizeof(why), "%s", le.msg);
+		hits++;
+	}
+	closedir(d);
+	if (hits != 1)
+		return spawn_fail(
+		    e, hits ? "%s matches more than one broken record" : "no such container: %s",
+		    ref);
+	snprintf(out->name, sizeof(out->name), "%.12s", out->id);
+	out->json = json_object();
+	store_reload_state(out);
+	spawn_fail(e, "%s", why);
+	return 0;
+}
+
+void store_make_id(char *id)
 {
 	unsigned char raw[STORE_ID_LEN / 2];
 
@@ -435,16 +511,16 @@ static void make_id(char *id)
 		snprintf(id + 2 * i, 3, "%02x", raw[i]);
 }
 
+static int create_dir(struct ctr *out, json_t *record, struct spawn_error *e);
+
 int store_create(struct store *s, const char *name, json_t *record, struct ctr *out,
 		 struct spawn_error *e)
 {
 	struct ctr *v;
 	size_t n;
-	char *text;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	make_id(out->id);
+	store_make_id(out->id);
 	if (!name || !*name)
 		name = out->id + STORE_ID_LEN - STORE_SHORT_ID;
 	if (load_all(s, &v, &n, NULL, NULL, e) < 0)
@@ -466,29 +542,56 @@ int store_create(struct store *s, const char *name, json_t *record, struct ctr *
 	    json_object_set_new(record, "name", json_string(out->name)) < 0 ||
 	    json_object_set_new(record, "created", json_integer(out->created)) < 0)
 		return spawn_fail(e, "the record of %s: out of memory", name);
-	if (make_dir(out->dir, 0711, e) < 0)
+	return create_dir(out, record, e);
+}
+
+/* Its directory made whole under a temporary name (which listings skip),
+ * then renamed: no reader ever sees a container without its record. */
+static int create_dir(struct ctr *out, json_t *record, struct spawn_error *e)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	char *text;
+	int rc;
+
+	snprintf(final, sizeof(final), "%s", out->dir);
+	if (format_path(tmp, sizeof(tmp), "%.*s/.new-%s", (int)(strrchr(final, '/') - final), final,
+			out->id) < 0)
+		return spawn_fail_errno(e, "the paths of %s", out->id);
+	if (make_dir(tmp, 0711, e) < 0)
 		return -1;
 	text = json_dumps(record, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	rc = text ? store_write_file(out->dir, "container.json", text, e)
-		  : spawn_fail(e, "the record of %s: out of memory", name);
+	rc = text ? store_write_file(tmp, "container.json", text, e)
+		  : spawn_fail(e, "the record of %s: out of memory", out->name);
 	free(text);
+	out->state.status = CTR_CREATED;
+	out->state.exit_code = -1;
+	/* the state is written where the directory is for now */
+	snprintf(out->dir, sizeof(out->dir), "%s", tmp);
+	if (rc == 0)
+		rc = store_save_state(out, e);
+	snprintf(out->dir, sizeof(out->dir), "%s", final);
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = spawn_fail_errno(e, "renaming %s to %s", tmp, final);
 	if (rc < 0) {
-		remove_tree(out->dir);
+		remove_tree(tmp);
 		return -1;
 	}
 	out->json = json_incref(record);
-	out->state.status = CTR_CREATED;
-	out->state.exit_code = -1;
-	return store_save_state(out, e);
+	return 0;
 }
 
 int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e)
 {
-	(void)s;
+	char gone[PATH_MAX + STORE_ID_LEN + 8];
+
 	if (remove_tree(c->run_dir) < 0)
 		return spawn_fail_errno(e, "removing %s", c->run_dir);
-	if (remove_tree(c->dir) < 0)
-		return spawn_fail_errno(e, "removing %s", c->dir);
+	/* out of the listings' sight first: a reader never meets it half gone */
+	snprintf(gone, sizeof(gone), "%s/.rm-%s", s->containers, c->id);
+	if (rename(c->dir, gone) < 0 && errno != ENOENT)
+		return spawn_fail_errno(e, "renaming %s", c->dir);
+	if (remove_tree(gone) < 0)
+		return spawn_fail_errno(e, "removing %s", gone);
 	return 0;
 }
 

@@ -47,10 +47,11 @@ struct ctr_state {
 	int64_t started, finished; /* unix ms; 0: never */
 	int exit_code;		   /* -1: not known */
 	int restarts;
-	bool oom;	      /* the last run ended by the OOM killer */
-	bool stopped_by_user; /* for unless-stopped, and restarts across reboots */
-	bool monitor_gone;    /* running, with no monitor watching (it was killed) */
-	char error[256];      /* why the last start failed, or "" */
+	bool oom;			 /* the last run ended by the OOM killer */
+	bool stopped_by_user;		 /* for unless-stopped, and restarts across reboots */
+	bool monitor_gone;		 /* running, with no monitor watching (it was killed) */
+	char error[256];		 /* why the last start failed, or "" */
+	char unreadable[PATH_MAX + 200]; /* state.json exists and cannot be read: why, or "" */
 };
 
 /* One container. json holds the whole record (what `inspect` shows); the
@@ -68,7 +69,8 @@ struct ctr {
 int store_open(struct store *s, const struct cspawn_roots *r, struct spawn_error *e);
 void store_close(struct store *s);
 /* The store's lock (flock, blocking): held around creations and removals
- * so that two runs of one name cannot both take it. */
+ * so that two runs of one name cannot both take it. Taking it removes
+ * what a command killed while it held it left half made or half removed. */
 int store_lock(struct store *s, struct spawn_error *e);
 void store_unlock(struct store *s);
 
@@ -80,9 +82,15 @@ int store_create(struct store *s, const char *name, json_t *record, struct ctr *
 /* By name, full id or unique id prefix. "no such container: X"; "X
  * matches more than one container". */
 int store_find(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e);
+/* A container whose record cannot be read, by full id or unique prefix:
+ * out has its id, directories and state, an empty record and its short
+ * id as its name, and e says what is wrong with the record; for `rm -f`,
+ * which removes it. */
+int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e);
 /* Calls visit for each container, in creation order; a record that
  * cannot be read is reported through bad (with the file named) and the
- * listing goes on. */
+ * listing goes on; so is a state.json that cannot be read, whose
+ * container is listed as created. */
 int store_list(struct store *s, void (*visit)(struct ctr *c, void *ctx),
 	       void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e);
 /* Its directories and everything in them; the lock must be held. */
@@ -98,11 +106,15 @@ void store_reload_state(struct ctr *c);
 void store_refresh(struct ctr *c);
 /* True when pid is alive and started at start (ticks since boot). */
 bool store_pid_is(pid_t pid, uint64_t start);
+/* Its start time; 0 when it is gone or a zombie. */
 uint64_t store_pid_start(pid_t pid);
 
 /* Files of a container's directory: "config.json" ... */
 int store_write_file(const char *dir, const char *leaf, const char *text, struct spawn_error *e);
 char *store_read_file(const char *dir, const char *leaf, struct spawn_error *e);
+
+/* STORE_ID_LEN random hex digits and a NUL into id. */
+void store_make_id(char *id);
 
 /* Its config.json, read and checked; the error names the file. */
 struct oci_config;

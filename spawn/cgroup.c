@@ -203,41 +203,49 @@ static int make_in_shared_parent(const char *parent, const char *child,
 	}
 }
 
+static bool offers(const char *avail, const char *ctl)
+{
+	char spaced[520], word[32];
+
+	snprintf(spaced, sizeof(spaced), " %s ", avail);
+	snprintf(word, sizeof(word), " %s ", ctl);
+	return strstr(spaced, word) != NULL;
+}
+
 /* "+memory +pids" for the controllers the limits need, checked against
- * what the tree offers. */
+ * what the tree offers; memory and pids also without a limit when the
+ * tree offers them, for the figures of `cspawn stats` (cpu.stat's usage
+ * needs no controller). */
 static int v2_controllers(const char *root, const struct cgroup_limits *lim, char *out, size_t len,
 			  struct spawn_error *e)
 {
 	const char *need[12];
+	bool needed[3] = {lim->memory_bytes != 0, lim->pids != 0,
+			  lim->cpu_quota_us || lim->cpu_shares};
+	static const char *const ctls[3] = {"memory", "pids", "cpu"};
 	char path[PATH_MAX + 32], avail[512];
 	int n = 0;
 
-	if (lim->memory_bytes)
-		need[n++] = "memory";
-	if (lim->pids)
-		need[n++] = "pids";
-	if (lim->cpu_quota_us || lim->cpu_shares)
-		need[n++] = "cpu";
+	for (int i = 0; i < 3; i++)
+		if (needed[i])
+			need[n++] = ctls[i];
 	cgextra_v2_needs(lim, need, &n);
 	out[0] = '\0';
-	if (n == 0)
-		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if (read_file(path, avail, sizeof(avail)) < 0)
-		return spawn_fail_errno(e, "reading %s", path);
+		return n == 0 ? 0 : spawn_fail_errno(e, "reading %s", path);
 	avail[strcspn(avail, "\n")] = '\0';
-	for (int i = 0; i < n; i++) {
-		char spaced[520], word[32];
-
-		snprintf(spaced, sizeof(spaced), " %s ", avail);
-		snprintf(word, sizeof(word), " %s ", need[i]);
-		if (!strstr(spaced, word))
+	for (int i = 0; i < n; i++)
+		if (!offers(avail, need[i]))
 			return spawn_fail(e,
 					  "cgroup v2 controller '%s' is not available in %s "
 					  "(it offers: %s)",
 					  need[i], root, avail[0] ? avail : "nothing");
+	for (int i = 0; i < 2; i++)
+		if (!needed[i] && offers(avail, ctls[i]))
+			need[n++] = ctls[i];
+	for (int i = 0; i < n; i++)
 		snprintf(out + strlen(out), len - strlen(out), "%s+%s", i ? " " : "", need[i]);
-	}
 	return 0;
 }
 
@@ -521,13 +529,13 @@ static int v1_create(const struct cgroup_layout *l, const char *name, const char
 	for (int c = 0; c < CG_NCTL; c++) {
 		if (!l->v1_parent[c][0])
 			continue;
-		/* The cpu tree only matters for a cpu limit, the freezer for
-		 * pause; the others give the OOM report, the pids cleanup and
-		 * the device policy. */
-		if ((c == CG_CPU || c == CG_FREEZER) && !v1_needed(c, lim) && !lim->all_controllers)
+		/* every tree mounted: the limits, the OOM report, the pids
+		 * cleanup, the device policy, and cpuacct's figures for
+		 * `cspawn stats`; but the freezer only for the OCI runtime's
+		 * pause, and cpuset, hugetlb and blkio only when asked (a new
+		 * cpuset cgroup takes no task until its lists are filled) */
+		if (c == CG_FREEZER && !lim->all_controllers)
 			continue;
-		/* cpuset, hugetlb and blkio only when asked: a new cpuset
-		 * cgroup takes no task until its lists are filled */
 		if (c > CG_FREEZER && !v1_needed(c, lim))
 			continue;
 		if (v1_dir(l, c, name, path, cg, e) < 0 ||

@@ -55,9 +55,9 @@ struct cgroup_limits {
 	size_t n_hugepages;
 	const struct oci_block_io *block_io; /* NULL: not given */
 	const struct oci_map *unified;	     /* NULL or empty: none */
-	/* On v1, a cgroup in every mounted controller's tree (cpu and freezer
-	 * too, whatever the limits): the OCI runtime's update and pause act
-	 * later on a cgroup that must already hold the container. */
+	/* On v1, a cgroup in the freezer's tree too: the OCI runtime's
+	 * pause acts later on a cgroup that must already hold the
+	 * container. */
 	bool all_controllers;
 };
 

@@ -26,6 +26,8 @@ void spawn_usage(FILE *out)
 	    "      --cpus N            CPU limit, e.g. 0.5\n"
 	    "      --pids-limit N      most processes at once\n"
 	    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
+	    "  -v, --volume NAME:CTR[:ro]  mount a named volume (made on first use)\n"
+	    "  -v, --volume CTR        mount an anonymous volume\n"
 	    "      --tmpfs PATH[:OPTS] mount a tmpfs (OPTS: size=, mode=, exec, ro)\n"
 	    "      --layer DIR         read-only layer on top of ROOTFS (repeatable);\n"
 	    "                          writes go to a fresh layer removed at exit\n"
@@ -206,6 +208,12 @@ bool spawn_path_is_root(const char *path)
 	return depth == 0;
 }
 
+bool spawn_volume_name_valid(const char *name)
+{
+	/* docker's rule for volumes: two characters at least */
+	return strlen(name) >= 2 && spawn_name_valid(name);
+}
+
 bool spawn_name_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -280,19 +288,26 @@ static int add_env(struct spawn_opts *o, const char *arg, struct spawn_error *e)
 	return 0;
 }
 
+/* -v HOST:CTR[:MODE], -v NAME:CTR[:MODE] (a named volume: no '/' in NAME)
+ * or -v CTR (an anonymous volume), as docker reads them. */
 static int add_bind(struct spawn_opts *o, const char *arg, struct spawn_error *e)
 {
 	char *copy = xstrdup(arg), *host = copy, *ctr, *mode;
 	struct spawn_bind *b;
+	bool bad_name;
 
 	ctr = strchr(host, ':');
-	if (!ctr)
-		goto bad;
-	*ctr++ = '\0';
-	mode = strchr(ctr, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (host[0] != '/' || ctr[0] != '/')
+	if (!ctr) {
+		ctr = host;
+		host = NULL;
+		mode = NULL;
+	} else {
+		*ctr++ = '\0';
+		mode = strchr(ctr, ':');
+		if (mode)
+			*mode++ = '\0';
+	}
+	if (ctr[0] != '/' || (host && host[0] != '/' && !spawn_volume_name_valid(host)))
 		goto bad;
 	if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
 		goto bad;
@@ -302,14 +317,24 @@ static int add_bind(struct spawn_opts *o, const char *arg, struct spawn_error *e
 	}
 	o->binds = grow(o->binds, &o->nbinds, sizeof(*o->binds));
 	b = &o->binds[o->nbinds - 1];
-	b->host = xstrdup(host);
+	b->host = host && host[0] == '/' ? xstrdup(host) : NULL;
+	b->volume = host && host[0] == '/' ? NULL : xstrdup(host ? host : "");
 	b->ctr = xstrdup(ctr);
 	b->read_only = mode && strcmp(mode, "ro") == 0;
 	free(copy);
 	return 0;
 bad:
+	bad_name = host && host[0] != '/' && !strchr(host, '/');
 	free(copy);
-	return spawn_fail(e, "-v '%s': expected /HOST/PATH:/CONTAINER/PATH[:ro]", arg);
+	if (bad_name)
+		return spawn_fail(e,
+				  "-v '%s': a volume's name is 2 to %d letters, digits, '_', '.', "
+				  "'-', starting with a letter or digit",
+				  arg, SPAWN_MAX_NAME);
+	return spawn_fail(e,
+			  "-v '%s': expected /HOST/PATH:/CONTAINER/PATH[:ro], "
+			  "NAME:/CONTAINER/PATH[:ro] or /CONTAINER/PATH",
+			  arg);
 }
 
 /* Splits tmpfs options into mount flags and the data string tmpfs parses. */
@@ -667,6 +692,7 @@ void spawn_opts_free(struct spawn_opts *o)
 	for (size_t i = 0; i < o->nbinds; i++) {
 		free(o->binds[i].host);
 		free(o->binds[i].ctr);
+		free(o->binds[i].volume);
 	}
 	for (size_t i = 0; i < o->ntmpfs; i++) {
 		free(o->tmpfs[i].path);

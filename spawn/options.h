@@ -41,8 +41,9 @@ enum spawn_restart {
 };
 
 struct spawn_bind {
-	char *host; /* absolute path on the host */
-	char *ctr;  /* absolute path inside the container */
+	char *host;   /* absolute path on the host; NULL until manage/ resolves a volume */
+	char *ctr;    /* absolute path inside the container */
+	char *volume; /* -v NAME:CTR: the volume's name; "" for -v CTR (anonymous) */
 	bool read_only;
 };
 
@@ -136,6 +137,8 @@ int spawn_parse_restart(const char *s, enum spawn_restart *policy, int *max);
 int spawn_parse_cpus(const char *s, uint64_t *quota_us, uint64_t *period_us);
 /* Docker's rule: a letter or digit, then letters, digits, '_', '.', '-'. */
 bool spawn_name_valid(const char *name);
+/* The same for a volume's name, with at least two characters. */
+bool spawn_volume_name_valid(const char *name);
 /* RFC 1123 host names, as docker checks --hostname, at most 64 bytes (the
  * kernel's limit). */
 bool spawn_hostname_valid(const char *name);

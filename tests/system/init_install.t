@@ -3,7 +3,7 @@
 # sbin stripped and its man page to share/man/man8, and nothing lands
 # outside DESTDIR.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 6
+plan 8
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D="$TMP/dest"
@@ -19,5 +19,11 @@ ok $? "the man page is installed as man8/cinit.8"
 MANWIDTH=80 man --warnings -l "$D/opt/cinit-test/share/man/man8/cinit.8" 2>"$TMP/manerr" |
 	grep -q '^NAME' && [ ! -s "$TMP/manerr" ]
 ok $? "and renders without a warning" || diag "$(cat "$TMP/manerr")"
+U="$D/opt/cinit-test/lib/systemd/system/cspawn.service"
+is "$(grep -E '^Exec' "$U" 2>&1)" "ExecStart=/opt/cinit-test/sbin/cspawn boot
+ExecStop=/opt/cinit-test/sbin/cspawn boot --shutdown" \
+	"cspawn.service is installed, running cspawn boot from PREFIX's sbin"
+[ -z "$(find "$D" -path '*.wants*')" ]
+ok $? "... and is not enabled (no .wants link anywhere)"
 [ ! -e /opt/cinit-test ]
 ok $? "nothing is installed outside DESTDIR"

@@ -85,7 +85,8 @@ ok "$(kill -0 "$pid"; echo $?)" "SIGKILL of the monitor: the container lives on"
 like "$(status_of svc)" "^running .*\(no monitor\)" "ps says so"
 csm stop -t 5 svc >/dev/null
 is $? 0 "stop still works"
-ok "$(! kill -0 "$pid" 2>/dev/null; echo $?)" "... and the container is gone"
+wait_until 5 _exited "$pid"
+ok $? "... and the container is gone (ended; a zombie until the host's init reaps it)"
 like "$(status_of svc)" "^exited -1 Exited \(unknown\)" "... its end known, not its code"
 
 # rm: refused while running, -f stops first, everything goes

@@ -46,9 +46,13 @@ hcs --no-init --net bridge --restart on-failure:1 -v "$TMP/share:/share" "$R" \
 is "$(uniq "$TMP/share/addrs" | wc -l):$(wc -l <"$TMP/share/addrs")" "1:2" \
 	"--restart: the restarted container has the same address"
 # Four at once: the lock gives each its own address, and all is undone.
+# Each stays until all four have one (at most 10 s): one that ended first
+# would free its address for a later one to take, rightly.
 for i in 1 2 3 4; do
 	timeout -s KILL 60 "${HCS[@]}" --no-init --net bridge -v "$TMP/share:/share" "$R" \
-		sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" > /share/par.'$i 2>>"$TMP/par.err" &
+		sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" > /share/par.'$i'
+			n=0; while [ "$(ls /share | grep -c "^par\.")" -lt 4 ] && [ $n -lt 500 ]; do
+				sleep 0.02; n=$((n + 1)); done' 2>>"$TMP/par.err" &
 done
 wait
 is "$(cat "$TMP"/share/par.* | sort -u | wc -l)" 4 "four containers started at once get four addresses"

@@ -120,7 +120,8 @@ static void test_v2_cgroups_path(void)
 	       "v2: a cgroupsPath is created under the root");
 	snprintf(want, sizeof(want), "%s/machine/ctr-1", root);
 	is_str(cg.dir[0], want, "... at that path");
-	is_str(content("machine/cgroup.subtree_control"), "+pids",
+	/* memory too, which the tree offers: for cspawn stats */
+	is_str(content("machine/cgroup.subtree_control"), "+pids +memory",
 	       "... controllers enabled above it");
 	is_str(content("machine/ctr-1/pids.max"), "7", "... limits written there");
 	ok(!cg.own_parent, "... and its parents are not cspawn's to remove");

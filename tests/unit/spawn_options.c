@@ -111,8 +111,11 @@ static void test_errors(void)
 	    {{"--net", "host", "--ip", "10.88.0.9", "r"}, "need a network; --net host"},
 	    {{"--restart", "sometimes", "r"}, "--restart 'sometimes'"},
 	    {{"--name", "../x", "r"}, "--name '../x'"},
-	    {{"-v", "rel:/c", "r"}, "-v 'rel:/c'"},
-	    {{"-v", "/h", "r"}, "-v '/h'"},
+	    {{"-v", "re/l:/c", "r"}, "-v 're/l:/c'"},
+	    {{"-v", "h", "r"}, "-v 'h'"},
+	    {{"-v", "x:/c", "r"}, "a volume's name is 2 to 64"},
+	    {{"-v", "a$b:/c", "r"}, "a volume's name is 2 to 64"},
+	    {{"-v", "vol:rel", "r"}, "-v 'vol:rel'"},
 	    {{"-v", "/h:/c:rx", "r"}, "-v '/h:/c:rx'"},
 	    {{"--tmpfs", "run", "r"}, "must be absolute"},
 	    {{"-w", "rel", "r"}, "must be absolute"},
@@ -152,6 +155,26 @@ static void test_errors(void)
 	}
 }
 
+/* -v NAME:CTR names a volume, -v CTR an anonymous one: manage/ resolves
+ * both; a host path is kept as it is. */
+static void test_volumes(void)
+{
+	char *argv[] = {"cspawn", "-v", "data:/d:ro", "-v", "/anon", "-v", "/h:/c", "r", NULL};
+	struct spawn_opts o;
+	struct spawn_error e;
+
+	is_int(parse(ARGC(argv), argv, &o, &e), 0, "-v NAME:CTR, -v CTR and -v HOST:CTR parse");
+	ok(o.nbinds == 3 && !o.binds[0].host && strcmp(o.binds[0].volume, "data") == 0 &&
+	       strcmp(o.binds[0].ctr, "/d") == 0 && o.binds[0].read_only,
+	   "-v NAME:CTR:ro: a named volume, read-only");
+	ok(o.nbinds == 3 && !o.binds[1].host && strcmp(o.binds[1].volume, "") == 0 &&
+	       strcmp(o.binds[1].ctr, "/anon") == 0 && !o.binds[1].read_only,
+	   "-v CTR: an anonymous volume");
+	ok(o.nbinds == 3 && strcmp(o.binds[2].host, "/h") == 0 && !o.binds[2].volume,
+	   "-v HOST:CTR: a host path, no volume");
+	spawn_opts_free(&o);
+}
+
 static void test_value_parsers(void)
 {
 	enum spawn_restart p;
@@ -182,11 +205,12 @@ static void test_value_parsers(void)
 
 int main(void)
 {
-	tap_plan(66);
+	tap_plan(73);
 	test_full_command_line();
 	test_defaults();
 	test_network_flags();
 	test_errors();
+	test_volumes();
 	test_value_parsers();
 	return tap_done();
 }

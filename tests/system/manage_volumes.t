@@ -1,0 +1,158 @@
+#!/bin/bash
+# Volumes (issue 9, item 8): -v NAME:CTR uses <lib>/volumes/NAME/_data,
+# made on first use and filled from the root's content there (owners and
+# modes kept, the merged view of layers, symlinks resolved inside the
+# root); it outlives rm. -v CTR makes an anonymous volume, which rm -v (and
+# the end of a foreground run) removes. volume create, ls, inspect, rm and
+# prune; rm of a volume in use is refused, naming the container.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/rootfs.sh"
+need_root_tools
+need_static_cinit
+
+plan 41
+
+chmod 755 "$TMP" # for the root of a user namespace
+R=$TMP/root
+make_rootfs "$R"
+mkdir -p "$R/data/sub"
+echo seed >"$R/data/seed"
+chown 1000:2000 "$R/data/seed"
+chmod 0640 "$R/data/seed"
+chmod 0750 "$R/data/sub"
+chown 1000:1000 "$R/data"
+on_exit "clean_up_after '$R'"
+VOLS=$CSPAWN_ROOT/lib/volumes
+
+# first use: made and filled from the root
+out=$(cs -v data1:/data "$R" sh -c 'ls -ln /data | sed 1d | awk "{print \$1, \$3, \$4, \$9}" | tr "\n" " "' 2>&1)
+is "$out" "-rw-r----- 1000 2000 seed drwxr-x--- 0 0 sub " \
+	"first use: the root's /data copied in, owners and modes kept"
+is "$(stat -c '%u:%g %a' "$VOLS/data1/_data")" "1000:1000 755" \
+	"... the volume's root takes the owner and mode of the root's directory"
+ok "$(test -f "$VOLS/data1/volume.json"; echo $?)" "... its record is in <lib>/volumes/NAME"
+
+# write in one container, rm it, the same bytes in a new one
+id=$(run_d --name writer -v data1:/data "$R" sh -c 'head -c 65536 /dev/urandom >/data/blob && md5sum /data/blob >/data/sum.txt && sleep 1000')
+wait_until 10 test -s "$VOLS/data1/_data/sum.txt"
+ok $? "a detached container writes into the volume"
+written=$(cut -d' ' -f1 "$VOLS/data1/_data/sum.txt")
+csm rm -f writer >/dev/null
+is "$?" 0 "rm of the container"
+ok "$(test -d "$VOLS/data1/_data"; echo $?)" "... the named volume outlives it"
+id=$(run_d --name reader -v data1:/data "$R" sh -c 'md5sum /data/blob; sleep 1000')
+wait_until 10 eval 'csm logs reader 2>/dev/null | grep -q blob'
+is "$(csm logs reader 2>/dev/null | cut -d' ' -f1)" "$written" "a new container reads the same bytes"
+
+# a volume that holds something is not filled again
+echo other >"$R/data/seed"
+is "$(cs -v data1:/data "$R" cat /data/seed 2>&1)" seed "a volume with content is not filled again"
+echo seed >"$R/data/seed"
+
+# layers: the merged view, whiteouts hiding what they hide
+L=$TMP/layer
+mkdir -p "$L/data"
+echo c >"$L/data/c"
+mknod "$L/data/seed" c 0 0
+is "$(cs --layer "$L" -v layered:/data "$R" ls /data 2>&1 | tr '\n' ' ')" "c sub " \
+	"with --layer: filled from the merged root (a layer's file in, a whited-out one not)"
+ok "$(grep -qs "$TMP" /proc/self/mountinfo; test $? -ne 0; echo $?)" "... with nothing mounted on the host"
+
+# --userns: a new volume still the host's root's is the container's root's
+mkdir "$R/empty"
+is "$(cs --userns -v uvol:/empty "$R" sh -c 'echo w >/empty/f && cat /empty/f' 2>&1)" w \
+	"--userns: the container's root writes into a new empty volume"
+ok "$(test "$(stat -c %u "$VOLS/uvol/_data")" -ne 0; echo $?)" "... which belongs to its mapped root on the host"
+csm volume rm uvol >/dev/null
+
+# a symlink at the path is resolved inside the root, never the host's
+R2=$TMP/root2
+make_rootfs "$R2"
+ln -s /etc "$R2/data"
+cs -v sym:/data "$R2" true >/dev/null 2>&1
+ok "$(grep -q '^app:x:1000' "$VOLS/sym/_data/passwd" && test ! -e "$VOLS/sym/_data/os-release"; echo $?)" \
+	"a root whose /data links to /etc: its own /etc is copied, not the host's"
+csm volume rm layered sym >/dev/null
+
+# in use: refused, naming the container, running or not
+csm volume rm data1 >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "1:cspawn: volume data1 is in use by container reader (${id:0:12})" \
+	"volume rm of a volume a running container uses: refused, naming it"
+csm stop -t 1 reader >/dev/null
+like "$(csm volume rm data1 2>&1)" "in use by container reader" "... and when it is stopped"
+csm rm reader >/dev/null
+is "$(csm volume rm data1)" data1 "once the container is gone, volume rm removes it"
+ok "$(test ! -e "$VOLS/data1"; echo $?)" "... its directory is gone"
+
+# a foreground run holds its volumes
+"${CS[@]}" -v held:/data "$R" sh -c 'echo up >/data/up; sleep 1000' >/dev/null 2>&1 &
+fg=$!
+wait_until 10 test -s "$VOLS/held/_data/up"
+like "$(csm volume rm held 2>&1)" "volume held is in use by a container being started or running in the foreground" \
+	"volume rm of a volume a foreground run uses: refused"
+kill -KILL $fg
+wait_bounded $fg 10 >/dev/null 2>&1
+kill_marked
+is "$(csm volume rm held 2>&1)" held "... and removed once that run is gone"
+
+# anonymous volumes: -v CTR; rm -v removes them, not the named ones
+id=$(run_d --name anon -v /scratch -v keep:/data "$R" sh -c 'echo x >/scratch/x; sleep 1000')
+anon=$(csm inspect anon | python3 -c '
+import json, sys
+for v in json.load(sys.stdin)[0]["Config"]["volumes"]:
+    if v["anonymous"]: print(v["name"])')
+like "$anon" '^[0-9a-f]{64}$' "-v CTR: an anonymous volume, named by 64 hex digits"
+wait_until 10 test -s "$VOLS/$anon/_data/x"
+ok $? "... mounted at CTR"
+csm rm -f -v anon >/dev/null
+ok "$(test ! -e "$VOLS/$anon"; echo $?)" "rm -v removes the anonymous volume"
+ok "$(test -d "$VOLS/keep/_data"; echo $?)" "... and keeps the named one"
+cs -v /fgscratch "$R" true 2>/dev/null
+is "$(ls "$VOLS" | grep -vx keep)" "" "a foreground run's anonymous volume goes at its end"
+
+# volume create, ls, inspect
+is "$(csm volume create --label team=ops made)" made "volume create NAME prints its name"
+is "$(csm volume create made)" made "... and again: the same volume, as docker's"
+is "$(csm volume inspect made | python3 -c 'import json,sys; v=json.load(sys.stdin)[0]; print(v["Labels"]["team"], v["Driver"], v["Mountpoint"])')" \
+	"ops local $VOLS/made/_data" "volume inspect: labels, driver, mountpoint"
+is "$(csm volume ls -q | tr '\n' ' ')" "keep made " "volume ls -q: the names"
+gen=$(csm volume create 2>/dev/null)
+like "$gen" '^[0-9a-f]{64}$' "volume create without a name: a generated one"
+csm volume rm "$gen" >/dev/null
+
+# --print-spec makes nothing
+out=$(cs --print-spec -v printed:/data "$R" true | python3 -c '
+import json, sys
+print([m["source"] for m in json.load(sys.stdin)["mounts"] if m["destination"] == "/data"][0])')
+is "$out:$(test -e "$VOLS/printed"; echo $?)" "$VOLS/printed/_data:1" "--print-spec: the volume's path, and no volume made"
+
+# names are checked
+like "$(csm volume create x 2>&1)" "volume name 'x': use 2 to 64 letters" "a one-letter name is refused"
+like "$(csm volume create 'a$b' 2>&1)" "volume name 'a\\\$b'" "... and one with a '\$'"
+like "$(cs -v 'a$b:/data' "$R" true 2>&1)" "-v 'a\\\$b:/data': a volume's name is 2 to 64" \
+	"-v with a bad volume name is refused"
+like "$(cs -v 'rel/dir:/data' "$R" true 2>&1)" "expected /HOST/PATH:/CONTAINER/PATH" \
+	"-v with a relative host path is refused"
+
+# a broken record: named, the others listed, and it can be removed
+mkdir -p "$VOLS/broken/_data"
+echo '{half' >"$VOLS/broken/volume.json"
+out=$(csm volume ls 2>&1)
+like "$out" "broken volume record: .*broken/volume.json" "a corrupt volume record is named"
+like "$out" "local +made" "... and the others are still listed"
+is "$(csm volume rm broken 2>&1)" broken "... and it can be removed"
+
+# prune: unused anonymous volumes; -a the named ones too, not those in use
+id=$(run_d --name user -v keep:/data "$R" sleep 1000)
+run_d --name anon2 -v /tmpdata "$R" true >/dev/null
+csm wait anon2 >/dev/null
+csm rm anon2 >/dev/null
+csm volume prune >/dev/null
+is "$(csm volume ls -q | tr '\n' ' ')" "keep made " "volume prune: the unused anonymous volume goes"
+csm volume prune -a >/dev/null
+is "$(csm volume ls -q | tr '\n' ' ')" "keep " "volume prune -a: unused named ones too, not one in use"
+csm rm -f user >/dev/null
+csm volume rm keep >/dev/null
+is "$(ls -A "$VOLS")" "" "every volume gone"
+
+check_no_leftovers
