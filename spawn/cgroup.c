@@ -241,9 +241,14 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 					  "cgroup v2 controller '%s' is not available in %s "
 					  "(it offers: %s)",
 					  need[i], root, avail[0] ? avail : "nothing");
-	for (int i = 0; i < 2; i++)
-		if (!needed[i] && offers(avail, ctls[i]))
+	for (int i = 0; i < 2; i++) {
+		bool have = false;
+
+		for (int j = 0; j < n; j++)
+			have |= strcmp(need[j], ctls[i]) == 0;
+		if (!have && offers(avail, ctls[i]))
 			need[n++] = ctls[i];
+	}
 	for (int i = 0; i < n; i++)
 		snprintf(out + strlen(out), len - strlen(out), "%s+%s", i ? " " : "", need[i]);
 	return 0;
@@ -351,7 +356,7 @@ static int path_under(const char *base, const char *path, char *out, size_t len,
 static int v2_create(const struct cgroup_layout *l, const char *name, const char *path,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
-	char parent[PATH_MAX], ctl[64];
+	char parent[PATH_MAX], ctl[256];
 
 	if (v2_controllers(l->v2_root, lim, ctl, sizeof(ctl), e) < 0)
 		return -1;

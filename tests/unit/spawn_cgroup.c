@@ -167,7 +167,7 @@ static void test_v2_more_resources(void)
 	}
 	cgroup_layout_v2(&l, root);
 	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), 0, "v2: more resources: created");
-	is_str(content("cgroup.subtree_control"), "+memory +cpuset +hugetlb +io",
+	is_str(content("cgroup.subtree_control"), "+memory +cpuset +hugetlb +io +pids",
 	       "v2: the controllers they need are handed down");
 	ok(strcmp(content("cspawn/web/cpuset.cpus"), "0-1") == 0 &&
 	       strcmp(content("cspawn/web/cpuset.mems"), "0") == 0,
