@@ -19,7 +19,7 @@ packages() {
 		# the musl build compiles itself; linux-libc-dev has the kernel's
 		# headers, which musl's include directory leaves out
 		musl) echo musl-tools dpkg-dev linux-libc-dev ;;
-		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman openssl curl apache2-utils ;;
+		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman containerd openssl curl apache2-utils ;;
 		bench) echo tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 debootstrap podman iptables time ;;
 		fuzz) echo clang libclang-rt-14-dev ;;
 		*)
