@@ -50,6 +50,8 @@ IMAGE_CMD_SRC = manage/cmd_image.c
 MANAGE_SRC = $(filter-out manage/main.c manage/image_main.c $(IMAGE_CMD_SRC),$(wildcard manage/*.c))
 NET_SRC = $(wildcard net/*.c)
 IMAGE_SRC = $(wildcard image/*.c)
+# The OCI runtime's command line (runtime/runtime.h), a program of its own.
+RUNTIME_SRC = $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 TEST_HELPER_SRC = $(wildcard tests/helpers/*.c)
 
@@ -63,6 +65,7 @@ LIBOCI = $(BUILD)/liboci.a
 LIBMANAGE = $(BUILD)/libmanage.a
 LIBNET = $(BUILD)/libnet.a
 LIBIMAGE = $(BUILD)/libimage.a
+LIBRUNTIME = $(BUILD)/libruntime.a
 # cspawn's own archives, the commands first (the linker reads them in order).
 CSPAWN_ARCHIVES = $(LIBMANAGE) $(LIBIMAGE) $(LIBNET) $(LIBSPAWN) $(LIBOCI) $(LIBCONF)
 
@@ -119,7 +122,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
 
 .PHONY: all check check-sanitize demo deps deps-check install clean format fuzz bench tests
-all: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image
+all: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime
 
 # Before anything is compiled: the Debian packages it needs, or one line that
 # names the missing ones and how to install them.
@@ -141,6 +144,7 @@ $(LIBMANAGE): $(call obj,$(MANAGE_SRC))
 $(LIBNET): $(call obj,$(NET_SRC))
 $(call obj,$(NET_SRC)): ALL_CFLAGS += $(NET_CFLAGS)
 $(LIBIMAGE): $(call obj,$(IMAGE_SRC))
+$(LIBRUNTIME): $(call obj,$(RUNTIME_SRC))
 $(MUSL)/libconf.a: $(call musl_obj,$(CONF_SRC))
 $(MUSL)/libsupervise.a: $(call musl_obj,$(SUPERVISE_SRC))
 $(MUSL)/libinit.a: $(call musl_obj,$(INIT_SRC))
@@ -197,6 +201,11 @@ $(BUILD)/cspawn: $(call obj,manage/main.c) $(CSPAWN_ARCHIVES)
 $(BUILD)/cspawn-image: $(call obj,manage/image_main.c $(IMAGE_CMD_SRC)) $(CSPAWN_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CSPAWN_LIBS)
 
+# The OCI runtime: spawn/ and oci/ with runc's command line, and nothing
+# of the manager's (no libcurl, libnl or nftables to load at each verb).
+$(BUILD)/cspawn-runtime: $(call obj,runtime/main.c) $(LIBRUNTIME) $(LIBSPAWN) $(LIBOCI) $(LIBCONF)
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $^ $(OCI_LIBS) -lseccomp
+
 $(BUILD)/tests/unit/%.t: tests/unit/%.c $(CSPAWN_ARCHIVES) $(LIBINIT) $(LIBSUPERVISE) tests/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CSPAWN_ARCHIVES) $(LIBINIT) $(LIBSUPERVISE) \
@@ -234,7 +243,8 @@ check: deps
 	@# one, and valgrind the plain dynamic one
 	$(if $(SANITIZE),$(MAKE) SANITIZE= BUILD=build build/cinit build/tests/cinit-dynamic)
 	CINIT_BUILD=$(abspath $(BUILD)) $(if $(CINIT),CINIT=$(abspath $(CINIT))) \
-		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
+		$(if $(CSPAWN),CSPAWN=$(abspath $(CSPAWN))) \
+		$(if $(CSPAWN_RUNTIME),CSPAWN_RUNTIME=$(abspath $(CSPAWN_RUNTIME))) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/system/*.t
 
 # The end-to-end suite (tests/e2e; README, "End-to-end tests"): a Debian
 # image that debootstrap builds once into E2E_CACHE (again only when
@@ -258,11 +268,12 @@ demo: deps all
 # systemd's directory for the units packages install (systemd/cspawn.service)
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
-install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-image
+install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -s -m 0755 $(BUILD)/cinit $(DESTDIR)$(PREFIX)/sbin/cinit
 	install -s -m 0755 $(BUILD)/cspawn $(DESTDIR)$(PREFIX)/sbin/cspawn
 	install -s -m 0755 $(BUILD)/cspawn-image $(DESTDIR)$(PREFIX)/sbin/cspawn-image
+	install -s -m 0755 $(BUILD)/cspawn-runtime $(DESTDIR)$(PREFIX)/sbin/cspawn-runtime
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8
 	if [ -f spawn/cspawn.8 ]; then install -m 0644 spawn/cspawn.8 $(DESTDIR)$(PREFIX)/share/man/man8/cspawn.8; fi
 	@# installed, never enabled: `systemctl enable cspawn.service` is the admin's

@@ -1,8 +1,10 @@
 #include "manage/monitor.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,6 +52,7 @@ struct mon {
 	ev_child child;
 	ev_io out_w, err_w, ctl_w;
 	ev_timer restart_w, kill_w;
+	ev_periodic never_w; /* see quiet_idle_loop */
 	ev_signal term_w, int_w;
 	int ctl;
 	int waiters[MAX_WAITERS];
@@ -604,6 +608,26 @@ static int take_lock(const struct ctr *c, struct spawn_error *e)
 	return fd;
 }
 
+static void never_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* Without a timerfd libev wakes every 60 s to notice clock jumps, and a
+ * hundred idle monitors would wake the host almost twice a second; libev
+ * opens one for periodic watchers, and then sleeps as long as nothing is
+ * due. A periodic that never fires (in the year 5138) buys an idle monitor
+ * with no wakeups at all, as in cinit (init/main.c). It holds no reference:
+ * the loop still ends when the rest is done. */
+static void quiet_idle_loop(struct mon *mon)
+{
+	ev_periodic_init(&mon->never_w, never_cb, 1e11, 0., 0);
+	ev_periodic_start(mon->loop, &mon->never_w);
+	ev_unref(mon->loop);
+}
+
 static void init_watchers(struct mon *mon)
 {
 	ev_child_init(&mon->child, on_exit_of, 0, 0);
@@ -615,6 +639,47 @@ static void init_watchers(struct mon *mon)
 	ev_signal_start(mon->loop, &mon->int_w);
 	ev_io_init(&mon->ctl_w, on_ctl, mon->ctl, EV_READ);
 	ev_io_start(mon->loop, &mon->ctl_w);
+	quiet_idle_loop(mon);
+}
+
+/* The lowest address of the main thread's stack, from /proc/self/maps;
+ * 0 when it cannot be told. */
+static uintptr_t stack_low_end(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	uintptr_t lo = 0, hi;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &lo, &hi) == 2)
+			break;
+		else
+			lo = 0;
+	fclose(f);
+	return lo;
+}
+
+/* The monitor is a fork of the command that started it and sleeps for the
+ * container's life: the heap that command freed and the stack its deep
+ * calls touched would stay resident in every monitor. Returns both to the
+ * kernel once the container runs; what the loop touches later comes back
+ * as it is used. Below this frame nothing is live but the madvise call's
+ * own few bytes, two pages down at most. */
+static __attribute__((noinline)) void give_back_memory(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char here = 0;
+	uintptr_t lo = stack_low_end(), top;
+
+	malloc_trim(0);
+	if (page <= 0 || lo == 0)
+		return;
+	top = ((uintptr_t)&here & ~((uintptr_t)page - 1)) - 2 * (uintptr_t)page;
+	if (top > lo)
+		madvise((void *)lo, top - lo, MADV_DONTNEED);
 }
 
 _Noreturn void monitor_main(const struct monitor_cfg *m)
@@ -653,6 +718,7 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 	mon.c->state.stopped_by_user = false;
 	mon.have_reserve = keep_reserve(mon.c);
 	run(&mon);
+	give_back_memory();
 	if (mon.c->state.status != CTR_EXITED)
 		ev_run(mon.loop, 0);
 	log_close(&mon.log);

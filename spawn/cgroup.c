@@ -11,13 +11,15 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "spawn/cgextra.h"
 #include "spawn/devfilter.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static const char *const ctl_names[CG_NCTL] = {"memory", "pids", "cpu", "devices"};
+static const char *const ctl_names[CG_NCTL] = {"memory",  "pids",   "cpu",     "devices",
+					       "freezer", "cpuset", "hugetlb", "blkio"};
 
 void cgroup_layout_v2(struct cgroup_layout *l, const char *root)
 {
@@ -217,7 +219,7 @@ static bool offers(const char *avail, const char *ctl)
 static int v2_controllers(const char *root, const struct cgroup_limits *lim, char *out, size_t len,
 			  struct spawn_error *e)
 {
-	const char *need[3];
+	const char *need[12];
 	bool needed[3] = {lim->memory_bytes != 0, lim->pids != 0,
 			  lim->cpu_quota_us || lim->cpu_shares};
 	static const char *const ctls[3] = {"memory", "pids", "cpu"};
@@ -227,6 +229,7 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 	for (int i = 0; i < 3; i++)
 		if (needed[i])
 			need[n++] = ctls[i];
+	cgextra_v2_needs(lim, need, &n);
 	out[0] = '\0';
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if (read_file(path, avail, sizeof(avail)) < 0)
@@ -238,9 +241,14 @@ static int v2_controllers(const char *root, const struct cgroup_limits *lim, cha
 					  "cgroup v2 controller '%s' is not available in %s "
 					  "(it offers: %s)",
 					  need[i], root, avail[0] ? avail : "nothing");
-	for (int i = 0; i < 2; i++)
-		if (!needed[i] && offers(avail, ctls[i]))
+	for (int i = 0; i < 2; i++) {
+		bool have = false;
+
+		for (int j = 0; j < n; j++)
+			have |= strcmp(need[j], ctls[i]) == 0;
+		if (!have && offers(avail, ctls[i]))
 			need[n++] = ctls[i];
+	}
 	for (int i = 0; i < n; i++)
 		snprintf(out + strlen(out), len - strlen(out), "%s+%s", i ? " " : "", need[i]);
 	return 0;
@@ -296,7 +304,7 @@ static int v2_write_limits(const char *dir, const struct cgroup_limits *lim, str
 		if (write_limit(dir, "cpu.weight", v, false, e) < 0)
 			return -1;
 	}
-	return 0;
+	return cgextra_v2_write(dir, lim, e);
 }
 
 /* The controllers the limits need, enabled in subtree_control from the
@@ -348,7 +356,7 @@ static int path_under(const char *base, const char *path, char *out, size_t len,
 static int v2_create(const struct cgroup_layout *l, const char *name, const char *path,
 		     const struct cgroup_limits *lim, struct cgroup *cg, struct spawn_error *e)
 {
-	char parent[PATH_MAX], ctl[64];
+	char parent[PATH_MAX], ctl[256];
 
 	if (v2_controllers(l->v2_root, lim, ctl, sizeof(ctl), e) < 0)
 		return -1;
@@ -380,15 +388,17 @@ static bool v1_needed(int c, const struct cgroup_limits *lim)
 {
 	switch (c) {
 	case CG_MEMORY:
-		return lim->memory_bytes != 0;
+		return lim->memory_bytes != 0 || cgextra_v1_needed(c, lim);
 	case CG_PIDS:
 		return lim->pids != 0;
 	case CG_CPU:
 		return lim->cpu_quota_us != 0 || lim->cpu_shares != 0;
 	case CG_DEVICES:
 		return true;
+	case CG_FREEZER:
+		return false;
 	}
-	return false;
+	return cgextra_v1_needed(c, lim);
 }
 
 /* "c 1:3 rwm", with * for any number. */
@@ -474,7 +484,9 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 
 	switch (c) {
 	case CG_MEMORY:
-		return v1_write_memory(dir, lim, e);
+		if (v1_write_memory(dir, lim, e) < 0)
+			return -1;
+		return cgextra_v1_write(c, dir, lim, e);
 	case CG_PIDS:
 		if (!lim->pids)
 			return 0;
@@ -485,7 +497,7 @@ static int v1_write_limits(int c, const char *dir, const struct cgroup_limits *l
 	case CG_DEVICES:
 		return v1_write_devices(dir, lim, e);
 	}
-	return 0;
+	return cgextra_v1_write(c, dir, lim, e);
 }
 
 /* The cgroup of controller c: cspawn/NAME in the shared parent, or the
@@ -524,8 +536,16 @@ static int v1_create(const struct cgroup_layout *l, const char *name, const char
 			continue;
 		/* every tree mounted: the limits, the OOM report, the pids
 		 * cleanup, the device policy, and cpuacct's figures for
-		 * `cspawn stats` */
+		 * `cspawn stats`; but the freezer only for the OCI runtime's
+		 * pause, and cpuset, hugetlb and blkio only when asked (a new
+		 * cpuset cgroup takes no task until its lists are filled) */
+		if (c == CG_FREEZER && !lim->all_controllers)
+			continue;
+		if (c > CG_FREEZER && !v1_needed(c, lim))
+			continue;
 		if (v1_dir(l, c, name, path, cg, e) < 0 ||
+		    (c == CG_CPUSET &&
+		     cgextra_v1_cpuset_inherit(l->v1_mount[c], cg->dir[c], e) < 0) ||
 		    v1_write_limits(c, cg->dir[c], lim, e) < 0)
 			return -1;
 	}
@@ -542,6 +562,8 @@ int cgroup_create(const struct cgroup_layout *l, const char *name, const char *p
 	cg->memory_limit = lim->memory_bytes;
 	if (path && !*path)
 		path = NULL;
+	if (cgextra_check(l->version, lim, e) < 0)
+		return -1;
 	rc = l->version == CGROUP_V2 ? v2_create(l, name, path, lim, cg, e)
 				     : v1_create(l, name, path, lim, cg, e);
 	if (rc < 0) {
@@ -581,6 +603,16 @@ int cgroup_limits_of(const struct oci_resources *r, struct cgroup_limits *lim,
 		lim->cpu_shares = r->cpu.shares.v;
 	if (r->pids.present && r->pids.limit > 0)
 		lim->pids = r->pids.limit;
+	if (r->memory.reservation.set && r->memory.reservation.v > 0)
+		lim->memory_reservation = r->memory.reservation.v;
+	lim->swappiness = r->memory.swappiness;
+	lim->disable_oom_killer = r->memory.disable_oom_killer;
+	lim->cpus = r->cpu.cpus && *r->cpu.cpus ? r->cpu.cpus : NULL;
+	lim->mems = r->cpu.mems && *r->cpu.mems ? r->cpu.mems : NULL;
+	lim->hugepages = r->hugepage_limits;
+	lim->n_hugepages = r->n_hugepage_limits;
+	lim->block_io = r->block_io.present ? &r->block_io : NULL;
+	lim->unified = &r->unified;
 	return 0;
 }
 
@@ -731,7 +763,7 @@ int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
 	if (strncmp(text, "v1\n", 3) != 0 && strncmp(text, "v2\n", 3) != 0)
 		return -1;
 	cg->version = text[1] == '2' ? CGROUP_V2 : CGROUP_V1;
-	cg->own_parent = true; /* only cspawn/NAME cgroups are recorded */
+	cg->own_parent = name != NULL; /* cspawn records only cspawn/NAME cgroups */
 	while (line && line[1]) {
 		const char *path = line + 1, *end;
 		char *after;
@@ -745,9 +777,124 @@ int cgroup_from_record(const char *text, const char *name, struct cgroup *cg)
 			return -1;
 		memcpy(cg->dir[c], path, (size_t)(end - path));
 		cg->dir[c][end - path] = '\0';
-		if (!is_cgroup_of(cg->dir[c], name))
+		if (name ? !is_cgroup_of(cg->dir[c], name) : cg->dir[c][0] != '/')
 			return -1;
 		line = end;
 	}
 	return 0;
+}
+int cgroup_update(const struct cgroup *cg, const struct cgroup_limits *lim, struct spawn_error *e)
+{
+	if (cgextra_check(cg->version, lim, e) < 0)
+		return -1;
+	if (cg->version == CGROUP_V2)
+		return v2_write_limits(cg->dir[0], lim, e);
+	for (int c = 0; c < CG_NCTL; c++) {
+		if (c == CG_DEVICES || !v1_needed(c, lim))
+			continue;
+		if (!cg->dir[c][0])
+			return spawn_fail(e, "the container has no cgroup in the '%s' tree",
+					  ctl_names[c]);
+		if (v1_write_limits(c, cg->dir[c], lim, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The file that freezes and the one that tells: v2 writes cgroup.freeze
+ * and reads "frozen 1" in cgroup.events; v1 writes and reads
+ * freezer.state, which says FREEZING until every task has stopped. */
+static int freezer_files(const struct cgroup *cg, char *ctl, char *show, size_t len)
+{
+	const char *dir = cg->version == CGROUP_V2 ? cg->dir[0] : cg->dir[CG_FREEZER];
+
+	if (!dir[0])
+		return -1;
+	if (cg->version == CGROUP_V2) {
+		snprintf(ctl, len, "%s/cgroup.freeze", dir);
+		snprintf(show, len, "%s/cgroup.events", dir);
+	} else {
+		snprintf(ctl, len, "%s/freezer.state", dir);
+		snprintf(show, len, "%s/freezer.state", dir);
+	}
+	return 0;
+}
+
+int cgroup_frozen(const struct cgroup *cg)
+{
+	char ctl[PATH_MAX + 32], show[PATH_MAX + 32], buf[512];
+
+	if (freezer_files(cg, ctl, show, sizeof(ctl)) < 0 || read_file(show, buf, sizeof(buf)) < 0)
+		return -1;
+	if (cg->version == CGROUP_V2)
+		return strstr(buf, "frozen 1") != NULL;
+	return strncmp(buf, "FROZEN", 6) == 0;
+}
+
+#define FREEZE_TIMEOUT_MS 5000
+
+int cgroup_freeze(const struct cgroup *cg, bool frozen, struct spawn_error *e)
+{
+	char ctl[PATH_MAX + 32], show[PATH_MAX + 32];
+	const char *v =
+	    cg->version == CGROUP_V2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+	int64_t deadline = monotonic_ms() + FREEZE_TIMEOUT_MS, pause = 1;
+
+	if (freezer_files(cg, ctl, show, sizeof(ctl)) < 0)
+		return spawn_fail(e, "the container has no freezer cgroup (no freezer tree is "
+				     "mounted)");
+	if (write_file(ctl, v) < 0)
+		return spawn_fail_errno(e, "writing '%s' to %s", v, ctl);
+	for (;;) {
+		int now = cgroup_frozen(cg);
+
+		if (now == frozen)
+			return 0;
+		if (now < 0)
+			return spawn_fail_errno(e, "reading %s", show);
+		if (monotonic_ms() >= deadline)
+			return spawn_fail(e, "%s: still not %s after %d ms", show,
+					  frozen ? "frozen" : "thawed", FREEZE_TIMEOUT_MS);
+		sleep_ms(pause);
+		if (pause < 16)
+			pause *= 2;
+	}
+}
+
+ssize_t cgroup_pids(const struct cgroup *cg, pid_t **pids, struct spawn_error *e)
+{
+	char path[PATH_MAX + 32], *buf, *p, *end;
+	const char *dir = NULL;
+	size_t cap = 1 << 20, n = 0;
+
+	*pids = NULL;
+	for (int c = 0; c < CG_NCTL && !dir; c++)
+		if (cg->dir[c][0])
+			dir = cg->dir[c];
+	if (!dir)
+		return spawn_fail(e, "the container has no cgroup");
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	buf = malloc(cap);
+	if (!buf)
+		return spawn_fail_errno(e, "malloc");
+	if (read_file(path, buf, cap) < 0) {
+		spawn_fail_errno(e, "reading %s", path);
+		free(buf);
+		return -1;
+	}
+	/* at most one pid per two bytes of the file */
+	*pids = malloc((strlen(buf) / 2 + 1) * sizeof(**pids));
+	if (!*pids) {
+		free(buf);
+		return spawn_fail_errno(e, "malloc");
+	}
+	for (p = buf;; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		(*pids)[n++] = (pid_t)pid;
+	}
+	free(buf);
+	return (ssize_t)n;
 }

@@ -17,7 +17,19 @@
 enum cgroup_version { CGROUP_V1 = 1, CGROUP_V2 = 2 };
 
 /* The v1 controllers cspawn uses, in the order of cgroup_layout.v1_parent. */
-enum cgroup_ctl { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_NCTL };
+/* The freezer only for the OCI runtime's pause and resume (all_controllers):
+ * `cspawn run` never makes a cgroup in its tree. */
+enum cgroup_ctl {
+	CG_MEMORY,
+	CG_PIDS,
+	CG_CPU,
+	CG_DEVICES,
+	CG_FREEZER,
+	CG_CPUSET,
+	CG_HUGETLB,
+	CG_BLKIO,
+	CG_NCTL
+};
 
 struct devfilter_rule;
 
@@ -32,6 +44,21 @@ struct cgroup_limits {
 	/* the device rules, in order, the last match deciding */
 	const struct devfilter_rule *devices;
 	size_t n_devices;
+	/* The rest of linux.resources, pointing into the spec (the caller
+	 * keeps it): soft limit, swappiness and OOM killer; cpuset lists;
+	 * hugepage limits; block I/O weights and throttles; v2 files. */
+	int64_t memory_reservation; /* 0: not given */
+	struct oci_opt_u64 swappiness;
+	bool disable_oom_killer;
+	const char *cpus, *mems; /* NULL: not given */
+	const struct oci_hugepage_limit *hugepages;
+	size_t n_hugepages;
+	const struct oci_block_io *block_io; /* NULL: not given */
+	const struct oci_map *unified;	     /* NULL or empty: none */
+	/* On v1, a cgroup in the freezer's tree too: the OCI runtime's
+	 * pause acts later on a cgroup that must already hold the
+	 * container. */
+	bool all_controllers;
 };
 
 /* From the spec: limits and the device rules (the spec's, then what every
@@ -87,12 +114,26 @@ int cgroup_destroy(const struct cgroup *cg, int timeout_ms, struct spawn_error *
 /* Removes the cgroup a previous run of this name left behind, if any. */
 int cgroup_remove_stale(const struct cgroup_layout *l, const char *name, struct spawn_error *e);
 
+/* Rewrites the limits of a cgroup that exists (the OCI runtime's update):
+ * only the ones lim sets; devices are left as they are. */
+int cgroup_update(const struct cgroup *cg, const struct cgroup_limits *lim, struct spawn_error *e);
+/* Freezes or thaws every process inside (v2 cgroup.freeze, v1 the freezer
+ * tree) and waits, up to a bound, until the kernel says it is done. */
+int cgroup_freeze(const struct cgroup *cg, bool frozen, struct spawn_error *e);
+/* 1 when frozen, 0 when not, -1 when the cgroup cannot say (no freezer). */
+int cgroup_frozen(const struct cgroup *cg);
+/* The pids in the cgroup (cgroup.procs), malloc'd in *pids; the count, or
+ * -1 with e. */
+ssize_t cgroup_pids(const struct cgroup *cg, pid_t **pids, struct spawn_error *e);
+
 /* A cgroup as text for the state directory ("v1" or "v2", then one line
  * per controller: "INDEX PATH"), so that whoever cleans up after a killed
  * cspawn removes the directories it made, wherever its own cgroup was. */
 int cgroup_record(const struct cgroup *cg, char *buf, size_t len);
 /* Reads such a record back. Refuses one whose paths do not end in
- * "/cspawn/NAME" (-1). */
+ * "/cspawn/NAME" (-1); with name NULL (the OCI runtime's records, whose
+ * paths the engine chose) any absolute path is taken, and no shared
+ * parent is removed with it. */
 int cgroup_from_record(const char *text, const char *name, struct cgroup *cg);
 
 #endif

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "spawn/command.h"
+#include "spawn/hooks.h"
 #include "spawn/mounts.h"
 #include "spawn/process.h"
 #include "spawn/resolve.h"
@@ -31,6 +32,11 @@ _Noreturn void child_report_exit(int fd, int status, const struct spawn_error *e
 	struct child_report r = {.status = status};
 	ssize_t n;
 
+	if (fd < 0) {
+		/* after the OCI runtime's start: nobody waits for a report */
+		dprintf(2, "cspawn-runtime: %s\n", e->msg);
+		_exit(status);
+	}
 	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
 	do
 		n = write(fd, &r, sizeof(r));
@@ -240,8 +246,11 @@ static int drop_privileges(const struct oci_config *c, const struct spawn_user *
 }
 
 /* The OCI runtime's create/start: say so, then wait here, set up, until
- * `start`. */
-static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
+ * `start`. create is gone by then: what fails later is said on stderr.
+ * The fifo stays open (close-on-exec) until the command runs, so that
+ * start returns only then, with the poststart hooks after it, as the spec
+ * orders them. */
+static int wait_for_start(int fd, struct child_pipes *p, struct spawn_error *e)
 {
 	struct child_report ready = {.status = CHILD_READY};
 	char c;
@@ -249,15 +258,48 @@ static int wait_for_start(int fd, int report_wr, struct spawn_error *e)
 
 	if (fd < 0)
 		return 0;
-	if (write(report_wr, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+	if (write(p->report_wr, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
 		return spawn_fail_errno(e, "telling cspawn the container is created");
+	close(p->report_wr);
+	p->report_wr = -1;
 	do
 		n = read(fd, &c, 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return spawn_fail_errno(e, "waiting for start");
-	close(fd);
 	return 0;
+}
+
+/* The hooks that run inside (createContainer, startContainer), each with
+ * the state of the container on its stdin. */
+static int run_hooks(const struct oci_config *c, const struct container_opts *o,
+		     const struct child_pipes *p, enum oci_hook_kind k, enum oci_status st,
+		     struct spawn_error *e)
+{
+	char *state;
+	int rc;
+
+	if (!o->hook_state || c->hooks[k].n == 0)
+		return 0;
+	state = o->hook_state(o->ctx, p->host_pid, st);
+	if (!state)
+		return spawn_fail_errno(e, "the state for the %s hooks", oci_hook_name(k));
+	rc = hooks_run(&c->hooks[k], k, state, e);
+	free(state);
+	return rc;
+}
+
+struct pivot_hooks {
+	const struct oci_config *c;
+	const struct container_opts *o;
+	const struct child_pipes *p;
+};
+
+static int before_pivot(void *ctx, struct spawn_error *e)
+{
+	const struct pivot_hooks *h = ctx;
+
+	return run_hooks(h->c, h->o, h->p, OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATING, e);
 }
 
 static int take_terminal(const struct oci_config *c, const struct container_opts *o,
@@ -268,6 +310,17 @@ static int take_terminal(const struct oci_config *c, const struct container_opts
 	if (o->console_sock <= 0)
 		return spawn_fail(e, "process.terminal: no console socket to send the terminal to");
 	return process_take_terminal(&c->process, o->console_sock, e);
+}
+
+/* The terminal belongs to the process's user, as runc gives it (devpts
+ * made it root's, its opener's). EINVAL: the uid is not mapped in the
+ * container's user namespace. */
+static int own_terminal(const struct oci_config *c, const struct spawn_user *u,
+			struct spawn_error *e)
+{
+	if (c->process.terminal && fchown(0, u->uid, (gid_t)-1) < 0 && errno != EINVAL)
+		return spawn_fail_errno(e, "chown of the container's terminal");
+	return 0;
 }
 
 static int build_root(const struct oci_config *c, const struct container_opts *o,
@@ -283,23 +336,49 @@ static int build_root(const struct oci_config *c, const struct container_opts *o
 	return 0;
 }
 
+/* The go-ahead that the child is in its cgroup, and with hooks its pid as
+ * the host sees it. */
+static int wait_for_cgroup(const struct container_opts *o, struct child_pipes *p,
+			   struct spawn_error *e)
+{
+	ssize_t n;
+
+	if (wait_for_parent(p->sync_rd, CGROUP_READY, e) < 0)
+		return -1;
+	if (!o->hook_state)
+		return 0;
+	do
+		n = read(p->sync_rd, &p->host_pid, sizeof(p->host_pid));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(p->host_pid))
+		_exit(125); /* cspawn died or gave up on us */
+	return 0;
+}
+
 /* In its cgroup before anything of the user's runs, and before the cgroup
- * namespace is made, so that its root is that cgroup. */
-static int enter_cgroup(const struct oci_config *c, const struct rootfs_params *rp, int sync_rd,
+ * namespace is made, so that its root is that cgroup. With hooks, the
+ * wait came earlier, before the root (the runtime's hooks run first). */
+static int enter_cgroup(const struct oci_config *c, const struct container_opts *o,
+			const struct rootfs_params *rp, struct child_pipes *p,
 			struct spawn_error *e)
 {
-	if (wait_for_parent(sync_rd, CGROUP_READY, e) < 0 || join_namespaces(c, true, e) < 0)
+	if ((!o->hook_state && wait_for_cgroup(o, p, e) < 0) || join_namespaces(c, true, e) < 0)
 		return -1;
 	if (is_new(c, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		return spawn_fail_errno(e, "unshare(CLONE_NEWCGROUP)");
 	return rootfs_mount_cgroups(rp, e);
 }
 
-int child_setup(const struct oci_config *c, const struct container_opts *o,
-		const struct child_pipes *p, int *status, struct spawn_error *e)
+int child_setup(const struct oci_config *c, const struct container_opts *o, struct child_pipes *p,
+		int *status, struct spawn_error *e)
 {
-	struct rootfs_params rp = {
-	    .c = c, .bundle = o->bundle, .userns = is_new(c, OCI_NS_USER), .no_pivot = o->no_pivot};
+	struct pivot_hooks ph = {c, o, p};
+	struct rootfs_params rp = {.c = c,
+				   .bundle = o->bundle,
+				   .userns = is_new(c, OCI_NS_USER),
+				   .no_pivot = o->no_pivot,
+				   .before_pivot = o->hook_state ? before_pivot : NULL,
+				   .ctx = &ph};
 	const char *check_arg = oci_map_get(&c->annotations, "org.cspawn.check-arg");
 	struct spawn_command cmd;
 	struct spawn_user user;
@@ -315,19 +394,21 @@ int child_setup(const struct oci_config *c, const struct container_opts *o,
 	if (setsid() < 0)
 		return spawn_fail_errno(e, "setsid");
 	if (wait_for_parent(p->sync_rd, IDS_READY, e) < 0 || set_up_process(c, e) < 0 ||
+	    (o->hook_state && wait_for_cgroup(o, p, e) < 0) ||
 	    build_root(c, o, &rp, &trampoline, e) < 0 || take_terminal(c, o, e) < 0)
 		return -1;
 	if (process_resolve_user(oci_map_get(&c->annotations, "org.cspawn.user"), &c->process.user,
 				 &user, e) < 0 ||
-	    process_enter_workdir(c->process.cwd, e) < 0)
+	    process_enter_workdir(c->process.cwd, e) < 0 || own_terminal(c, &user, e) < 0)
 		return -1;
 	if (command_prepare(&c->process, user.home, o->direct_exec, &cmd, e) < 0 ||
 	    (check_arg && command_check_arg(&c->process, check_arg, cmd.envp, e) < 0)) {
 		*status = errno == ENOENT ? 127 : 126;
 		return -1;
 	}
-	if (enter_cgroup(c, &rp, p->sync_rd, e) < 0 || process_reset_signals(o->held, e) < 0 ||
-	    wait_for_start(o->start_fd, p->report_wr, e) < 0 ||
+	if (enter_cgroup(c, o, &rp, p, e) < 0 || process_reset_signals(o->held, e) < 0 ||
+	    wait_for_start(o->start_fd, p, e) < 0 ||
+	    run_hooks(c, o, p, OCI_HOOK_START_CONTAINER, OCI_STATUS_CREATED, e) < 0 ||
 	    drop_privileges(c, &user, o, p->sync_rd, e) < 0)
 		return -1;
 	umask(c->process.user.umask.set ? (mode_t)c->process.user.umask.v : 022);

@@ -27,13 +27,17 @@ _Noreturn void child_report_exit(int fd, int status, const struct spawn_error *e
 int child_report_read(int fd, struct child_report *r);
 
 struct child_pipes {
-	int sync_rd;   /* parent -> child: IDS_READY, then CGROUP_READY */
-	int report_wr; /* child -> parent: failure report */
+	int sync_rd;   /* parent -> child: IDS_READY, then CGROUP_READY (and,
+			  with hooks, the child's pid as the host sees it) */
+	int report_wr; /* child -> parent: failure report; -1 once the OCI
+			  runtime's create has gone (after start, a failure
+			  is said on the container's stderr) */
+	pid_t host_pid;
 };
 
 /* Everything between clone and exec. Returns only on failure, with the
  * exit status in *status. */
-int child_setup(const struct oci_config *c, const struct container_opts *o,
-		const struct child_pipes *p, int *status, struct spawn_error *e);
+int child_setup(const struct oci_config *c, const struct container_opts *o, struct child_pipes *p,
+		int *status, struct spawn_error *e);
 
 #endif

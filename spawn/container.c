@@ -127,7 +127,7 @@ static _Noreturn void run_child(const struct oci_config *c, const struct contain
 	close(report[0]);
 	if (install_stdio(o->stdio, &ce) == 0)
 		child_setup(c, o, &p, &st, &ce);
-	child_report_exit(report[1], st, &ce);
+	child_report_exit(p.report_wr, st, &ce);
 }
 
 static pid_t clone_child(const struct oci_config *c, const struct container_opts *o, int sync[2],
@@ -156,7 +156,17 @@ static int send_go(int sync_wr, char what, struct spawn_error *e)
 	return 0;
 }
 
-/* The parent's half of the handshake: id maps, then the cgroup. */
+/* With hooks the child learns its pid as the host sees it (the state its
+ * hooks read names it) right after the go-ahead for its cgroup. */
+static int send_pid(const struct container_opts *o, int sync_wr, pid_t pid, struct spawn_error *e)
+{
+	if (o->hook_state && write(sync_wr, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		return spawn_fail_errno(e, "starting the container");
+	return 0;
+}
+
+/* The parent's half of the handshake: id maps, then the cgroup, then the
+ * hooks of the runtime's namespace. */
 static int prepare_child(const struct oci_config *c, const struct container_opts *o, pid_t pid,
 			 int sync_wr, struct spawn_error *e)
 {
@@ -167,7 +177,11 @@ static int prepare_child(const struct oci_config *c, const struct container_opts
 		return -1;
 	if (send_go(sync_wr, IDS_READY, e) < 0 || (o->cg && cgroup_attach(o->cg, pid, e) < 0))
 		return -1;
-	return send_go(sync_wr, CGROUP_READY, e);
+	if (o->created && o->created(o->ctx, pid, e) < 0)
+		return -1;
+	if (send_go(sync_wr, CGROUP_READY, e) < 0)
+		return -1;
+	return send_pid(o, sync_wr, pid, e);
 }
 
 static void reap(pid_t pid)
@@ -219,6 +233,8 @@ pid_t container_start(const struct oci_config *c, const struct container_opts *o
 	*status = 125;
 	if (container_check(c, e) < 0)
 		return -1;
+	if (c->process.terminal && o->console_sock <= 0)
+		return spawn_fail(e, "process.terminal: needs a console socket");
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return spawn_fail_errno(e, "pipe");
 	if (pipe2(report, O_CLOEXEC) < 0) {

@@ -38,6 +38,15 @@ struct container_opts {
 	/* -1: run at once; else the child waits for a byte on it (the OCI
 	 * runtime's exec fifo) before it execs */
 	int start_fd;
+	/* The OCI hooks (NULL: none run). hook_state is the state document a
+	 * hook reads on stdin, for the container's pid as the host sees it;
+	 * the child calls it for createContainer and startContainer, which
+	 * run inside. created runs in the parent once the child is in its
+	 * namespaces and cgroup and before it builds its root: prestart and
+	 * createRuntime. Both get ctx. */
+	char *(*hook_state)(void *ctx, pid_t pid, enum oci_status status);
+	int (*created)(void *ctx, pid_t pid, struct spawn_error *e);
+	void *ctx;
 };
 
 /* Returns the pid (as the host sees it) of the container's first process
@@ -50,7 +59,8 @@ pid_t container_start(const struct oci_config *c, const struct container_opts *o
 
 /* What the spec asks that this runtime cannot do (joining a user or mount
  * namespace, a time namespace ...): -1 with the reason, before anything is
- * made. */
+ * made. A terminal is checked by container_start, which knows whether
+ * there is a console socket to send it to. */
 int container_check(const struct oci_config *c, struct spawn_error *e);
 
 #endif

@@ -296,6 +296,8 @@ int rootfs_enter(const struct rootfs_params *p, struct spawn_error *e)
 		rc = kernfs_devices(&k, &p->c->lnx, e);
 	if (rc == 0)
 		rc = kernfs_protect(&k, &p->c->lnx, e);
+	if (rc == 0 && p->before_pivot)
+		rc = p->before_pivot(p->ctx, e);
 	if (rc == 0)
 		rc = p->no_pivot ? move_into(rootfd, e) : pivot_into(rootfd, e);
 	if (rc == 0)

@@ -25,6 +25,11 @@ struct rootfs_params {
 	const char *bundle; /* root.path and relative sources are relative to it */
 	bool userns;	    /* in a new user namespace: no mknod, sysfs may be refused */
 	bool no_pivot;	    /* MS_MOVE and chroot instead of pivot_root */
+	/* Called with the tree built, just before pivot_root, while the
+	 * host's files are still in reach (the createContainer hooks); NULL:
+	 * nothing. */
+	int (*before_pivot)(void *ctx, struct spawn_error *e);
+	void *ctx;
 };
 
 /* Builds the tree and enters it; on return "/" is the container's root

@@ -123,27 +123,32 @@ marked_pids() {
 	done
 }
 
-# Cgroups and state of generated names (cspawn-PID-XXXX) whose cspawn is
-# gone: left by a container started without --name. Those that were there
-# before the test are not its own.
+# State of generated names (cspawn-PID-XXXX) in this test's state base
+# whose cspawn is gone, and their cgroups: left by a container started
+# without --name and killed. Other runs of cspawn on the machine, with
+# state bases of their own, are theirs to sweep: only what this test's
+# state names is its own.
 _orphans() {
-	{
-		find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/cspawn-*" 2>/dev/null |
-			sed 's/^/cgroup: /'
-		ls -d "$SPAWN_STATE/cspawn-"* 2>/dev/null | sed 's/^/state: /'
-	} | while read -r _what _path; do
-		_pid=${_path##*/cspawn-}
+	for _d in "$SPAWN_STATE"/cspawn-*; do
+		[ -d "$_d" ] || continue
+		_n=${_d##*/}
+		_pid=${_n#cspawn-}
 		_pid=${_pid%%-*}
-		[ -d "/proc/$_pid" ] || echo "$_what $_path"
+		[ -d "/proc/$_pid" ] && continue
+		echo "state: $_d"
+		find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/$_n" 2>/dev/null |
+			sed 's/^/cgroup: /'
 	done
 }
 _ORPHANS_BEFORE=$(_orphans)
 
-# Everything this test's containers could leave behind: host mounts that
-# name cspawn or this test's directory, cgroups and state of its names and
-# of generated names, marked processes. Empty when nothing is left.
+# Everything this test's containers could leave behind: host mounts under
+# this test's directory (its state base, its roots and layers are there;
+# other containers on the machine are not its own), cgroups and state of
+# its names and of generated names, marked processes. Empty when nothing
+# is left.
 leftovers() {
-	grep -E "cspawn|$TMP" /proc/self/mountinfo | sed 's/^/mount: /'
+	grep -F "$TMP" /proc/self/mountinfo | sed 's/^/mount: /'
 	find /sys/fs/cgroup -maxdepth 8 -type d -path "*/cspawn/$SPAWN_PREFIX-*" 2>/dev/null |
 		sed 's/^/cgroup: /'
 	ls -d "$SPAWN_STATE/$SPAWN_PREFIX-"* 2>/dev/null | sed 's/^/state: /'

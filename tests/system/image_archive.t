@@ -49,7 +49,9 @@ is "$(ls "$STATE/lib/images/layers" "$STATE/lib/images/blobs/sha256")" "$(printf
 out=$(ci load -i "$TMP/saved.tar")
 is "$out" "Loaded image: docker.io/app/legacy:2" "what save wrote loads again"
 # podman's own save and load, with a storage of this test's.
-printf '[containers]\ndefault_ulimits = ["nofile=20000:20000"]\n' >"$TMP/containers.conf"
+# podman's runtime files (its tmp_dir, /run/libpod by default) under the test's directory too
+printf '[containers]\ndefault_ulimits = ["nofile=20000:20000"]\n[engine]\ntmp_dir = "%s"\n' \
+	"$TMP/pm/tmp" >"$TMP/containers.conf"
 pm() { CONTAINERS_CONF="$TMP/containers.conf" timeout 60 podman --root "$TMP/pm/storage" \
 	--runroot "$TMP/pm/run" --storage-driver overlay "$@"; }
 pm load -q -i "$TMP/docker.tar" >/dev/null &&

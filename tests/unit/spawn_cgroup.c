@@ -129,6 +129,61 @@ static void test_v2_cgroups_path(void)
 	       "a cgroupsPath with .. is refused");
 }
 
+/* The rest of linux.resources on v2: cpuset, memory.low, hugetlb, io
+ * (weights on io's scale, throttles in io.max), the unified files, and
+ * what v2 cannot do refused by name. */
+static void test_v2_more_resources(void)
+{
+	struct oci_hugepage_limit huge = {.page_size = "2MB", .page_bytes = 2 << 20, .limit = 4096};
+	struct oci_throttle_device rbps = {.major = 8, .minor = 0, .rate = 1048576};
+	struct oci_block_io bio = {.present = true, .weight = {true, 500}, .read_bps = {&rbps, 1}};
+	struct oci_pair high = {"memory.high", "50000000"};
+	struct oci_map unified = {&high, 1};
+	struct cgroup_limits lim = {.memory_reservation = 32 << 20,
+				    .cpus = "0-1",
+				    .mems = "0",
+				    .hugepages = &huge,
+				    .n_hugepages = 1,
+				    .block_io = &bio,
+				    .unified = &unified};
+	struct cgroup_layout l;
+	struct spawn_error e;
+	struct cgroup cg;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd) != 0)
+		exit(1);
+	make_fake_v2_tree("cpuset cpu io memory hugetlb pids\n");
+	for (const char *const *f =
+		 (const char *const[]){"cpuset.cpus", "cpuset.mems", "memory.low",
+				       "hugetlb.2MB.max", "io.weight", "io.max", "memory.high",
+				       NULL};
+	     *f; f++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "cspawn/web/%s", *f);
+		touch(rel, "");
+	}
+	cgroup_layout_v2(&l, root);
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), 0, "v2: more resources: created");
+	is_str(content("cgroup.subtree_control"), "+memory +cpuset +hugetlb +io +pids",
+	       "v2: the controllers they need are handed down");
+	ok(strcmp(content("cspawn/web/cpuset.cpus"), "0-1") == 0 &&
+	       strcmp(content("cspawn/web/cpuset.mems"), "0") == 0,
+	   "v2: cpuset.cpus and cpuset.mems");
+	is_str(content("cspawn/web/memory.low"), "33554432",
+	       "v2: memory.reservation is memory.low");
+	is_str(content("cspawn/web/hugetlb.2MB.max"), "4096", "v2: hugetlb.2MB.max");
+	is_str(content("cspawn/web/io.weight"), "default 4950",
+	       "v2: blkio weight 500 on io's scale (runc's mapping)");
+	is_str(content("cspawn/web/io.max"), "8:0 rbps=1048576", "v2: a read throttle in io.max");
+	is_str(content("cspawn/web/memory.high"), "50000000", "v2: a unified file");
+	lim.swappiness = (struct oci_opt_u64){true, 10};
+	is_int(cgroup_create(&l, "web", NULL, &lim, &cg, &e), -1, "v2: swappiness is refused");
+	ok(strstr(e.msg, "memory.swappiness") != NULL, "... naming it (%s)", e.msg);
+}
+
 static void test_v2_missing_controller(void)
 {
 	struct cgroup_limits lim = {.memory_bytes = 64 << 20};
@@ -298,9 +353,10 @@ static void test_device_filter(void)
 
 int main(void)
 {
-	tap_plan(29);
+	tap_plan(39);
 	test_v2_writes();
 	test_v2_cgroups_path();
+	test_v2_more_resources();
 	test_v2_missing_controller();
 	test_v1_layout();
 	test_v1_missing_controller();
