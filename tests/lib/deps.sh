@@ -23,7 +23,7 @@ packages() {
 		# headers, which musl's include directory leaves out
 		musl) echo musl-tools dpkg-dev linux-libc-dev ;;
 		# debootstrap makes the Debian root of the end-to-end suite (tests/e2e)
-		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman containerd openssl curl apache2-utils debootstrap ;;
+		test) echo perl util-linux procps iproute2 nftables busybox-static python3 file strace redis-server nginx-light runc crun valgrind docker-registry skopeo umoci podman containerd openssl curl apache2-utils debootstrap systemd ;;
 		bench) echo tini dumb-init catatonit supervisor s6 runit crun runc bubblewrap valgrind hyperfine python3 debootstrap podman iptables time ;;
 		fuzz) echo clang libclang-rt-14-dev ;;
 		*)

@@ -11,8 +11,8 @@ need_root_tools
 need_static_cinit
 for _t in containerd ctr containerd-shim-runc-v2 umoci; do
 	if ! command -v $_t >/dev/null; then
-		echo "1..0 # SKIP $_t is not installed (sh tests/lib/deps.sh test)"
-		exit 0
+		echo "Bail out! $_t is missing: sh tests/lib/deps.sh test installs it"
+		exit 1
 	fi
 done
 
