@@ -320,8 +320,9 @@ static void answer_late_callers(struct mon *mon, const char *line)
 	}
 }
 
-/* The container has ended for good: its state, the callers, the end;
- * the runtime directory goes, its lock last. */
+/* The container has ended for good: its state, the runtime directory
+ * and its lock, and only then the callers, so that a `stop` that returns
+ * leaves nothing a following `rm` would wait for. */
 static _Noreturn void finish(struct mon *mon)
 {
 	char line[32];
@@ -330,13 +331,13 @@ static _Noreturn void finish(struct mon *mon)
 	mon->c->state.pid = 0;
 	mon->c->state.monitor = 0;
 	save(mon);
-	snprintf(line, sizeof(line), "exited %d\n", mon->c->state.exit_code);
-	answer_waiters(mon, line);
-	answer_late_callers(mon, line);
 	log_close(&mon->log);
-	close(mon->ctl);
+	snprintf(line, sizeof(line), "exited %d\n", mon->c->state.exit_code);
 	remove_tree(mon->c->run_dir);
+	answer_late_callers(mon, line);
+	close(mon->ctl);
 	close(mon->lock);
+	answer_waiters(mon, line);
 	_exit(0);
 }
 

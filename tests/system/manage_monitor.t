@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 22
+plan 23
 
 R=$TMP/root
 make_rootfs "$R"
@@ -73,6 +73,15 @@ csm stop -t 5 loop >/dev/null
 is "$?:$(status_of loop | cut -d' ' -f1)" "0:exited" "stop during the delay: done, and it is exited"
 ok "$([ ! -e "$CSPAWN_ROOT/run/containers/$(field loop '["Id"]')" ]; echo $?)" \
 	"... its monitor gone with its runtime directory"
+
+# stop returns once the monitor is gone, lock and all: rm right after it
+# never meets a monitor still ending
+fails=
+for i in 1 2 3 4 5; do
+	run_d --name quick$i "$R" sleep 100 >/dev/null
+	csm stop quick$i >/dev/null && csm rm quick$i >/dev/null 2>>"$TMP/quick.err" || fails="$fails $i"
+done
+is "$fails:$(cat "$TMP/quick.err")" ":" "stop, then rm at once: rm finds no monitor, five times out of five"
 
 # without cspawn-monitor beside cspawn, run -d says so and starts nothing
 mkdir -p "$TMP/bin"
