@@ -64,9 +64,10 @@ struct volume_root {
 	const char *scratch; /* a directory for the merged view's mount point */
 };
 /* When the volume's _data is empty, copies into it what the root holds at
- * path (resolved inside the root), with owners, modes and times, as docker
- * fills a new volume from the image; nothing when the root has no
- * directory there. Serialised by the volume's .fill lock. */
+ * path (resolved inside the root), with owners, modes, times and xattrs,
+ * hard links kept as links, as docker fills a new volume from the image;
+ * nothing when the root has no directory there. Serialised by the
+ * volume's .fill lock. */
 int volume_fill(const struct volume *v, const struct volume_root *root, const char *path,
 		struct spawn_error *e);
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Volumes (issue 9, item 8): -v NAME:CTR uses <lib>/volumes/NAME/_data,
-# made on first use and filled from the root's content there (owners and
-# modes kept, the merged view of layers, symlinks resolved inside the
-# root); it outlives rm. -v CTR makes an anonymous volume, which rm -v (and
+# made on first use and filled from the root's content there (owners,
+# modes, xattrs and hard links kept, the merged view of layers, symlinks
+# resolved inside the root); it outlives rm. -v CTR makes an anonymous volume, which rm -v (and
 # the end of a foreground run) removes. volume create, ls, inspect, rm and
 # prune; rm of a volume in use is refused, naming the container.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -10,7 +10,7 @@
 need_root_tools
 need_static_cinit
 
-plan 41
+plan 45
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -57,6 +57,36 @@ mknod "$L/data/seed" c 0 0
 is "$(cs --layer "$L" -v layered:/data "$R" ls /data 2>&1 | tr '\n' ' ')" "c sub " \
 	"with --layer: filled from the merged root (a layer's file in, a whited-out one not)"
 ok "$(grep -qs "$TMP" /proc/self/mountinfo; test $? -ne 0; echo $?)" "... with nothing mounted on the host"
+
+# hard links stay links; xattrs (user.*, security.capability) are copied
+mkdir -p "$R/linked/sub" "$L/linked"
+echo one >"$R/linked/f"
+ln "$R/linked/f" "$R/linked/sub/g"
+echo two >"$L/linked/h"
+ln "$L/linked/h" "$L/linked/h2"
+xattrs() { python3 -c '
+import os, sys
+for p in sys.argv[1:]:
+    print(" ".join(f"{k}={os.getxattr(p, k, follow_symlinks=False).hex()}" for k in sorted(os.listxattr(p, follow_symlinks=False))))' "$@"; }
+# cap_net_bind_service+ep, as setcap writes it (VFS_CAP_REVISION_2)
+python3 -c '
+import os, struct, sys
+os.setxattr(sys.argv[1] + "/f", "user.note", b"kept")
+os.setxattr(sys.argv[1] + "/sub", "user.dir", b"d")
+os.setxattr(sys.argv[1] + "/f", "security.capability", struct.pack("<5I", 0x02000001, 1 << 10, 0, 0, 0))
+os.setxattr(sys.argv[2] + "/h", "user.layer", b"l")' "$R/linked" "$L/linked"
+cs -v links:/linked "$R" true >/dev/null 2>&1
+V=$VOLS/links/_data
+is "$(stat -c %i "$V/f") $(stat -c %h "$V/f")" "$(stat -c %i "$V/sub/g") 2" \
+	"a file with two names in the root: one file with two names in the volume"
+is "$(xattrs "$V/f" "$V/sub")" "$(xattrs "$R/linked/f" "$R/linked/sub")" \
+	"... its xattrs copied: user.* on files and directories, security.capability"
+cs --layer "$L" -v llinks:/linked "$R" true >/dev/null 2>&1
+V=$VOLS/llinks/_data
+is "$(stat -c %i "$V/h") $(stat -c %h "$V/h")" "$(stat -c %i "$V/h2") 2" \
+	"with --layer: the merged view's hard links stay links"
+is "$(xattrs "$V/h" "$V/f")" "$(xattrs "$L/linked/h" "$R/linked/f")" "... and its xattrs are copied"
+csm volume rm links llinks >/dev/null
 
 # --userns: a new volume still the host's root's is the container's root's
 mkdir "$R/empty"
