@@ -67,7 +67,8 @@ struct volume_root {
  * path (resolved inside the root), with owners, modes, times and xattrs,
  * hard links kept as links, as docker fills a new volume from the image;
  * nothing when the root has no directory there. Serialised by the
- * volume's .fill lock. */
+ * volume's .fill lock; a fill cut short (its .filling mark left) is
+ * removed and done again. */
 int volume_fill(const struct volume *v, const struct volume_root *root, const char *path,
 		struct spawn_error *e);
 

@@ -383,24 +383,108 @@ static int copy_merged(const struct volume_root *root, const char *path, int dat
 	return -1;
 }
 
+/* What an interrupted fill left in _data, removed; _data itself stays,
+ * as a container may have it mounted. */
+static int empty_data(const struct volume *v, struct spawn_error *e)
+{
+	DIR *d = opendir(v->data);
+	struct dirent *ent;
+	int rc = 0;
+
+	if (!d)
+		return spawn_fail_errno(e, "reading %s", v->data);
+	while (rc == 0 && (ent = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (format_path(path, sizeof(path), "%s/%s", v->data, ent->d_name) < 0 ||
+		    remove_tree(path) < 0)
+			rc = spawn_fail_errno(e, "removing %s/%s", v->data, ent->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int sync_dir(const char *dir, struct spawn_error *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return spawn_fail_errno(e, "opening %s", dir);
+	rc = fsync(fd) < 0 ? spawn_fail_errno(e, "fsync %s", dir) : 0;
+	close(fd);
+	return rc;
+}
+
+/* A fill marks the volume (.filling) before it copies anything and
+ * unmarks it once all it copied is on disk: a mark found under the .fill
+ * lock is that of a fill cut short (killed, failed, or a crash), whose
+ * half is removed and filled again, never taken as the volume's content. */
+static int fill_wanted(const struct volume *v, const char *mark, int data, bool *fill,
+		       struct spawn_error *e)
+{
+	int fd;
+
+	if (access(mark, F_OK) == 0) {
+		if (empty_data(v, e) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return spawn_fail_errno(e, "%s", mark);
+	} else if (!is_empty(data)) {
+		*fill = false;
+		return 0;
+	}
+	*fill = true;
+	fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", mark);
+	close(fd);
+	return sync_dir(v->dir, e);
+}
+
+static int fill_done(const struct volume *v, const char *mark, int data, struct spawn_error *e)
+{
+	if (syncfs(data) < 0)
+		return spawn_fail_errno(e, "syncfs %s", v->data);
+	if (unlink(mark) < 0)
+		return spawn_fail_errno(e, "removing %s", mark);
+	return sync_dir(v->dir, e);
+}
+
+static int fill_data(const struct volume *v, const struct volume_root *root, const char *path,
+		     struct spawn_error *e)
+{
+	char mark[PATH_MAX + 16];
+	int data, rc;
+	bool fill = false;
+
+	if (format_path(mark, sizeof(mark), "%s/.filling", v->dir) < 0)
+		return spawn_fail_errno(e, "the path of %s/.filling", v->dir);
+	data = open(v->data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (data < 0)
+		return spawn_fail_errno(e, "opening %s", v->data);
+	rc = fill_wanted(v, mark, data, &fill, e);
+	if (rc == 0 && fill)
+		rc = root->nlayers ? copy_merged(root, path, data, e)
+				   : copy_from(root->rootfs, path, data, e);
+	if (rc == 0 && fill)
+		rc = fill_done(v, mark, data, e);
+	close(data);
+	return rc;
+}
+
 int volume_fill(const struct volume *v, const struct volume_root *root, const char *path,
 		struct spawn_error *e)
 {
-	int lock = volume_lock(v, ".fill", LOCK_EX, e), data, rc = 0;
+	int lock = volume_lock(v, ".fill", LOCK_EX, e), rc;
 
 	if (lock < 0)
 		return -1;
-	data = open(v->data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (data < 0)
-		rc = spawn_fail_errno(e, "opening %s", v->data);
-	else if (is_empty(data))
-		rc = root->nlayers ? copy_merged(root, path, data, e)
-				   : copy_from(root->rootfs, path, data, e);
+	rc = fill_data(v, root, path, e);
 	if (rc < 0)
 		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			 " (filling volume %s from the root's %s)", v->name, path);
-	if (data >= 0)
-		close(data);
 	close(lock);
 	return rc;
 }

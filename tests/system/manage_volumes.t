@@ -10,7 +10,7 @@
 need_root_tools
 need_static_cinit
 
-plan 45
+plan 48
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -87,6 +87,21 @@ is "$(stat -c %i "$V/h") $(stat -c %h "$V/h")" "$(stat -c %i "$V/h2") 2" \
 	"with --layer: the merged view's hard links stay links"
 is "$(xattrs "$V/h" "$V/f")" "$(xattrs "$L/linked/h" "$R/linked/f")" "... and its xattrs are copied"
 csm volume rm links llinks >/dev/null
+
+# a fill cut short is done again, not taken as the volume's content: a
+# file of the root whose read fails (/proc/PID/mem at 0: EIO) stops it
+mkdir -p "$R/half"
+for i in 1 2 3 4; do echo "$i" >"$R/half/f$i"; done
+echo whole >"$R/half/mem"
+mount --bind "/proc/$$/mem" "$R/half/mem"
+on_exit "umount '$R/half/mem' 2>/dev/null"
+like "$(cs -v half:/half "$R" true 2>&1)" "reading mem: Input/output error \\(filling volume half" \
+	"a fill that fails partway fails the run, naming the volume"
+ok "$(test -e "$VOLS/half/.filling"; echo $?)" "... and its mark stays"
+umount "$R/half/mem"
+is "$(cs -v half:/half "$R" cat /half/f1 /half/f2 /half/f3 /half/f4 /half/mem 2>&1 | tr '\n' ' ')" \
+	"1 2 3 4 whole " "the next use fills it again, whole"
+csm volume rm half >/dev/null
 
 # --userns: a new volume still the host's root's is the container's root's
 mkdir "$R/empty"
