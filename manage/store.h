@@ -61,6 +61,7 @@ struct ctr {
 	char name[SPAWN_MAX_NAME + 1];
 	int64_t created;
 	json_t *json;
+	bool broken; /* its record cannot be read (store_find_broken) */
 	struct ctr_state state;
 	char dir[PATH_MAX];	/* <lib>/containers/ID */
 	char run_dir[PATH_MAX]; /* <run>/containers/ID */
@@ -87,6 +88,10 @@ int store_find(struct store *s, const char *ref, struct ctr *out, struct spawn_e
  * id as its name, and e says what is wrong with the record; for `rm -f`,
  * which removes it. */
 int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e);
+/* Calls visit for each container whose record cannot be read, as
+ * store_find_broken makes it. */
+int store_list_broken(struct store *s, void (*visit)(struct ctr *c, void *ctx), void *ctx,
+		      struct spawn_error *e);
 /* Calls visit for each container, in creation order; a record that
  * cannot be read is reported through bad (with the file named) and the
  * listing goes on; so is a state.json that cannot be read, whose

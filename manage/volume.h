@@ -38,8 +38,12 @@ void volume_free(struct volume *v);
 /* Every volume, by name; a broken record goes to bad, naming its file. */
 int volume_list(struct store *s, void (*visit)(struct volume *v, void *ctx),
 		void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e);
-/* The first container whose record names the volume ("NAME (ID12)" into
- * who); false when none does. */
+/* The volumes a container uses, as its record's "volumes" lists them
+ * ([{"name", "anonymous", ...}], a new reference); for a broken record,
+ * those its spec mounts. */
+json_t *volume_list_of(struct store *s, const struct ctr *c);
+/* The first container that uses the volume ("NAME (ID12)" into who, or
+ * "ID12, whose record is broken"); false when none does. */
 bool volume_used_by(struct store *s, const char *name, char *who, size_t len);
 /* Removes it unless it is in use ("volume NAME is in use by container
  * web (ID12)"); takes the store's lock unless it is held. */

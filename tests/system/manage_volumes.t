@@ -2,15 +2,16 @@
 # Volumes (issue 9, item 8): -v NAME:CTR uses <lib>/volumes/NAME/_data,
 # made on first use and filled from the root's content there (owners,
 # modes, xattrs and hard links kept, the merged view of layers, symlinks
-# resolved inside the root); it outlives rm. -v CTR makes an anonymous volume, which rm -v (and
-# the end of a foreground run) removes. volume create, ls, inspect, rm and
-# prune; rm of a volume in use is refused, naming the container.
+# resolved inside the root); it outlives rm. -v CTR makes an anonymous
+# volume, which rm -v (and the end of a foreground run) removes. volume create, ls, inspect, rm and
+# prune; rm of a volume in use is refused, naming the container (one whose
+# record is broken too: its spec names its volumes, until rm -f [-v]).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 need_static_cinit
 
-plan 48
+plan 51
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -186,6 +187,19 @@ out=$(csm volume ls 2>&1)
 like "$out" "broken volume record: .*broken/volume.json" "a corrupt volume record is named"
 like "$out" "local +made" "... and the others are still listed"
 is "$(csm volume rm broken 2>&1)" broken "... and it can be removed"
+
+# a container's broken record: its spec still names its volumes, which it
+# holds until rm -f; rm -f -v takes its anonymous ones too
+id=$(run_d --name brk -v bkeep:/data -v /banon "$R" sleep 1000)
+banon=$(csm inspect brk | python3 -c '
+import json, sys
+print([v["name"] for v in json.load(sys.stdin)[0]["Config"]["volumes"] if v["anonymous"]][0])')
+echo '{half' >"$CSPAWN_ROOT/lib/containers/$id/container.json"
+is "$(csm volume rm bkeep 2>&1)" "cspawn: volume bkeep is in use by container ${id:0:12}, whose record is broken" \
+	"volume rm of a volume a container with a broken record uses: refused"
+csm rm -f -v "${id:0:12}" >/dev/null 2>&1
+ok "$(test ! -e "$VOLS/$banon"; echo $?)" "rm -f -v of the broken record removes its anonymous volume"
+is "$(csm volume rm bkeep 2>&1)" bkeep "... and releases its named one: volume rm removes it"
 
 # prune: unused anonymous volumes; -a the named ones too, not those in use
 id=$(run_d --name user -v keep:/data "$R" sleep 1000)
