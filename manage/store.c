@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "manage/volume.h"
 #include "oci/oci.h"
 
 static const char *const status_names[] = {"created", "running", "restarting", "exited", "dead"};
@@ -100,6 +101,7 @@ int store_lock(struct store *s, struct spawn_error *e)
 	}
 	sweep(s->containers);
 	sweep(s->volumes);
+	volume_sweep(s);
 	return 0;
 }
 

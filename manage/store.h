@@ -71,7 +71,8 @@ int store_open(struct store *s, const struct cspawn_roots *r, struct spawn_error
 void store_close(struct store *s);
 /* The store's lock (flock, blocking): held around creations and removals
  * so that two runs of one name cannot both take it. Taking it removes
- * what a command killed while it held it left half made or half removed. */
+ * what a command killed while it held it left half made or half removed,
+ * and the anonymous volumes of killed runs (volume_sweep). */
 int store_lock(struct store *s, struct spawn_error *e);
 void store_unlock(struct store *s);
 

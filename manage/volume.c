@@ -386,6 +386,61 @@ int volume_remove(struct store *s, const char *name, struct spawn_error *e)
 	return rc;
 }
 
+int volume_mark_run(const struct volume *v, bool marked, struct spawn_error *e)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+
+	if (format_path(path, sizeof(path), "%s/.run", v->dir) < 0)
+		return spawn_fail_errno(e, "the path of %s/.run", v->dir);
+	if (!marked)
+		return unlink(path) < 0 && errno != ENOENT
+			   ? spawn_fail_errno(e, "removing %s", path)
+			   : 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", path);
+	close(fd);
+	return 0;
+}
+
+/* One marked: held, its run lives; named by a record, it is the
+ * container's now; neither, its run was killed. */
+static void sweep_one(struct store *s, const char *name)
+{
+	char who[SPAWN_MAX_NAME + 64];
+	struct spawn_error e;
+	struct volume v;
+	int fd;
+
+	if (paths_of(s, name, &v, &e) < 0)
+		return;
+	fd = volume_lock(&v, ".lock", LOCK_EX | LOCK_NB, &e);
+	if (fd < 0)
+		return;
+	close(fd);
+	if (volume_used_by(s, name, who, sizeof(who)) ? volume_mark_run(&v, false, &e) < 0
+						      : volume_remove(s, name, &e) < 0)
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+}
+
+void volume_sweep(struct store *s)
+{
+	DIR *d = opendir(s->volumes);
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d))) {
+		char mark[PATH_MAX + 256];
+
+		if (ent->d_name[0] != '.' &&
+		    format_path(mark, sizeof(mark), "%s/%s/.run", s->volumes, ent->d_name) == 0 &&
+		    access(mark, F_OK) == 0)
+			sweep_one(s, ent->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 int volume_hold(const struct volume *v, struct spawn_error *e)
 {
 	return volume_lock(v, ".lock", LOCK_SH, e);

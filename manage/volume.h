@@ -51,6 +51,14 @@ int volume_remove(struct store *s, const char *name, struct spawn_error *e);
 /* The volume as a JSON object, as `volume inspect` shows it. */
 json_t *volume_json(const struct volume *v);
 
+/* An anonymous volume a run makes is marked (.run) until the run ends (a
+ * foreground run, which removes it) or a container's record names it (a
+ * detached one): one marked that no run holds was left by a run that was
+ * killed. volume_sweep removes those, under the store's lock, which
+ * store_lock takes for it; marking needs the lock too. */
+int volume_mark_run(const struct volume *v, bool marked, struct spawn_error *e);
+void volume_sweep(struct store *s);
+
 /* A shared hold on the volume for a run that will mount it: volume_remove
  * refuses it while any is held. Returns the descriptor (close to release). */
 int volume_hold(const struct volume *v, struct spawn_error *e);

@@ -102,6 +102,9 @@ static int prepare_one(struct store *s, struct spawn_bind *b, const struct volum
 	if (volume_create(s, b->volume, anonymous, NULL, &v, &made, e) == 0) {
 		fd = volume_hold(&v, e);
 		rc = fd < 0 ? -1 : note(&vr->holds, &vr->nholds, fd, e);
+		/* marked and held at once: no sweep sees one without the other */
+		if (rc == 0 && made && anonymous)
+			rc = volume_mark_run(&v, true, e);
 	}
 	store_unlock(s);
 	if (rc == 0 && anonymous)
@@ -206,6 +209,30 @@ json_t *volume_run_record(const struct spawn_opts *o, const struct volume_run *v
 	return list;
 }
 
+/* A detached run's anonymous volume is its container's once the record
+ * names it; one no record names is of a run that failed, and goes. */
+static void release_anonymous(struct store *s, const char *name, bool remove)
+{
+	char who[SPAWN_MAX_NAME + 64];
+	struct spawn_error e;
+	struct volume v;
+	int rc;
+
+	if (store_lock(s, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return;
+	}
+	if (remove || !volume_used_by(s, name, who, sizeof(who)))
+		rc = volume_remove(s, name, &e);
+	else if ((rc = volume_find(s, name, &v, &e)) == 0) {
+		rc = volume_mark_run(&v, false, &e);
+		volume_free(&v);
+	}
+	if (rc < 0)
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+	store_unlock(s);
+}
+
 void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, bool remove_anonymous)
 {
 	struct spawn_error e;
@@ -213,10 +240,9 @@ void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, boo
 
 	for (size_t i = 0; i < vr->nholds; i++)
 		close(vr->holds[i]);
-	if (remove_anonymous && vr->nanonymous && store_open(&s, r, &e) == 0) {
+	if (vr->nanonymous && store_open(&s, r, &e) == 0) {
 		for (size_t i = 0; i < vr->nanonymous; i++)
-			if (volume_remove(&s, vr->anonymous[i], &e) < 0)
-				fprintf(stderr, "cspawn: %s\n", e.msg);
+			release_anonymous(&s, vr->anonymous[i], remove_anonymous);
 		store_close(&s);
 	}
 	for (size_t i = 0; i < vr->nanonymous; i++)

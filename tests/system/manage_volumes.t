@@ -11,7 +11,7 @@
 need_root_tools
 need_static_cinit
 
-plan 51
+plan 54
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -140,6 +140,21 @@ kill -KILL $fg
 wait_bounded $fg 10 >/dev/null 2>&1
 kill_marked
 is "$(csm volume rm held 2>&1)" held "... and removed once that run is gone"
+
+# a foreground run SIGKILLed leaves its anonymous volume unheld and marked
+# (.run): the next command that takes the store's lock removes it
+"${CS[@]}" -v /killed "$R" sh -c 'echo up >/killed/up; sleep 1000' >/dev/null 2>&1 &
+fg=$!
+wait_until 10 eval 'ls "$VOLS"/*/_data/up >/dev/null 2>&1'
+killed=$(ls "$VOLS")
+{ kill -KILL $fg && wait_bounded $fg 10; } >/dev/null 2>&1 # not bash's "Killed"
+kill_marked
+ok "$(test -e "$VOLS/$killed/.run"; echo $?)" "a SIGKILLed foreground run leaves its anonymous volume behind"
+is "$(csm volume ls -q)" "" "... which the next command (volume ls) reclaims"
+run_d --name taken "$R" sleep 1000 >/dev/null
+"${CS[@]}" -d --name taken -v /failed "$R" true >/dev/null 2>&1
+is "$(ls -A "$VOLS")" "" "a run -d that fails (its name is taken): its anonymous volume goes"
+csm rm -f taken >/dev/null
 
 # anonymous volumes: -v CTR; rm -v removes them, not the named ones
 id=$(run_d --name anon -v /scratch -v keep:/data "$R" sh -c 'echo x >/scratch/x; sleep 1000')
