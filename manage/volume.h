@@ -99,8 +99,9 @@ int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 /* The record's "volumes": [{"name", "destination", "anonymous"}], or NULL
  * with none. */
 json_t *volume_run_record(const struct spawn_opts *o, const struct volume_run *vr);
-/* Drops the holds; with remove_anonymous (a foreground run, which is gone
- * for good at its end, as docker's --rm), its anonymous volumes too. */
-void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, bool remove_anonymous);
+/* Drops the holds; the run's anonymous volumes go unless a container's
+ * record names them (a run -d's): a foreground run is gone for good at its
+ * end, as docker's --rm. */
+void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r);
 
 #endif

@@ -209,42 +209,22 @@ json_t *volume_run_record(const struct spawn_opts *o, const struct volume_run *v
 	return list;
 }
 
-/* A detached run's anonymous volume is its container's once the record
- * names it; one no record names is of a run that failed, and goes. */
-static void release_anonymous(struct store *s, const char *name, bool remove)
-{
-	char who[SPAWN_MAX_NAME + 64];
-	struct spawn_error e;
-	struct volume v;
-	int rc;
-
-	if (store_lock(s, &e) < 0) {
-		fprintf(stderr, "cspawn: %s\n", e.msg);
-		return;
-	}
-	if (remove || !volume_used_by(s, name, who, sizeof(who)))
-		rc = volume_remove(s, name, &e);
-	else if ((rc = volume_find(s, name, &v, &e)) == 0) {
-		rc = volume_mark_run(&v, false, &e);
-		volume_free(&v);
-	}
-	if (rc < 0)
-		fprintf(stderr, "cspawn: %s\n", e.msg);
-	store_unlock(s);
-}
-
-void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, bool remove_anonymous)
+/* The holds dropped, the anonymous volumes are those of a run that ended:
+ * the sweep that taking the store's lock makes removes them (a foreground
+ * run's, which is gone for good, as docker's --rm; a run -d's that failed
+ * before its record named them) or keeps them, unmarked, for the
+ * container whose record names them. */
+void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r)
 {
 	struct spawn_error e;
 	struct store s;
 
 	for (size_t i = 0; i < vr->nholds; i++)
 		close(vr->holds[i]);
-	if (vr->nanonymous && store_open(&s, r, &e) == 0) {
-		for (size_t i = 0; i < vr->nanonymous; i++)
-			release_anonymous(&s, vr->anonymous[i], remove_anonymous);
+	if (vr->nanonymous && (store_open(&s, r, &e) < 0 || store_lock(&s, &e) < 0))
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+	if (vr->nanonymous)
 		store_close(&s);
-	}
 	for (size_t i = 0; i < vr->nanonymous; i++)
 		free(vr->anonymous[i]);
 	free(vr->anonymous);
