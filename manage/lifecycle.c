@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manage/commands.h"
 #include "manage/logs.h"
 #include "manage/monitor.h"
 #include "manage/netglue.h"
+#include "manage/paths.h"
 #include "manage/spec.h"
 #include "spawn/cgroup.h"
 #include "spawn/userns.h"
@@ -148,9 +150,10 @@ static _Noreturn void become_monitor(const struct monitor_cfg *m)
 	monitor_main(m);
 }
 
-static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct spawn_error *e)
+/* The monitor's settings, from the record run wrote. */
+static struct monitor_cfg monitor_cfg_of(struct ctr *c, const struct oci_config *spec)
 {
-	struct monitor_cfg m = {
+	return (struct monitor_cfg){
 	    .c = c,
 	    .spec = spec,
 	    .trampoline = json_string_value(json_object_get(c->json, "cinit")),
@@ -162,7 +165,13 @@ static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct sp
 	    .stop_signal = record_int(c, NULL, "stop_signal"),
 	    .init = json_is_true(json_object_get(c->json, "init")),
 	    .first_start_reports = true,
+	    .ready_fd = -1,
 	};
+}
+
+static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct spawn_error *e)
+{
+	struct monitor_cfg m = monitor_cfg_of(c, spec);
 	int ready[2], status;
 	pid_t pid;
 
@@ -364,6 +373,38 @@ int lifecycle_stop(struct store *s, struct ctr *c, int timeout, struct spawn_err
 int lifecycle_shutdown(struct ctr *c, struct spawn_error *e)
 {
 	return stop_as(c, -1, false, e);
+}
+
+/* `cspawn __monitor ID EVENT...`: cspawn-monitor hands an event back
+ * (manage/monitor/protocol.h). Its stdio is /dev/null: what goes wrong
+ * before the monitor's log is open can only end the monitor, which `ps`
+ * then tells. */
+int cmd_monitor_step(int argc, char **argv)
+{
+	struct monitor_event ev;
+	struct oci_config spec;
+	struct cspawn_roots r;
+	struct spawn_error e;
+	struct monitor_cfg m;
+	struct store s;
+	struct ctr c;
+
+	if (argc < 2 || monitor_event_parse(argc - 2, argv + 2, &ev, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", argc < 2 ? "__monitor: no container" : e.msg);
+		return 2;
+	}
+	if (paths_roots(&r, &e) < 0 || store_open(&s, &r, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return 125;
+	}
+	/* a record broken while it ran still ends as it should: its callers
+	 * answered, its cgroup and runtime directory gone, for rm -f */
+	if (store_find(&s, argv[1], &c, &e) < 0 && store_find_broken(&s, argv[1], &c, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return 125;
+	}
+	m = monitor_cfg_of(&c, store_load_spec(&c, &spec, &e) == 0 ? &spec : NULL);
+	monitor_step(&m, &ev);
 }
 
 bool lifecycle_restarts_at_boot(const struct ctr *c)
