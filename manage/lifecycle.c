@@ -345,6 +345,23 @@ static int stop_directly(struct ctr *c, int timeout, int sig, bool by_user, stru
 	return store_save_state(c, e);
 }
 
+/* Not known to run, yet what a start made may be left with no monitor to
+ * own it: its state could not be read, or the monitor was killed before it
+ * recorded the start. The cgroup its start recorded goes, and every
+ * process in it. A monitor that holds the lock owns them: nothing to do. */
+static void clean_unwatched(struct ctr *c)
+{
+	char path[PATH_MAX + 16];
+	struct spawn_error e;
+	int lock;
+
+	snprintf(path, sizeof(path), "%s/cgroup", c->run_dir);
+	if (access(path, F_OK) < 0 || (lock = store_take_monitor_lock(c, &e)) < 0)
+		return;
+	clean_after_monitor(c);
+	close(lock);
+}
+
 static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error *e)
 {
 	char req[32], reply[64];
@@ -354,8 +371,10 @@ static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error 
 	store_refresh(c);
 	if (c->state.status == CTR_DEAD)
 		return stop_directly(c, 0, SIGKILL, by_user, e);
-	if (c->state.status != CTR_RUNNING && c->state.status != CTR_RESTARTING)
+	if (c->state.status != CTR_RUNNING && c->state.status != CTR_RESTARTING) {
+		clean_unwatched(c);
 		return 0;
+	}
 	if (c->state.monitor_gone)
 		return stop_directly(c, timeout, record_int(c, NULL, "stop_signal"), by_user, e);
 	snprintf(req, sizeof(req), "%s %d\n", by_user ? "stop" : "shutdown", timeout);
