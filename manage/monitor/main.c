@@ -47,6 +47,9 @@ struct watch {
 	size_t nwaiters;
 	ev_io ctl_w, sig_w, pid_w, out_w, err_w;
 	ev_timer kill_w, due_w;
+#if EV_PERIODIC_ENABLE
+	ev_periodic never_w; /* see quiet_idle_loop */
+#endif
 };
 
 static void tell(int fd, const char *text)
@@ -430,6 +433,32 @@ static int parse(struct watch *w, struct args *a, int argc, char **argv)
 	return 0;
 }
 
+#if EV_PERIODIC_ENABLE
+static void never_cb(struct ev_loop *loop, ev_periodic *p, int revents)
+{
+	(void)loop;
+	(void)p;
+	(void)revents;
+}
+
+/* A libev with periodic watchers (Debian's, in the sanitizer build) wakes
+ * every 60 s to notice clock jumps unless it keeps a timerfd, which it opens
+ * for a periodic: one that never fires buys an idle monitor no wakeups, as
+ * in cinit. The musl build's libev has none and sleeps as long as no timer
+ * is due. */
+static void quiet_idle_loop(struct watch *w)
+{
+	ev_periodic_init(&w->never_w, never_cb, 1e11, 0., 0);
+	ev_periodic_start(w->loop, &w->never_w);
+	ev_unref(w->loop);
+}
+#else
+static void quiet_idle_loop(struct watch *w)
+{
+	(void)w;
+}
+#endif
+
 static void set_up_loop(struct watch *w, const struct args *a)
 {
 	w->loop = ev_default_loop(0);
@@ -440,6 +469,7 @@ static void set_up_loop(struct watch *w, const struct args *a)
 	w->kill_w.data = w;
 	ev_timer_init(&w->due_w, on_due, (double)a->delay_ms / 1000.0, 0);
 	w->due_w.data = w;
+	quiet_idle_loop(w);
 }
 
 /* The monitor's one state, static: its log's line buffers (32 KiB) then
