@@ -21,6 +21,7 @@
 struct create_args {
 	const char *bundle, *pid_file, *console_socket, *id;
 	bool no_pivot, detach;
+	unsigned preserve_fds;
 };
 
 static int parse_create(const struct rt *rt, int argc, char **argv, bool run, struct create_args *a)
@@ -55,11 +56,8 @@ static int parse_create(const struct rt *rt, int argc, char **argv, bool run, st
 		case 'K': /* no session keyring is made anyway */
 			break;
 		case 'F':
-			if (strcmp(optarg, "0") != 0)
-				return rt_error(rt,
-						"--preserve-fds %s: passing descriptors "
-						"beyond 0-2 is not supported",
-						optarg);
+			if (rt_parse_preserve_fds(rt, optarg, &a->preserve_fds) != 0)
+				return 1;
 			break;
 		case 'd':
 		case 'k':
@@ -305,8 +303,26 @@ static int make_fifo(const struct rt_record *r, struct spawn_error *e)
 
 struct launch {
 	int fifo, console;
+	unsigned nlisten; /* socket activation's descriptors, passed before --preserve-fds' */
 	char init[PATH_MAX];
 };
+
+/* The process learns of the sockets as runc tells it: LISTEN_PID 1, the
+ * pid it has in its own pid namespace. Added after the config was kept:
+ * a process exec'd later gets none of them. */
+static int listen_env(struct oci_config *c, unsigned nlisten, struct spawn_error *e)
+{
+	char count[32], *env[2] = {count, "LISTEN_PID=1"};
+	struct oci_exec_flags f = {.env = env, .nenv = 2, .terminal = c->process.terminal};
+	const char *bad;
+
+	if (!nlisten)
+		return 0;
+	snprintf(count, sizeof(count), "LISTEN_FDS=%u", nlisten);
+	if (oci_process_apply(&c->process, &f, &bad) < 0)
+		return spawn_fail_errno(e, "the process's environment");
+	return 0;
+}
 
 static pid_t launch(const struct rt *rt, const struct create_args *a, const struct oci_config *c,
 		    struct rt_record *r, struct launch *l, struct spawn_error *e)
@@ -317,7 +333,8 @@ static pid_t launch(const struct rt *rt, const struct create_args *a, const stru
 				    .cg = &r->cg,
 				    .no_pivot = a->no_pivot,
 				    .start_fd = l->fifo,
-				    .console_sock = l->console};
+				    .console_sock = l->console,
+				    .pass_fds = l->nlisten + a->preserve_fds};
 	int status;
 
 	if (has_hooks(c)) {
@@ -337,7 +354,10 @@ static pid_t create(const struct rt *rt, const struct create_args *a, struct rt_
 	struct oci_config c;
 	pid_t pid = -1;
 
-	if (load_config(rt, a->bundle, &c) != 0)
+	/* before anything is opened, which could take a closed one's number */
+	l.nlisten = rt_listen_fds();
+	if (rt_check_pass_fds(rt, l.nlisten, a->preserve_fds) != 0 ||
+	    load_config(rt, a->bundle, &c) != 0)
 		return -1;
 	if (c.process.terminal && !a->console_socket) {
 		rt_error(rt, "process.terminal: needs --console-socket (there is no terminal to "
@@ -353,7 +373,7 @@ static pid_t create(const struct rt *rt, const struct create_args *a, struct rt_
 		goto out_config;
 	if (container_check(&c, &e) < 0 || make_cgroup(rt, &c, r, &e) < 0 ||
 	    rt_record_save(r, &e) < 0 || keep_config(r, &c, &e) < 0 ||
-	    (l.fifo = make_fifo(r, &e)) < 0 ||
+	    listen_env(&c, l.nlisten, &e) < 0 || (l.fifo = make_fifo(r, &e)) < 0 ||
 	    (a->console_socket && (l.console = rt_console_connect(a->console_socket, &e)) < 0))
 		goto fail;
 	pid = launch(rt, a, &c, r, &l, &e);

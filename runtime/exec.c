@@ -18,6 +18,7 @@
 struct exec_args {
 	const char *process_file, *pid_file, *console_socket, *cwd, *user;
 	bool tty, detach;
+	unsigned preserve_fds;
 	char **env;
 	int nenv;
 	char **args;
@@ -71,11 +72,8 @@ static int parse_exec(const struct rt *rt, int argc, char **argv, struct exec_ar
 			a->detach = true;
 			break;
 		case 'F':
-			if (strcmp(optarg, "0") != 0)
-				return rt_error(rt,
-						"exec --preserve-fds %s: passing descriptors "
-						"beyond 0-2 is not supported",
-						optarg);
+			if (rt_parse_preserve_fds(rt, optarg, &a->preserve_fds) != 0)
+				return 1;
 			break;
 		default:
 			return 1;
@@ -169,7 +167,8 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 			      .process = p,
 			      .user = a->user,
 			      .seccomp = &c->lnx.seccomp,
-			      .trampoline = init};
+			      .trampoline = init,
+			      .pass_fds = a->preserve_fds};
 	sigset_t fwd;
 	int status, console, rc = 0;
 	pid_t pid;
@@ -212,7 +211,9 @@ int rt_exec(const struct rt *rt, int argc, char **argv)
 	enum rt_status st;
 	int rc;
 
-	if (parse_exec(rt, argc, argv, &a) != 0) {
+	/* before anything is opened, which could take a closed one's number;
+	 * runc passes socket activation's descriptors to create's process only */
+	if (parse_exec(rt, argc, argv, &a) != 0 || rt_check_pass_fds(rt, 0, a.preserve_fds) != 0) {
 		free(a.env);
 		return 1;
 	}

@@ -104,6 +104,15 @@ int rt_find_trampoline(const struct rt *rt, char *out, size_t len);
 int rt_console_connect(const char *path, struct spawn_error *e);
 /* Sends the pty master fd over sock, with the pty's name as the data. */
 int rt_console_send(int sock, int fd, const char *name, struct spawn_error *e);
+/* --preserve-fds N: 1 (said) when N is no count. */
+int rt_parse_preserve_fds(const struct rt *rt, const char *arg, unsigned *n);
+/* How many descriptors systemd's socket activation passed to this
+ * process (LISTEN_FDS, when LISTEN_PID is ours): create and run pass them
+ * on, as runc does. */
+unsigned rt_listen_fds(void);
+/* Checks that the caller's descriptors 3 .. 3 + nlisten + npreserve - 1
+ * are open; 1 (said) when one is not. */
+int rt_check_pass_fds(const struct rt *rt, unsigned nlisten, unsigned npreserve);
 /* Writes the pid file atomically, as engines read it. */
 int rt_write_pid_file(const char *path, pid_t pid, struct spawn_error *e);
 

@@ -96,16 +96,17 @@ static int arm_parent_death_signal(int sync_rd, struct spawn_error *e)
 	return 0;
 }
 
-/* Closes every descriptor but 0-2 and the two pipes to cspawn, before
- * anything else: one inherited from cspawn's caller (a directory held
- * open, a lock file) would otherwise be reachable as /proc/self/fd/N by
- * every path resolved from here on, and lead out of the root. */
+/* Closes every descriptor but 0-2, those the caller asked to pass and
+ * the pipes to cspawn, before anything else: one inherited from cspawn's
+ * caller (a directory held open, a lock file) would otherwise be
+ * reachable as /proc/self/fd/N by every path resolved from here on, and
+ * lead out of the root. */
 static int close_inherited_fds(const struct child_pipes *p, const struct container_opts *o,
 			       struct spawn_error *e)
 {
 	int fds[4] = {p->sync_rd, p->report_wr, o->start_fd, o->console_sock};
 
-	if (close_all_but(fds, 4) < 0)
+	if (close_all_from_but(3 + o->pass_fds, fds, 4) < 0)
 		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
@@ -412,9 +413,8 @@ int child_setup(const struct oci_config *c, const struct container_opts *o, stru
 	    drop_privileges(c, &user, o, p->sync_rd, e) < 0)
 		return -1;
 	umask(c->process.user.umask.set ? (mode_t)c->process.user.umask.v : 022);
-	/* last, so nothing opened on the way (by a library, or a sanitizer's
-	 * runtime) reaches the container */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return spawn_fail_errno(e, "close_range");
+	/* last, so nothing opened on the way reaches the container */
+	if (process_pass_fds(o->pass_fds, e) < 0)
+		return -1;
 	return process_exec(&cmd, trampoline, e);
 }

@@ -30,6 +30,10 @@ struct container_opts {
 	/* What the container gets as 0, 1, 2 (spawn/relay.h); NULL or -1:
 	 * cspawn's own. */
 	const int *stdio;
+	/* The caller's descriptors 3 .. 3 + pass_fds - 1 pass to the process
+	 * as they are (the runtime's --preserve-fds and socket activation);
+	 * all must be open, and none of them is one of the fds below. */
+	unsigned pass_fds;
 	bool die_with_parent; /* SIGKILL when cspawn dies (a monitor's child) */
 	bool no_pivot;
 	/* With process.terminal: a unix socket that the master of the

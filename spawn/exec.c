@@ -61,11 +61,11 @@ static int namespaces_to_join(pid_t target, int *flags, struct spawn_error *e)
 	return 0;
 }
 
-static int keep_only(const struct exec_fds *f, struct spawn_error *e)
+static int keep_only(const struct exec_opts *o, const struct exec_fds *f, struct spawn_error *e)
 {
 	int keep[5] = {f->pidfd, f->trampoline, f->report_wr, f->pid_wr, f->console_wr};
 
-	if (close_all_but(keep, 5) < 0)
+	if (close_all_from_but(3 + o->pass_fds, keep, 5) < 0)
 		return spawn_fail_errno(e, "close_range");
 	return 0;
 }
@@ -112,9 +112,7 @@ static _Noreturn void run_process(const struct exec_opts *o, const struct exec_f
 		child_report_exit(f->report_wr, status, &e);
 	umask(umask_of(p));
 	/* last, so nothing opened on the way reaches the container */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		spawn_fail_errno(&e, "close_range");
-	else
+	if (process_pass_fds(o->pass_fds, &e) == 0)
 		process_exec(&cmd, f->trampoline, &e);
 	child_report_exit(f->report_wr, status, &e);
 }
@@ -129,7 +127,7 @@ static _Noreturn void intermediate(const struct exec_opts *o, const struct exec_
 	struct spawn_error e = {""};
 	pid_t pid;
 
-	if (install_stdio(o->stdio, &e) < 0 || keep_only(f, &e) < 0 ||
+	if (install_stdio(o->stdio, &e) < 0 || keep_only(o, f, &e) < 0 ||
 	    process_not_dumpable(&e) < 0 || (o->cg && cgroup_attach(o->cg, getpid(), &e) < 0))
 		child_report_exit(f->report_wr, 125, &e);
 	if (flags && setns(f->pidfd, flags) < 0) {

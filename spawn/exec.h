@@ -3,10 +3,10 @@
  * cspawn, and in its cgroup, that becomes the process's user with its
  * capabilities, rlimits and no_new_privs under the container's seccomp
  * filter, in a working directory resolved inside the root, with no
- * descriptor of cspawn's but its stdio, and that execs its command through
- * the read-only trampoline, so that /proc/PID/exe never leads to a host
- * binary that could be written (the CVE-2019-5736 and CVE-2024-21626
- * classes). */
+ * descriptor of cspawn's but its stdio (and those it is asked to pass),
+ * and that execs its command through the read-only trampoline, so that
+ * /proc/PID/exe never leads to a host binary that could be written (the
+ * CVE-2019-5736 and CVE-2024-21626 classes). */
 #ifndef CSPAWN_EXEC_H
 #define CSPAWN_EXEC_H
 
@@ -26,6 +26,9 @@ struct exec_opts {
 	const struct oci_seccomp *seccomp; /* the container's filter */
 	const char *trampoline;		   /* the host's static cinit */
 	const int *stdio;		   /* its 0, 1, 2; NULL or -1: cspawn's own */
+	/* The caller's descriptors 3 .. 3 + pass_fds - 1 pass to the process
+	 * as they are (the runtime's --preserve-fds); all must be open. */
+	unsigned pass_fds;
 };
 
 /* Starts the process. With process->terminal, it gets a new pseudo-terminal

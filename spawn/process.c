@@ -146,6 +146,17 @@ int process_lock_down(const struct oci_process *p, const struct oci_seccomp *s,
 	return privs_no_new_privs(e) < 0 || (s->present && sysfilter_load(s, e) < 0) ? -1 : 0;
 }
 
+int process_pass_fds(unsigned npass, struct spawn_error *e)
+{
+	if (close_range(3 + npass, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return spawn_fail_errno(e, "close_range");
+	/* a caller may have made them close-on-exec; passing them is asked */
+	for (unsigned fd = 3; fd < 3 + npass; fd++)
+		if (fcntl((int)fd, F_SETFD, 0) < 0)
+			return spawn_fail_errno(e, "fcntl(F_SETFD) of passed descriptor %u", fd);
+	return 0;
+}
+
 int process_exec(const struct spawn_command *cmd, int trampoline, struct spawn_error *e)
 {
 	if (cmd->direct)

@@ -54,6 +54,13 @@ int process_take_terminal(const struct oci_process *p, int sock, struct spawn_er
 /* The other end: the master, close-on-exec, or -1. */
 int process_receive_terminal(int sock, struct spawn_error *e);
 
+/* The last step before the exec: every descriptor from 3 + npass up is
+ * closed on exec (whatever was opened on the way, by a library or a
+ * sanitizer's runtime, stays outside), and 3 .. 3 + npass - 1, the
+ * caller's own that it asked to pass (runc's --preserve-fds and
+ * socket activation), are kept across it. */
+int process_pass_fds(unsigned npass, struct spawn_error *e);
+
 /* Execs the command: the bound cinit directly, or through the trampoline
  * descriptor. Returns only on failure. */
 int process_exec(const struct spawn_command *cmd, int trampoline, struct spawn_error *e);

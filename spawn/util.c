@@ -210,8 +210,11 @@ static int close_fds(unsigned first, unsigned last)
 
 int close_all_but(int *keep, size_t n)
 {
-	unsigned from = 3;
+	return close_all_from_but(3, keep, n);
+}
 
+int close_all_from_but(unsigned from, int *keep, size_t n)
+{
 	/* ascending, so that the ranges between them can be closed */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
@@ -223,7 +226,7 @@ int close_all_but(int *keep, size_t n)
 			}
 	for (size_t i = 0; i < n; i++) {
 		if (keep[i] < (int)from)
-			continue; /* -1, stdio, or a repeat */
+			continue; /* -1, below from, or a repeat */
 		if ((unsigned)keep[i] > from && close_fds(from, (unsigned)keep[i] - 1) < 0)
 			return -1;
 		from = (unsigned)keep[i] + 1;

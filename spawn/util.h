@@ -40,6 +40,8 @@ int remove_tree(const char *path);
 /* Closes every descriptor from 3 up but the n in keep (entries below 3
  * are skipped; keep is sorted in place). -1 with errno when close_range fails. */
 int close_all_but(int *keep, size_t n);
+/* The same from descriptor from up (3 or more): those below stay open. */
+int close_all_from_but(unsigned from, int *keep, size_t n);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t monotonic_ms(void);
