@@ -3,7 +3,8 @@
  * ARGS and the flags over it; the container's seccomp filter and cgroup
  * apply. With --detach the runtime leaves at once and the process is the
  * engine's (conmon is a subreaper); else the runtime waits and exits with
- * its status. */
+ * its status. A terminal's master goes to --console-socket, or, without
+ * one, is relayed on the runtime's own stdio. */
 #include "runtime/internal.h"
 
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "spawn/exec.h"
+#include "spawn/monitor.h"
+#include "spawn/relay.h"
 
 struct exec_args {
 	const char *process_file, *pid_file, *console_socket, *cwd, *user;
@@ -157,6 +160,32 @@ static int hand_over_console(const struct rt *rt, const char *path, int master)
 	return 0;
 }
 
+/* exec --tty without a console socket, as runc does for a user at a
+ * terminal: the runtime relays the master on its own stdio (its terminal
+ * in raw mode, so that every key reaches the process's terminal, which
+ * makes the signals), passes its size on at SIGWINCH and forwards the
+ * other signals, as `cspawn exec -t` does (spawn/relay.h, monitor.h). */
+static int relay_terminal(const struct rt *rt, pid_t pid, int master, const sigset_t *fwd)
+{
+	struct spawn_error e;
+	struct relay relay;
+	bool stop = false;
+	sigset_t sigs;
+	int sigfd = -1, code;
+
+	if (relay_attach_console(&relay, master, true, &e) < 0 ||
+	    monitor_block_signals(&sigs, &sigfd, &e) < 0) {
+		relay_close(&relay);
+		kill(pid, SIGKILL);
+		rt_wait_child(pid, fwd);
+		return rt_error(rt, "exec --tty: %s", e.msg);
+	}
+	code = monitor_supervise(pid, sigfd, &relay, &stop);
+	relay_close(&relay);
+	close(sigfd);
+	return code;
+}
+
 static int start_process(const struct rt *rt, const struct exec_args *a, struct rt_record *r,
 			 const struct oci_config *c, const struct oci_process *p)
 {
@@ -173,8 +202,9 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 	int status, console, rc = 0;
 	pid_t pid;
 
-	if (p->terminal && !a->console_socket)
-		return rt_error(rt, "exec --tty: needs --console-socket (no terminal to relay to)");
+	if (p->terminal && !a->console_socket && a->detach)
+		return rt_error(rt, "exec --tty --detach: needs --console-socket (nobody would "
+				    "relay the terminal once the runtime has left)");
 	if (rt_find_trampoline(rt, init, sizeof(init)) != 0)
 		return 1;
 	o.target_pidfd = rt_open_process(r);
@@ -188,17 +218,22 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 		rt_error(rt, "exec %s: %s", r->id, e.msg);
 		return status;
 	}
-	if (console >= 0) {
+	if (console >= 0 && a->console_socket) {
 		rc = hand_over_console(rt, a->console_socket, console);
 		close(console);
+		console = -1;
 	}
 	if (rc == 0 && a->pid_file && rt_write_pid_file(a->pid_file, pid, &e) < 0)
 		rc = rt_error(rt, "exec %s: %s", r->id, e.msg);
 	if (rc != 0) {
+		if (console >= 0)
+			close(console);
 		kill(pid, SIGKILL);
 		rt_wait_child(pid, &fwd);
 		return rc;
 	}
+	if (console >= 0)
+		return relay_terminal(rt, pid, console, &fwd);
 	return a->detach ? 0 : rt_wait_child(pid, &fwd);
 }
 

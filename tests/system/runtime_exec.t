@@ -2,15 +2,15 @@
 # cspawn-runtime exec (issue 15), onto spawn/exec.h: a process in a running
 # container from ARGS or --process FILE (conmon's way), with --env, --cwd,
 # --user, the container's seccomp filter, --detach with --pid-file, --tty
-# through the console socket, and the exit status; refused when the
-# container does not run.
+# through the console socket or relayed by the runtime itself, and the exit
+# status; refused when the container does not run.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/runtime.sh"
 need_root_tools
 need_static_cinit
 
-plan 17
+plan 26
 
 on_exit rt_clean_up
 B=$TMP/bundle
@@ -64,8 +64,29 @@ is $? 0 "exec --tty --console-socket: exits 0"
 wait_bounded $CONSOCK 10
 is $? 0 "... the engine got the terminal, which closes with the process"
 like "$(tr -d '\r' <"$TMP/tty" | tr '\n' ' ')" "^/dev/pts/[0-9]+ is-a-tty" "... and it is the process's stdio"
-out=$(rt exec --tty "$A" true 2>&1)
-like "$?:$out" "^1:.*needs --console-socket" "--tty without a console socket: refused"
+
+# --tty without a console socket: the runtime relays the terminal on its
+# own stdio, here a terminal the test made (ptyrun.py)
+ptyrun() { timeout -s KILL 30 python3 "$(dirname "$0")/../helpers/ptyrun.py" "$@"; }
+out=$(ptyrun 33 99 -- "${RT[@]}" exec --tty "$A" sh -c 'tty; stty size; [ -t 0 ] && echo is-a-tty; exit 4')
+is $? 4 "exec --tty, no console socket: the process's status"
+like "$out" "^/dev/pts/[0-9]+" "... on a terminal the runtime relays"
+like "$out" "33 99" "... with the size of the runtime's own"
+like "$out" "is-a-tty" "... as its stdin"
+# typed once the shell prompts: the runtime's terminal is raw by then, so
+# what is echoed is the inner terminal's echo, and the shell's answer
+out=$(ptyrun 24 80 --stty-before "$TMP/before" --stty-after "$TMP/after" \
+	--type-on '# ' 'echo typed-$((6*7)); exit 3\n' -- "${RT[@]}" exec -t "$A" sh)
+is $? 3 "... keys typed reach the process's shell, whose status comes back"
+like "$out" "typed-42" "... and its output comes back"
+is "$(cat "$TMP/after")" "$(cat "$TMP/before")" "... the runtime's terminal modes are restored"
+like "$(cat "$TMP/before")" . "... (which were read)"
+# a new size of the runtime's terminal reaches the process's (SIGWINCH)
+out=$(ptyrun 24 80 --resize-on ready 40x120 -- "${RT[@]}" exec -t "$A" \
+	sh -c 'trap "stty size; exit 7" WINCH; echo ready; while :; do sleep 0.05; done')
+is "$?:$(echo "$out" | tail -1)" "7:40 120" "... and a resize, through SIGWINCH"
+out=$(rt exec --tty --detach "$A" true 2>&1)
+like "$?:$out" "^1:.*--detach: needs --console-socket" "--tty --detach without a console socket: refused"
 
 rt delete --force "$A"
 rt_check_no_leftovers
