@@ -175,17 +175,24 @@ static json_t *mount_of(const char *dest, const char *type, const char *source, 
 			 source, "options", options);
 }
 
+/* A copy as long as the list: an overlay's lowerdir of many layers is
+ * longer than any fixed buffer, and a cut one names a layer that is not
+ * there. NULL when out of memory (json_pack then fails). */
 static json_t *words(const char *list)
 {
 	json_t *arr = json_array();
-	char buf[1024], *save = NULL;
+	char *buf = strdup(list), *save = NULL;
 
-	snprintf(buf, sizeof(buf), "%s", list);
+	if (!buf) {
+		json_decref(arr);
+		return NULL;
+	}
 	for (char *w = strtok_r(buf, ",", &save); arr && w; w = strtok_r(NULL, ",", &save))
 		if (!push(arr, json_string(w))) {
 			json_decref(arr);
-			return NULL;
+			arr = NULL;
 		}
+	free(buf);
 	return arr;
 }
 
