@@ -1,12 +1,16 @@
 #!/bin/bash
 # An overlay of many layers with long paths, whose lowerdir is past the 255
-# bytes that one fsconfig string may hold (and past 1 KiB): Linux 6.8 takes
-# each layer as a "lowerdir+" of its own (spawn/mounts.c).
+# bytes that one fsconfig string may hold: Linux 6.8 takes each layer as a
+# "lowerdir+" of its own; older kernels get each as /proc/self/fd/N of a
+# descriptor held until the mount is made (spawn/mounts.c). A kernel with
+# lowerdir+ never takes that path, so the test hook
+# CSPAWN_TEST_NO_LOWERDIR_PLUS=1 makes cspawn take it here: the merged view
+# must be the same either way.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 3
+plan 10
 
 R=$TMP/root
 make_rootfs "$R"
@@ -28,10 +32,36 @@ view() {
 	cs --no-init "$@" "$R" sh -c \
 		'ls /data | sort | tr "\n" " "; cat /data/top; awk "\$5 == \"/\"" /proc/self/mountinfo' 2>&1
 }
+snapshot() { find "$R" "$TMP/layers" -printf '%p %s %T@\n' | sort | md5sum; }
+before=$(snapshot)
 
 out=$(view "${LAYERS[@]}")
 is "$(echo "$out" | head -1)" "$want" "16 long layers by lowerdir+: the merged view"
 is "$(echo "$out" | tail -1 | grep -o 'lowerdir+=' | wc -l)" 17 \
 	"... each layer (and the root) a lowerdir+ of its own"
+
+# the fallback, forced: about 14 names /proc/self/fd/N fit in 255 bytes;
+# 12 layers and the root (the bottom layer) do
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 view "${LAYERS[@]:0:24}")
+want12="$(seq 1 12 | sed 's/^/own-/' | sort | tr '\n' ' ')top 12"
+is "$(echo "$out" | head -1)" "$want12" \
+	"CSPAWN_TEST_NO_LOWERDIR_PLUS=1, 12 long layers: the same merged view through /proc/self/fd names"
+like "$(echo "$out" | tail -1)" "lowerdir=/proc/self/fd/[0-9]+:/proc/self/fd/" \
+	"... and the mount took them by those names (the fallback ran)"
+out=$(view "${LAYERS[@]:0:24}")
+like "$(echo "$out" | tail -1)" "overlay rw,lowerdir\+=$long-12,lowerdir\+=$long-11," \
+	"... which without the hook are lowerdir+ each, by path"
+is "$(echo "$out" | head -1)" "$want12" "... whose view is the same"
+
+# a write through the fallback's overlay goes to the writable layer only
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 cs --no-init "${LAYERS[@]:0:24}" "$R" sh -c \
+	'echo new >/data/top; rm /data/own-1; cat /data/top; ls /data/own-1 2>&1' 2>&1)
+like "$out" "^new" "... writable on top"
+is "$(snapshot)" "$before" "... and no layer (nor the root) was written"
+
+# past what the names fit in: refused, naming the kernel's limit
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 view "${LAYERS[@]}")
+like "$?:$out" "^12[0-9]:.*this kernel takes fewer in one overlay" \
+	"16 layers without lowerdir+: refused, saying why"
 
 check_no_leftovers
