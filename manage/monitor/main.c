@@ -484,6 +484,9 @@ int main(int argc, char **argv)
 	struct spawn_error e;
 
 	w->exe = w->ctl = w->out = w->err = w->pidfd = w->sigfd = w->log.fd = -1;
+	/* an ignored SIGCHLD, kept across exec from whoever ran cspawn, would
+	 * have the kernel reap PID 1 before waitpid could read its status */
+	signal(SIGCHLD, SIG_DFL);
 	if (parse(w, &a, argc, argv) < 0) {
 		fprintf(stderr, "cspawn-monitor: cspawn runs this program for a detached container "
 				"(manage/monitor/protocol.h says how)\n");
