@@ -616,8 +616,7 @@ int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_
 			rc = start_job(&f, m, &jobs[next++], &runs[slot]);
 			active++;
 		}
-		if (rc < 0 || curl_multi_perform(m, &still) != CURLM_OK ||
-		    curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK) {
+		if (rc < 0 || curl_multi_perform(m, &still) != CURLM_OK) {
 			if (rc == 0)
 				rc = spawn_fail(e, "curl multi transfer failed");
 			break;
@@ -635,6 +634,12 @@ int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_
 			run->job = NULL;
 			active--;
 		}
+		/* Waiting is for the transfers still running, and only when no
+		 * slot is free for the next: after the last one ended the wait
+		 * would see no socket and sleep its whole timeout. */
+		if (rc == 0 && still > 0 && !(next < n && active < PARALLEL_DOWNLOADS) &&
+		    curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+			rc = spawn_fail(e, "curl multi transfer failed");
 	}
 	/* After an error, the transfers still running are dropped. */
 	for (size_t slot = 0; slot < PARALLEL_DOWNLOADS; slot++) {
