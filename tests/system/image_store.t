@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/image.sh"
 need_image_tools
-plan 26
+plan 27
 
 start_registry "$TMP/reg"
 make_layout "$TMP/oci" base &&
@@ -72,21 +72,28 @@ dup=$(grep -o 'GET /v2/test/[a-z]*/blobs/sha256:[0-9a-f]*' "$PROXY_LOG" | sed 's
 is "$dup" "" "no blob was fetched twice"
 is "$(ls "$STATE/lib/images/layers" | wc -l)" 3 "three layer directories for the two images"
 
-# A pull killed half-way leaves nothing that a later one uses.
+# A layer is unpacked as soon as its blob is verified, while the others
+# still download; a pull killed half-way leaves nothing that a later one
+# uses. The proxy stops the big layer's blob (4 MB of random bytes)
+# half-way; the two lower ones come whole.
 ci rmi "$PROXY/test/big:1" "$PROXY/test/base:1" >/dev/null
-start_proxy stall --stall
+start_proxy stall --stall --stall-above 3000000
 "$CSPAWN" --root "$STATE" pull --insecure "$PROXY/test/big:1" >/dev/null 2>&1 &
 c=$!
 wait_until 10 grep -q stalled "$PROXY_LOG"
 ok $? "the proxy stops a blob half-way"
 wait_until 10 sh -c "ls '$STATE/lib/images/tmp' | grep -q blob"
 ok $? "the download sits under a temporary name"
+wait_until 10 sh -c "[ \$(ls '$STATE/lib/images/layers' | wc -l) = 2 ]"
+ok $? "the two layers whose blobs came whole are unpacked while the third downloads"
+during=$(ls "$STATE/lib/images/layers")
 kill -KILL $c
 wait $c 2>/dev/null
-is "$(ls "$STATE/lib/images/layers")" "" "no layer directory came out of it"
 ci pull -q --insecure "$REG/test/big:1" >/dev/null
 ok $? "the next pull succeeds"
 is "$(cat "$(layer_dirs "$REG/test/big:1" | sed -n 1p)/hello")" hello "and its layers are whole"
+is "$during" "$(layer_dirs "$REG/test/big:1" | sed -n '1,2s|.*/||p' | sort)" \
+	"the layers unpacked during the stall were the two lower ones, the stalled one had no directory"
 ci image prune >/dev/null
 is "$(ls "$STATE/lib/images/tmp")" "" "prune removes what the killed pull left"
 
