@@ -180,14 +180,17 @@ static int whiteout(struct unpack *u, int dir, const char *base)
 	return 0;
 }
 
-static int copy_data(struct unpack *u, struct archive *a, int fd)
+/* Writes the entry's data blocks; *end gets where the last one ended. */
+static int copy_data(struct unpack *u, struct archive *a, int fd, la_int64_t *end)
 {
 	const void *buf;
 	size_t len;
 	la_int64_t off;
 	int r;
 
+	*end = 0;
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		*end = off + (la_int64_t)len;
 		const char *p = buf;
 		while (len > 0) {
 			ssize_t w = pwrite(fd, p, len, off);
@@ -312,49 +315,75 @@ static int hard_link(struct unpack *u, int dir, const char *base, const char *ta
 	return 0;
 }
 
+/* Creates the node of a new entry (a regular file's descriptor into
+ * *fd). Fails with EEXIST when the name is taken, and only then: nothing
+ * is followed, a symlink in its place included. */
+static int create_node(struct archive_entry *ent, int dir, const char *base, int *fd)
+{
+	mode_t type = archive_entry_filetype(ent);
+	const char *target = archive_entry_symlink(ent);
+
+	switch (type) {
+	case AE_IFREG:
+		*fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		return *fd < 0 ? -1 : 0;
+	case AE_IFDIR:
+		return mkdirat(dir, base, 0700);
+	case AE_IFLNK:
+		/* The target is data: nothing here ever follows it. */
+		return symlinkat(target ? target : "", dir, base);
+	default: /* character and block devices, fifos */
+		return mknodat(dir, base, type | 0600,
+			       makedev(archive_entry_rdevmajor(ent), archive_entry_rdevminor(ent)));
+	}
+}
+
+/* Creates the node; an earlier entry of the same name makes way (asked
+ * only when the name is taken, as few are). 1: an existing directory
+ * stays, for a directory entry. */
+static int create_or_replace(struct unpack *u, struct archive_entry *ent, int dir, const char *base,
+			     int *fd)
+{
+	static const char *const what[] = {"create", "mkdir", "symlink", "mknod"};
+	mode_t type = archive_entry_filetype(ent);
+	int w = type == AE_IFREG ? 0 : type == AE_IFDIR ? 1 : type == AE_IFLNK ? 2 : 3;
+	int r = create_node(ent, dir, base, fd);
+
+	if (r < 0 && errno == EEXIST) {
+		if ((r = clear_name(u, dir, base, type == AE_IFDIR)) != 0)
+			return r;
+		r = create_node(ent, dir, base, fd);
+	}
+	if (r < 0)
+		return refuse_errno(u, what[w]);
+	return 0;
+}
+
 static int make_node(struct unpack *u, struct archive *a, struct archive_entry *ent, int dir,
 		     const char *base, const char *path)
 {
 	mode_t type = archive_entry_filetype(ent);
+	la_int64_t end;
 	int fd = -1, r;
 
-	if ((r = clear_name(u, dir, base, type == AE_IFDIR)) < 0)
+	if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR &&
+	    type != AE_IFBLK && type != AE_IFIFO)
+		return 0; /* sockets: a tar cannot bring one to life */
+	if (create_or_replace(u, ent, dir, base, &fd) < 0)
 		return -1;
-	switch (type) {
-	case AE_IFREG:
-		fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return refuse_errno(u, "create");
-		if (copy_data(u, a, fd) < 0 || ftruncate(fd, archive_entry_size(ent)) < 0) {
+	if (type == AE_IFREG) {
+		/* Only a sparse file's hole at its end is left to truncate. */
+		if (copy_data(u, a, fd, &end) < 0 ||
+		    (end < archive_entry_size(ent) && ftruncate(fd, archive_entry_size(ent)) < 0)) {
 			if (!u->e->msg[0])
 				refuse_errno(u, "truncate");
 			close(fd);
 			return -1;
 		}
-		break;
-	case AE_IFDIR:
-		if (r == 0 && mkdirat(dir, base, 0700) < 0)
-			return refuse_errno(u, "mkdir");
+	} else if (type == AE_IFDIR) {
 		fd = openat(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return refuse_errno(u, "open directory");
-		break;
-	case AE_IFLNK:
-		/* The target is data: nothing here ever follows it. */
-		if (symlinkat(archive_entry_symlink(ent) ? archive_entry_symlink(ent) : "", dir,
-			      base) < 0)
-			return refuse_errno(u, "symlink");
-		break;
-	case AE_IFCHR:
-	case AE_IFBLK:
-	case AE_IFIFO:
-		if (mknodat(dir, base, type | 0600,
-			    makedev(archive_entry_rdevmajor(ent), archive_entry_rdevminor(ent))) <
-		    0)
-			return refuse_errno(u, "mknod");
-		break;
-	default:
-		return 0; /* sockets: a tar cannot bring one to life */
 	}
 	r = set_meta(u, ent, fd, dir, base, path);
 	if (fd >= 0)
