@@ -95,6 +95,18 @@ json_t *imgstore_read_json(struct image_store *s, const char *digest, struct spa
 int imgstore_sync_parent(struct image_store *s, const char *name, struct spawn_error *e);
 int imgstore_unpack(struct image_store *s, const char *layer, const char *diff_id,
 		    struct spawn_error *e);
+/* The same in the temporary directory TMP (a fresh name under tmp/, made
+ * here), reading the blob from fd when fd >= 0: a download still being
+ * written, followed up to size bytes (see unpack_layer_fd). */
+int imgstore_unpack_from(struct image_store *s, const char *layer, const char *diff_id, int fd,
+			 int feed, int64_t size, const char *tmp, struct spawn_error *e);
+/* image_unpack_layer of fd's bytes; with feed >= 0 a download is writing
+ * them: they are followed up to size, waiting on feed (a byte as the file
+ * grows, EOF once the download is over). name is for messages. */
+int unpack_layer_fd(int fd, int feed, int64_t size, const char *name, const char *dest,
+		    char diff_id[IMAGE_DIGEST_LEN], struct spawn_error *e);
+/* Blocks until feed says the download is over. */
+void unpack_wait_download(int feed);
 /* Layers unpacked at once, each by a child process of its own. */
 #define UNPACK_PARALLEL 2
 struct unpack_job {
@@ -112,12 +124,14 @@ struct unpack_child {
 	pid_t pid;
 	int pipe; /* says the child's error; at its end, EOF */
 	size_t job;
+	char tmp[128]; /* its directory under tmp/, to remove if it is killed */
 };
+struct pool_job;
 struct unpack_pool {
 	struct image_store *s;
 	const struct unpack_job *jobs;
 	size_t n;
-	unsigned char *state; /* per job: waiting, ready or started */
+	struct pool_job *pj; /* per job: waiting, ready or started; its source */
 	struct unpack_child kids[UNPACK_PARALLEL];
 	size_t running;
 	void (*done)(void *arg, size_t job);
@@ -129,7 +143,14 @@ struct unpack_pool {
 int unpack_pool_init(struct unpack_pool *u, struct image_store *s, const struct unpack_job *jobs,
 		     size_t n, void (*done)(void *arg, size_t job), void *arg,
 		     struct spawn_error *e);
-/* Job's blob is in the store: starts it if a slot is free. */
+/* Job's blob is downloading into fd's file, to be size bytes: starts it,
+ * following the download, if a slot is free. */
+int unpack_pool_stream(struct unpack_pool *u, size_t job, int fd, int64_t size);
+/* Job's download has written more. */
+void unpack_pool_fed(struct unpack_pool *u, size_t job);
+/* Job's blob is in the store, its download over: starts it if a slot is
+ * free (a job that waited for a slot since its download began reads the
+ * blob instead). */
 int unpack_pool_ready(struct unpack_pool *u, size_t job);
 /* The pipes of the running children (at most UNPACK_PARALLEL), to wait on. */
 size_t unpack_pool_fds(const struct unpack_pool *u, int *fds);
@@ -137,7 +158,8 @@ size_t unpack_pool_fds(const struct unpack_pool *u, int *fds);
  * one does), and starts ready jobs in their slots. */
 int unpack_pool_reap(struct unpack_pool *u, int timeout);
 /* Waits for every job (all must be ready by now) unless ok is false, the
- * caller's failure: then only for those running. Frees the pool. */
+ * caller's failure, or a job failed: then the running ones are killed and
+ * their directories removed. Frees the pool. */
 int unpack_pool_finish(struct unpack_pool *u, bool ok);
 /* The store's path joined with a relative name. */
 int imgstore_path(struct image_store *s, const char *name, char *out, size_t len,

@@ -2,8 +2,9 @@
  * file creation, bound by the kernel's time per file, and layers are
  * independent directories. No threads: a child that fails says why on a
  * pipe and exits. The pool is driven from outside, so that a pull can
- * start a layer the moment its blob is verified while others download:
- * the children's pipes are what its wait watches besides its sockets. */
+ * start a layer while its blob downloads (the child follows the file the
+ * download writes) or once it is in the store; the children's pipes are
+ * what the pull's wait watches besides its sockets. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,11 +21,57 @@
 
 enum { JOB_WAITING, JOB_READY, JOB_STARTED };
 
+struct pool_job {
+	unsigned char state;
+	int fd;	      /* the download's file while it is written, or -1 */
+	int feed[2];  /* the child's wake-ups: its end (until it starts), ours */
+	int64_t size; /* what the file will hold */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The parent's copies of the descriptors that let a child follow a
+ * download, but for the write end of its feed. */
+static void drop_source(struct pool_job *pj)
+{
+	close_fd(&pj->fd);
+	close_fd(&pj->feed[0]);
+}
+
+static void child_main(struct unpack_pool *u, const struct unpack_child *c, int out, pid_t parent)
+{
+	const struct unpack_job *j = &u->jobs[c->job];
+	struct spawn_error ce = {""};
+	int rc;
+
+	/* A pull that was killed takes its unpacking with it, rather than
+	 * leave it to finish behind a retry; its temporary directory is the
+	 * store's collection's to sweep. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	/* A feed's end is its download's end only once no process holds its
+	 * write end but the parent. */
+	for (size_t k = 0; k < u->n; k++)
+		close_fd(&u->pj[k].feed[1]);
+	rc = imgstore_unpack_from(u->s, j->blob, j->diff_id, u->pj[c->job].fd,
+				  u->pj[c->job].feed[0], u->pj[c->job].size, c->tmp, &ce);
+	if (rc < 0 && write(out, ce.msg, strlen(ce.msg)) < 0)
+		rc = -2;
+	_exit(rc == 0 ? 0 : 1);
+}
+
 static int start_child(struct unpack_pool *u, size_t job, struct unpack_child *c)
 {
 	pid_t parent = getpid();
 	int p[2];
 
+	c->job = job;
+	imgstore_tmp_name(c->tmp, sizeof(c->tmp), "dir");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return spawn_fail_errno(u->e, "pipe2");
 	c->pid = fork();
@@ -32,31 +80,20 @@ static int start_child(struct unpack_pool *u, size_t job, struct unpack_child *c
 		close(p[1]);
 		return spawn_fail_errno(u->e, "fork");
 	}
-	if (c->pid == 0) {
-		struct spawn_error ce = {""};
-		int rc;
-
-		/* A pull that was killed takes its unpacking with it, rather
-		 * than leave it to finish behind a retry; the next pull sweeps
-		 * its temporary directory. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(1);
-		rc = imgstore_unpack(u->s, u->jobs[job].blob, u->jobs[job].diff_id, &ce);
-		if (rc < 0 && write(p[1], ce.msg, strlen(ce.msg)) < 0)
-			rc = -2;
-		_exit(rc == 0 ? 0 : 1);
-	}
+	if (c->pid == 0)
+		child_main(u, c, p[1], parent);
 	close(p[1]);
 	c->pipe = p[0];
-	c->job = job;
+	/* The child has the download's file and its feed. */
+	drop_source(&u->pj[job]);
 	return 0;
 }
 
 /* Waits for one child, whose pipe has said all it will; its error, if
- * any, into e. */
-static int reap(struct unpack_child *c, struct spawn_error *e)
+ * any, into e. A child that was killed leaves its directory to remove. */
+static int reap(struct image_store *s, struct unpack_child *c, struct spawn_error *e)
 {
-	char msg[sizeof(e->msg)];
+	char msg[sizeof(e->msg)], path[PATH_MAX];
 	ssize_t n;
 	int status;
 
@@ -68,6 +105,9 @@ static int reap(struct unpack_child *c, struct spawn_error *e)
 			return spawn_fail_errno(e, "waitpid");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (WIFSIGNALED(status) && imgstore_path(s, c->tmp, path, sizeof(path), e) == 0 &&
+	    remove_tree(path) < 0)
+		return spawn_fail_errno(e, "remove %s", path);
 	if (n > 0) {
 		msg[n] = '\0';
 		return spawn_fail(e, "%s", msg);
@@ -86,8 +126,10 @@ int unpack_pool_init(struct unpack_pool *u, struct image_store *s, const struct 
 	u->done = done;
 	u->arg = arg;
 	u->e = e;
-	if (!(u->state = calloc(n + 1, sizeof(*u->state))))
+	if (!(u->pj = calloc(n + 1, sizeof(*u->pj))))
 		return spawn_fail_errno(e, "calloc");
+	for (size_t j = 0; j < n; j++)
+		u->pj[j].fd = u->pj[j].feed[0] = u->pj[j].feed[1] = -1;
 	return 0;
 }
 
@@ -96,20 +138,54 @@ int unpack_pool_init(struct unpack_pool *u, struct image_store *s, const struct 
 static int fill(struct unpack_pool *u)
 {
 	for (size_t j = 0; u->rc == 0 && j < u->n && u->running < UNPACK_PARALLEL; j++) {
-		if (u->state[j] != JOB_READY)
+		if (u->pj[j].state != JOB_READY)
 			continue;
 		if (start_child(u, j, &u->kids[u->running]) < 0)
 			return u->rc = -1;
-		u->state[j] = JOB_STARTED;
+		u->pj[j].state = JOB_STARTED;
 		u->running++;
 	}
 	return u->rc;
 }
 
+int unpack_pool_stream(struct unpack_pool *u, size_t job, int fd, int64_t size)
+{
+	struct pool_job *pj = &u->pj[job];
+
+	if (pj->state != JOB_WAITING)
+		return u->rc;
+	/* A socket, not a pipe: the wake-ups are sent without blocking the
+	 * download and without SIGPIPE once the child is gone. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pj->feed) < 0 ||
+	    (pj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		spawn_fail_errno(u->e, "following a download: socketpair, fcntl");
+		drop_source(pj);
+		close_fd(&pj->feed[1]);
+		return u->rc = -1;
+	}
+	pj->size = size;
+	pj->state = JOB_READY;
+	return fill(u);
+}
+
+void unpack_pool_fed(struct unpack_pool *u, size_t job)
+{
+	int fd = u->pj[job].feed[1];
+
+	/* A full buffer has told the child enough already; a child that is
+	 * gone needs no more. */
+	if (fd >= 0 && send(fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+	    errno != EINTR)
+		close_fd(&u->pj[job].feed[1]);
+}
+
 int unpack_pool_ready(struct unpack_pool *u, size_t job)
 {
-	if (u->state[job] == JOB_WAITING)
-		u->state[job] = JOB_READY;
+	/* The download is over; one that waited for a slot reads the blob. */
+	close_fd(&u->pj[job].feed[1]);
+	drop_source(&u->pj[job]);
+	if (u->pj[job].state == JOB_WAITING)
+		u->pj[job].state = JOB_READY;
 	return fill(u);
 }
 
@@ -118,7 +194,7 @@ static void reap_slot(struct unpack_pool *u, size_t k)
 {
 	size_t job = u->kids[k].job;
 
-	if (reap(&u->kids[k], u->rc == 0 ? u->e : &u->later) < 0)
+	if (reap(u->s, &u->kids[k], u->rc == 0 ? u->e : &u->later) < 0)
 		u->rc = -1;
 	else if (u->rc == 0 && u->done)
 		u->done(u->arg, job);
@@ -155,14 +231,22 @@ int unpack_pool_finish(struct unpack_pool *u, bool ok)
 		u->rc = -1; /* the caller's failure: start no more */
 	while (fill(u) == 0 && u->running > 0)
 		unpack_pool_reap(u, -1);
-	while (u->running > 0) /* after a failure: let the running ones finish */
+	/* After a failure the running ones are stopped: one following a
+	 * download that failed would unpack what it got for nothing. */
+	for (size_t k = 0; k < u->running; k++)
+		if (kill(u->kids[k].pid, SIGKILL) < 0)
+			spawn_fail_errno(&u->later, "kill %d", (int)u->kids[k].pid);
+	while (u->running > 0)
 		reap_slot(u, 0);
-	for (size_t j = 0; u->rc == 0 && j < u->n; j++)
-		if (u->state[j] != JOB_STARTED)
+	for (size_t j = 0; j < u->n; j++) {
+		if (u->rc == 0 && u->pj[j].state != JOB_STARTED)
 			u->rc = spawn_fail(u->e, "unpacking: layer %zu of %zu was never ready",
 					   j + 1, u->n);
-	free(u->state);
-	u->state = NULL;
+		drop_source(&u->pj[j]);
+		close_fd(&u->pj[j].feed[1]);
+	}
+	free(u->pj);
+	u->pj = NULL;
 	return u->rc;
 }
 
@@ -174,6 +258,6 @@ int imgstore_unpack_all(struct image_store *s, const struct unpack_job *jobs, si
 	if (unpack_pool_init(&u, s, jobs, n, done, arg, e) < 0)
 		return -1;
 	for (size_t j = 0; j < n; j++)
-		u.state[j] = JOB_READY;
+		u.pj[j].state = JOB_READY;
 	return unpack_pool_finish(&u, true);
 }

@@ -506,6 +506,8 @@ static size_t on_blob(char *buf, size_t size, size_t n, void *arg)
 	if (j->got - run->reported >= PROGRESS_STEP || j->got == (uint64_t)j->d.size) {
 		run->reported = j->got;
 		progress(run->f, j, IMAGE_LAYER_DOWNLOADING);
+		if (run->f->pool) /* its unpacking may be waiting for these bytes */
+			unpack_pool_fed(run->f->pool, j->unpack);
 	}
 	return len;
 }
@@ -543,7 +545,8 @@ static int start_job(struct fetch *f, CURLM *m, struct blob_job *j, struct runni
 		curl_easy_cleanup(h);
 		return spawn_fail(f->e, "curl_multi_add_handle failed");
 	}
-	return 0;
+	/* Its layer may be unpacked as the bytes come. */
+	return f->pool ? unpack_pool_stream(f->pool, j->unpack, j->fd, j->d.size) : 0;
 }
 
 /* Checks and names a finished download. */
