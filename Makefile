@@ -122,7 +122,8 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.t,$(UNIT_SRC))
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRC))
 
 .PHONY: all check check-sanitize demo deps deps-check install clean format fuzz bench tests
-all: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime
+all: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-monitor $(BUILD)/cspawn-image \
+	$(BUILD)/cspawn-runtime
 
 # Before anything is compiled: the Debian packages it needs, or one line that
 # names the missing ones and how to install them.
@@ -186,6 +187,19 @@ $(MUSL)/obj/ev.o: $(DEBSRC)/.unpacked $(MUSL_INC)/.linked
 $(MUSL)/obj/ini.o: $(DEBSRC)/.unpacked
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(DEBSRC_CFLAGS) -c -o $@ $(DEBSRC)/libinih/ini.c
+
+# cspawn-monitor: a detached container's monitor while it waits
+# (manage/monitor/protocol.h), static and small as cinit is, so that each
+# running container costs the host a few pages; with glibc (the sanitizer
+# build) against Debian's libev.
+MONITOR_SRC = manage/monitor/main.c manage/logs.c manage/attachers.c spawn/util.c
+ifeq ($(LIBC),glibc)
+$(BUILD)/cspawn-monitor: $(call obj,$(MONITOR_SRC))
+	$(CC) $(ALL_LDFLAGS) $(STATIC) -o $@ $^ -lev
+else
+$(BUILD)/cspawn-monitor: $(call musl_obj,$(MONITOR_SRC)) $(MUSL)/obj/ev.o
+	$(MUSL_CC) $(LDFLAGS) -static -o $@ $^
+endif
 
 # The same objects linked against the shared C library, for valgrind, which
 # the tests run on it (a static binary hides the C library's calls from it).
@@ -268,10 +282,12 @@ demo: deps all
 # systemd's directory for the units packages install (systemd/cspawn.service)
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
-install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-image $(BUILD)/cspawn-runtime
+install: $(BUILD)/cinit $(BUILD)/cspawn $(BUILD)/cspawn-monitor $(BUILD)/cspawn-image \
+	$(BUILD)/cspawn-runtime
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -s -m 0755 $(BUILD)/cinit $(DESTDIR)$(PREFIX)/sbin/cinit
 	install -s -m 0755 $(BUILD)/cspawn $(DESTDIR)$(PREFIX)/sbin/cspawn
+	install -s -m 0755 $(BUILD)/cspawn-monitor $(DESTDIR)$(PREFIX)/sbin/cspawn-monitor
 	install -s -m 0755 $(BUILD)/cspawn-image $(DESTDIR)$(PREFIX)/sbin/cspawn-image
 	install -s -m 0755 $(BUILD)/cspawn-runtime $(DESTDIR)$(PREFIX)/sbin/cspawn-runtime
 	install -m 0644 init/cinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/cinit.8

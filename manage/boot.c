@@ -1,9 +1,9 @@
 /* Restarts across reboots with no resident daemon: `cspawn boot`, run once
  * at boot by systemd (systemd/cspawn.service), starts the containers whose
- * policy says they come back; `cspawn boot --shutdown`, its ExecStop,
- * stops the running ones as the host going down does, which unless-stopped
- * does not count as the user's stop. `cspawn generate systemd NAME` prints
- * a unit of one container's own, as podman's does. */
+ * policy says they come back, as docker's daemon does at its start; `cspawn boot --shutdown`, its
+ * ExecStop, stops the running ones as the host going down does, which unless-stopped does not count
+ * as the user's stop. `cspawn generate systemd NAME` prints a unit of one container's own, as
+ * podman's does. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,6 +14,7 @@
 
 #include "manage/commands.h"
 #include "manage/lifecycle.h"
+#include "spawn/restart.h"
 
 static int open_store(struct cspawn_roots *r, struct store *s)
 {
@@ -37,6 +38,28 @@ static bool live(const struct ctr *c)
 	return c->state.status == CTR_RUNNING || c->state.status == CTR_RESTARTING;
 }
 
+/* Beyond always and unless-stopped (lifecycle_restarts_at_boot), docker's
+ * daemon brings back at its start an on-failure container whose last run
+ * failed (restart_wanted, the monitor's rule): one killed with the host
+ * counts as failed, with docker's exit code 255; the user's stop, an exit
+ * of 0 or the retries used up keep it down. */
+static bool restarts_at_boot(const struct ctr *c, bool was_dead)
+{
+	json_t *r = json_object_get(c->json, "restart");
+	const char *name = json_string_value(json_object_get(r, "policy"));
+	enum spawn_restart policy;
+	int max;
+
+	if (lifecycle_restarts_at_boot(c))
+		return true;
+	if (!name || spawn_parse_restart(name, &policy, &max) < 0 ||
+	    policy != SPAWN_RESTART_ON_FAILURE || (!was_dead && c->state.status != CTR_EXITED))
+		return false;
+	return restart_wanted(policy, (int)json_integer_value(json_object_get(r, "max")),
+			      c->state.restarts, was_dead ? 255 : c->state.exit_code,
+			      c->state.stopped_by_user);
+}
+
 /* A container that was running when the host went down and does not come
  * back: what its monitor left (a cgroup, a network lease) goes, and its
  * state says it exited. */
@@ -45,6 +68,7 @@ static void boot_one(struct ctr *c, void *ctx)
 	struct boot *b = ctx;
 	struct spawn_error e;
 	int status = 0;
+	bool was_dead;
 
 	if (b->shutdown) {
 		if (live(c) && lifecycle_shutdown(c, &e) < 0) {
@@ -58,9 +82,10 @@ static void boot_one(struct ctr *c, void *ctx)
 	if (live(c))
 		return;
 	/* a monitor killed with the host leaves its state "running" */
-	if (c->state.status == CTR_DEAD && lifecycle_shutdown(c, &e) < 0)
+	was_dead = c->state.status == CTR_DEAD;
+	if (was_dead && lifecycle_shutdown(c, &e) < 0)
 		fprintf(stderr, "cspawn: %s: %s\n", c->name, e.msg);
-	if (!lifecycle_restarts_at_boot(c))
+	if (!restarts_at_boot(c, was_dead))
 		return;
 	status = lifecycle_start(b->s, c, &e);
 	if (status != 0) {

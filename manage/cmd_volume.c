@@ -117,7 +117,8 @@ static int vol_ls(int argc, char **argv)
 		return json_decref(o.list), optind < argc ? usage() : 125;
 	if (!o.quiet && !o.list)
 		printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
-	if (volume_list(&s, ls_one, ls_bad, &o, &e) < 0)
+	/* under the lock, which sweeps away what killed runs left */
+	if (store_lock(&s, &e) < 0 || volume_list(&s, ls_one, ls_bad, &o, &e) < 0)
 		rc = (fprintf(stderr, "cspawn: %s\n", e.msg), 125);
 	if (o.list && rc == 0) {
 		char *text = json_dumps(o.list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

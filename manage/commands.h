@@ -26,6 +26,10 @@ int cmd_exec(int argc, char **argv);
 /* `cspawn attach`: a detached container's terminal (manage/attach.c). */
 int cmd_attach(int argc, char **argv);
 
+/* `cspawn __monitor ID EVENT...`: not a user's command; a detached
+ * container's monitor comes back to cspawn through it (manage/monitor.h). */
+int cmd_monitor_step(int argc, char **argv);
+
 /* `cspawn boot [--shutdown]`, `cspawn generate systemd NAME...`
  * (manage/boot.c): restarts across reboots. */
 int cmd_boot(int argc, char **argv);

@@ -265,11 +265,11 @@ struct rm_opts {
 	bool force, volumes;
 };
 
-/* rm -v: the anonymous volumes its record names (-v CTR, the image's);
- * named ones outlive it, as docker's. */
-static void remove_anonymous_volumes(struct session *s, const struct ctr *c)
+/* rm -v: the anonymous volumes it used (-v CTR, the image's), listed
+ * before its record goes; named ones outlive it, as docker's. */
+static void remove_anonymous_volumes(struct session *s, const struct ctr *c, json_t *vols)
 {
-	json_t *vols = json_object_get(c->json, "volumes"), *v;
+	json_t *v;
 	size_t i;
 
 	json_array_foreach(vols, i, v)
@@ -287,21 +287,13 @@ static void remove_anonymous_volumes(struct session *s, const struct ctr *c)
 #define RM_STARTING_TRIES 100
 #define RM_STARTING_WAIT_MS 50
 
-static int rm_one(struct session *s, struct ctr *c, void *ctx)
+/* Stopped (or gone) first, so that its monitor and cgroup are gone too; a
+ * monitor that was starting when stop looked (its run -d was killed, or
+ * raced this rm) holds its lock, and is stopped in turn under force. */
+static int remove_container(struct session *s, struct ctr *c, bool force)
 {
-	const struct rm_opts *o = ctx;
-	bool live = c->state.status == CTR_RUNNING || c->state.status == CTR_RESTARTING;
 	struct spawn_error e;
 
-	if (live && !o->force) {
-		fprintf(stderr,
-			"cspawn: %s: the container is running: stop it first, or use rm -f\n",
-			c->name);
-		return 1;
-	}
-	/* stopped (or gone) first, so that its monitor and cgroup are gone
-	 * too; a monitor that was starting when stop looked (its run -d was
-	 * killed, or raced this rm) holds its lock, and is stopped in turn */
 	for (int tries = 0;; tries++) {
 		int rc = lifecycle_stop(&s->store, c, 0, &e) < 0 ||
 				 (json_object_get(c->json, "network") &&
@@ -313,8 +305,8 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 
 		store_unlock(&s->store);
 		if (rc == 0)
-			break;
-		if (!starting || !o->force || tries >= RM_STARTING_TRIES) {
+			return 0;
+		if (!starting || !force || tries >= RM_STARTING_TRIES) {
 			fprintf(stderr, "cspawn: %s: %s%s\n", c->name, e.msg,
 				starting ? ": it is starting (rm -f stops it)" : "");
 			return 1;
@@ -322,10 +314,31 @@ static int rm_one(struct session *s, struct ctr *c, void *ctx)
 		sleep_ms(RM_STARTING_WAIT_MS);
 		store_reload_state(c);
 	}
-	if (o->volumes)
-		remove_anonymous_volumes(s, c);
-	printf("%s\n", c->name);
-	return 0;
+}
+
+static int rm_one(struct session *s, struct ctr *c, void *ctx)
+{
+	const struct rm_opts *o = ctx;
+	bool live = c->state.status == CTR_RUNNING || c->state.status == CTR_RESTARTING;
+	json_t *vols;
+	int rc;
+
+	if (live && !o->force) {
+		fprintf(stderr,
+			"cspawn: %s: the container is running: stop it first, or use rm -f\n",
+			c->name);
+		return 1;
+	}
+	/* listed first: a broken record's are read from its spec, which goes
+	 * with it */
+	vols = o->volumes ? volume_list_of(&s->store, c) : NULL;
+	rc = remove_container(s, c, o->force);
+	if (rc == 0 && vols)
+		remove_anonymous_volumes(s, c, vols);
+	json_decref(vols);
+	if (rc == 0)
+		printf("%s\n", c->name);
+	return rc;
 }
 
 int cmd_rm(int argc, char **argv)

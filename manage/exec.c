@@ -93,59 +93,6 @@ static int parse_exec(int argc, char **argv, struct exec_args *a)
 	return 0;
 }
 
-/* KEY=VALUE replaces the container's KEY; a bare KEY takes cspawn's own
- * value, or is left out when cspawn has none, as docker does. */
-static int env_set(struct oci_strv *v, const char *kv)
-{
-	size_t key = strcspn(kv, "=");
-	char *entry;
-
-	if (key == 0)
-		return errno = EINVAL, -1;
-	if (kv[key] == '=')
-		entry = strdup(kv);
-	else if (getenv(kv) && asprintf(&entry, "%s=%s", kv, getenv(kv)) < 0)
-		entry = NULL;
-	else if (!getenv(kv))
-		return 0;
-	if (!entry)
-		return -1;
-	for (size_t i = 0; i < v->n; i++)
-		if (strncmp(v->v[i], entry, key + 1) == 0) {
-			free(v->v[i]);
-			v->v[i] = entry;
-			return 0;
-		}
-	char **grown = realloc(v->v, (v->n + 2) * sizeof(char *));
-
-	if (!grown) {
-		free(entry);
-		return -1;
-	}
-	v->v = grown;
-	v->v[v->n++] = entry;
-	v->v[v->n] = NULL;
-	return 0;
-}
-
-static int strv_set(struct oci_strv *v, char **items, int n)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = calloc((size_t)n + 1, sizeof(char *));
-	v->n = 0;
-	if (!v->v)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		v->v[i] = strdup(items[i]);
-		if (!v->v[i])
-			return -1;
-		v->n++;
-	}
-	return 0;
-}
-
 /* The process: the container's own, with the command, -e, -w and -t.
  * `cinit` is the container's own PID 1 binary when cinit runs it (bound
  * read-only inside), so that `cspawn exec NAME cinit ctl status` speaks
@@ -154,26 +101,24 @@ static int strv_set(struct oci_strv *v, char **items, int n)
 static int make_process(const struct exec_args *a, bool init, struct oci_process *p,
 			struct spawn_error *e)
 {
+	struct oci_exec_flags f = {.args = a->cmd,
+				   .nargs = (size_t)a->ncmd,
+				   .env = a->env,
+				   .nenv = a->nenv,
+				   .cwd = a->workdir,
+				   .terminal = a->tty};
+	const char *bad;
 	struct winsize ws;
 
-	if (strv_set(&p->args, a->cmd, a->ncmd) < 0)
-		return spawn_fail_errno(e, "the command");
+	if (oci_process_apply(p, &f, &bad) < 0)
+		return bad ? spawn_fail_errno(e, "-e '%s'", bad)
+			   : spawn_fail_errno(e, "the command, -e or -w");
 	if (init && strcmp(p->args.v[0], "cinit") == 0) {
 		free(p->args.v[0]);
 		p->args.v[0] = strdup(ROOTFS_INIT_PATH);
 		if (!p->args.v[0])
 			return spawn_fail_errno(e, "the command");
 	}
-	for (size_t i = 0; i < a->nenv; i++)
-		if (env_set(&p->env, a->env[i]) < 0)
-			return spawn_fail_errno(e, "-e '%s'", a->env[i]);
-	if (a->workdir) {
-		free(p->cwd);
-		p->cwd = strdup(a->workdir);
-		if (!p->cwd)
-			return spawn_fail_errno(e, "-w");
-	}
-	p->terminal = a->tty;
 	p->console_size.present = false;
 	if (a->tty && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
 		/* sized before the command runs, not only once the relay begins */

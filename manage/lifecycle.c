@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manage/commands.h"
 #include "manage/logs.h"
 #include "manage/monitor.h"
 #include "manage/netglue.h"
+#include "manage/paths.h"
 #include "manage/spec.h"
 #include "spawn/cgroup.h"
 #include "spawn/userns.h"
@@ -148,9 +150,10 @@ static _Noreturn void become_monitor(const struct monitor_cfg *m)
 	monitor_main(m);
 }
 
-static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct spawn_error *e)
+/* The monitor's settings, from the record run wrote. */
+static struct monitor_cfg monitor_cfg_of(struct ctr *c, const struct oci_config *spec)
 {
-	struct monitor_cfg m = {
+	return (struct monitor_cfg){
 	    .c = c,
 	    .spec = spec,
 	    .trampoline = json_string_value(json_object_get(c->json, "cinit")),
@@ -162,7 +165,13 @@ static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct sp
 	    .stop_signal = record_int(c, NULL, "stop_signal"),
 	    .init = json_is_true(json_object_get(c->json, "init")),
 	    .first_start_reports = true,
+	    .ready_fd = -1,
 	};
+}
+
+static int spawn_monitor(struct ctr *c, const struct oci_config *spec, struct spawn_error *e)
+{
+	struct monitor_cfg m = monitor_cfg_of(c, spec);
 	int ready[2], status;
 	pid_t pid;
 
@@ -336,6 +345,23 @@ static int stop_directly(struct ctr *c, int timeout, int sig, bool by_user, stru
 	return store_save_state(c, e);
 }
 
+/* Not known to run, yet what a start made may be left with no monitor to
+ * own it: its state could not be read, or the monitor was killed before it
+ * recorded the start. The cgroup its start recorded goes, and every
+ * process in it. A monitor that holds the lock owns them: nothing to do. */
+static void clean_unwatched(struct ctr *c)
+{
+	char path[PATH_MAX + 16];
+	struct spawn_error e;
+	int lock;
+
+	snprintf(path, sizeof(path), "%s/cgroup", c->run_dir);
+	if (access(path, F_OK) < 0 || (lock = store_take_monitor_lock(c, &e)) < 0)
+		return;
+	clean_after_monitor(c);
+	close(lock);
+}
+
 static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error *e)
 {
 	char req[32], reply[64];
@@ -345,8 +371,10 @@ static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error 
 	store_refresh(c);
 	if (c->state.status == CTR_DEAD)
 		return stop_directly(c, 0, SIGKILL, by_user, e);
-	if (c->state.status != CTR_RUNNING && c->state.status != CTR_RESTARTING)
+	if (c->state.status != CTR_RUNNING && c->state.status != CTR_RESTARTING) {
+		clean_unwatched(c);
 		return 0;
+	}
 	if (c->state.monitor_gone)
 		return stop_directly(c, timeout, record_int(c, NULL, "stop_signal"), by_user, e);
 	snprintf(req, sizeof(req), "%s %d\n", by_user ? "stop" : "shutdown", timeout);
@@ -364,6 +392,38 @@ int lifecycle_stop(struct store *s, struct ctr *c, int timeout, struct spawn_err
 int lifecycle_shutdown(struct ctr *c, struct spawn_error *e)
 {
 	return stop_as(c, -1, false, e);
+}
+
+/* `cspawn __monitor ID EVENT...`: cspawn-monitor hands an event back
+ * (manage/monitor/protocol.h). Its stdio is /dev/null: what goes wrong
+ * before the monitor's log is open can only end the monitor, which `ps`
+ * then tells. */
+int cmd_monitor_step(int argc, char **argv)
+{
+	struct monitor_event ev;
+	struct oci_config spec;
+	struct cspawn_roots r;
+	struct spawn_error e;
+	struct monitor_cfg m;
+	struct store s;
+	struct ctr c;
+
+	if (argc < 2 || monitor_event_parse(argc - 2, argv + 2, &ev, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", argc < 2 ? "__monitor: no container" : e.msg);
+		return 2;
+	}
+	if (paths_roots(&r, &e) < 0 || store_open(&s, &r, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return 125;
+	}
+	/* a record broken while it ran still ends as it should: its callers
+	 * answered, its cgroup and runtime directory gone, for rm -f */
+	if (store_find(&s, argv[1], &c, &e) < 0 && store_find_broken(&s, argv[1], &c, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return 125;
+	}
+	m = monitor_cfg_of(&c, store_load_spec(&c, &spec, &e) == 0 ? &spec : NULL);
+	monitor_step(&m, &ev);
 }
 
 bool lifecycle_restarts_at_boot(const struct ctr *c)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "manage/commands.h"
+#include "manage/monitor/protocol.h"
 
 struct command {
 	const char *name;
@@ -17,13 +18,27 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},	      {"start", cmd_start}, {"stop", cmd_stop}, {"restart", cmd_restart},
-    {"kill", cmd_kill},	      {"wait", cmd_wait},   {"rm", cmd_rm},	{"ps", cmd_ps},
-    {"inspect", cmd_inspect}, {"logs", cmd_logs},   {"exec", cmd_exec}, {"attach", cmd_attach},
-    {"network", cmd_network}, {"port", cmd_port},
+    {"run", cmd_run},
+    {"start", cmd_start},
+    {"stop", cmd_stop},
+    {"restart", cmd_restart},
+    {"kill", cmd_kill},
+    {"wait", cmd_wait},
+    {"rm", cmd_rm},
+    {"ps", cmd_ps},
+    {"inspect", cmd_inspect},
+    {"logs", cmd_logs},
+    {"exec", cmd_exec},
+    {"attach", cmd_attach},
+    {"network", cmd_network},
+    {"port", cmd_port},
     /* volumes, restarts across reboots, figures */
-    {"volume", cmd_volume},   {"boot", cmd_boot},   {"generate", cmd_generate},
+    {"volume", cmd_volume},
+    {"boot", cmd_boot},
+    {"generate", cmd_generate},
     {"stats", cmd_stats},
+    /* not a user's: the monitor's way back from cspawn-monitor */
+    {MONITOR_STEP_COMMAND, cmd_monitor_step},
 };
 
 /* The image commands live in cspawn-image, beside cspawn: they need

@@ -2,25 +2,24 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <ev.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "manage/attachers.h"
 #include "manage/logs.h"
+#include "manage/monitor/protocol.h"
 #include "manage/netglue.h"
 #include "spawn/cgroup.h"
 #include "spawn/container.h"
@@ -33,29 +32,23 @@
  * while the container starts waits for cinit's signalfd. */
 static const int held_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-#define MAX_WAITERS 64
-
 struct mon {
-	struct ev_loop *loop;
 	const struct monitor_cfg *m;
 	struct ctr *c;
 	struct cgroup_layout layout;
 	struct cgroup cg;
 	bool have_cg;
 	struct log_writer log;
+	char log_path[PATH_MAX + 80];
 	struct netglue net;
 	sigset_t held;
 	pid_t pid;
 	int out, err; /* our ends of the container's stdout and stderr */
 	bool tty;     /* out is the master of its terminal; err is -1 */
-	struct attachers att;
-	ev_child child;
-	ev_io out_w, err_w, ctl_w;
-	ev_timer restart_w, kill_w;
-	ev_periodic never_w; /* see quiet_idle_loop */
-	ev_signal term_w, int_w;
-	int ctl;
-	int waiters[MAX_WAITERS];
+	int ctl, lock;
+	int self;    /* this cspawn, for cspawn-monitor to come back to */
+	int watcher; /* cspawn-monitor */
+	int waiters[MONITOR_MAX_WAITERS];
 	size_t nwaiters;
 	int64_t started_mono, delay;
 	bool stopping;
@@ -180,53 +173,34 @@ static int make_cgroup(struct mon *mon, struct spawn_error *e)
 	return store_write_file(mon->c->run_dir, "cgroup", text, e);
 }
 
+/* The cgroup the start made, as it recorded it: the start was an earlier
+ * program image of this process (manage/monitor/protocol.h). */
+static void find_cgroup(struct mon *mon)
+{
+	struct spawn_error e;
+	char *text;
+
+	if (mon->have_cg)
+		return;
+	text = store_read_file(mon->c->run_dir, "cgroup", &e);
+	if (text && cgroup_from_record(text, mon->c->id, &mon->cg) == 0)
+		mon->have_cg = true;
+	free(text);
+}
+
+/* After a run: the cgroup goes, and the network lets go of it. */
 static void drop_cgroup(struct mon *mon)
 {
 	struct spawn_error e;
 
 	/* the address stays leased for the next start */
 	netglue_detach(&mon->net, mon->c->name, false);
+	find_cgroup(mon);
 	if (!mon->have_cg)
 		return;
 	if (cgroup_destroy(&mon->cg, 5000, &e) < 0)
 		log_note(&mon->log, "cspawn: %s", e.msg);
 	mon->have_cg = false;
-}
-
-static void read_output(struct mon *mon, int *fd, ev_io *w, int stream)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while (*fd >= 0) {
-		n = read(*fd, buf, sizeof(buf));
-		if (n > 0) {
-			log_feed(&mon->log, stream, buf, (size_t)n);
-			attachers_send(&mon->att, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		ev_io_stop(mon->loop, w);
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-static void on_out(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct mon *mon = ev_userdata(loop);
-
-	(void)revents;
-	read_output(mon, &mon->out, w, 1);
-}
-
-static void on_err(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct mon *mon = ev_userdata(loop);
-
-	(void)revents;
-	read_output(mon, &mon->err, w, 2);
 }
 
 static int pipes(int out[2], int err[2], struct spawn_error *e)
@@ -270,7 +244,6 @@ static pid_t start_with_terminal(struct mon *mon, struct container_opts *co, int
 	close(sp[0]);
 	mon->err = -1;
 	mon->tty = true;
-	mon->att.input = mon->out;
 	return pid;
 }
 
@@ -316,11 +289,8 @@ static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e
 	return pid;
 }
 
-static void answer_waiters(struct mon *mon)
+static void answer_waiters(struct mon *mon, const char *line)
 {
-	char line[32];
-
-	snprintf(line, sizeof(line), "exited %d\n", mon->c->state.exit_code);
 	for (size_t i = 0; i < mon->nwaiters; i++) {
 		tell(mon->waiters[i], line);
 		close(mon->waiters[i]);
@@ -328,20 +298,183 @@ static void answer_waiters(struct mon *mon)
 	mon->nwaiters = 0;
 }
 
-/* The container has ended for good: its state, the waiters, the end. */
-static void finish(struct mon *mon)
+/* Callers who connected while cspawn, not cspawn-monitor, held the
+ * socket: the end is all there is to tell them. */
+static void answer_late_callers(struct mon *mon, const char *line)
 {
+	int fd;
+
+	fcntl(mon->ctl, F_SETFL, O_NONBLOCK);
+	while ((fd = accept4(mon->ctl, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		char req[128];
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n = poll(&p, 1, 100) > 0 ? read(fd, req, sizeof(req) - 1) : 0;
+
+		req[n > 0 ? n : 0] = '\0';
+		if (strncmp(req, "stop", 4) == 0 || strncmp(req, "shutdown", 8) == 0 ||
+		    strncmp(req, "wait", 4) == 0)
+			tell(fd, line);
+		else
+			tell(fd, "error the container is not running\n");
+		close(fd);
+	}
+}
+
+/* The container has ended for good: its state, the runtime directory
+ * and its lock, and only then the callers, so that a `stop` that returns
+ * leaves nothing a following `rm` would wait for. */
+static _Noreturn void finish(struct mon *mon)
+{
+	char line[32];
+
 	mon->c->state.status = CTR_EXITED;
 	mon->c->state.pid = 0;
 	mon->c->state.monitor = 0;
 	save(mon);
-	answer_waiters(mon);
-	ev_break(mon->loop, EVBREAK_ALL);
+	log_close(&mon->log);
+	snprintf(line, sizeof(line), "exited %d\n", mon->c->state.exit_code);
+	remove_tree(mon->c->run_dir);
+	answer_late_callers(mon, line);
+	close(mon->ctl);
+	close(mon->lock);
+	answer_waiters(mon, line);
+	_exit(0);
 }
 
-static void on_exit_of(struct ev_loop *loop, ev_child *w, int revents);
+/* cspawn-monitor beside this cspawn, opened before anything starts: a
+ * missing one is an error of the run, not a container left unwatched. */
+static int open_watcher(struct spawn_error *e)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd;
 
-static void run(struct mon *mon)
+	if (n < 0)
+		return spawn_fail_errno(e, "readlink /proc/self/exe");
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/" MONITOR_PROGRAM, self);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return spawn_fail_errno(e, "%s (it is installed beside cspawn)", path);
+	return fd;
+}
+
+struct argv_buf {
+	char *v[64 + MONITOR_MAX_WAITERS];
+	char text[8192];
+	size_t n, used;
+};
+
+static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(a->text + a->used, sizeof(a->text) - a->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(a->text) - a->used ||
+	    a->n + 1 >= sizeof(a->v) / sizeof(a->v[0]))
+		return; /* cut short: cspawn-monitor refuses it, and it is reported */
+	a->v[a->n++] = a->text + a->used;
+	a->used += (size_t)n + 1;
+}
+
+/* A descriptor that goes across the exec, and its number as an argument. */
+static void pass_fd(struct argv_buf *a, const char *name, int fd)
+{
+	if (fd < 0)
+		return;
+	fcntl(fd, F_SETFD, 0);
+	arg(a, "--%s=%d", name, fd);
+}
+
+/* What cspawn-monitor execs to come back: this command, what this
+ * program image knows that the next needs. */
+static void add_resume(struct argv_buf *a, struct mon *mon)
+{
+	arg(a, "--");
+	arg(a, "cspawn");
+	arg(a, MONITOR_STEP_COMMAND);
+	arg(a, "%s", mon->c->id);
+	pass_fd(a, "lock", mon->lock);
+	pass_fd(a, "ctl", mon->ctl);
+	pass_fd(a, "self", mon->self);
+	pass_fd(a, "net-lock", netglue_lock_fd(&mon->net));
+	arg(a, "--delay=%lld", (long long)mon->delay);
+	arg(a, "--started-mono=%lld", (long long)mon->started_mono);
+}
+
+/* This process becomes cspawn-monitor: the container's PID 1 stays its
+ * child. pid 0: a restart is due in mon->delay ms. */
+static _Noreturn void become_watcher(struct mon *mon)
+{
+	struct argv_buf a = {.n = 0};
+	extern char **environ;
+
+	arg(&a, MONITOR_PROGRAM);
+	pass_fd(&a, "exe", mon->self);
+	pass_fd(&a, "ctl", mon->ctl);
+	arg(&a, "--log=%s", mon->log_path);
+	arg(&a, "--log-max-size=%llu", (unsigned long long)mon->m->log_max_size);
+	arg(&a, "--log-max-file=%u", mon->m->log_max_file);
+	arg(&a, "--stop-signal=%d", mon->m->stop_signal);
+	if (mon->pid > 0) {
+		arg(&a, "--pid=%d", (int)mon->pid);
+		pass_fd(&a, "out", mon->out);
+		pass_fd(&a, "err", mon->err);
+		if (mon->tty)
+			arg(&a, "--tty");
+	} else {
+		arg(&a, "--delay=%lld", (long long)mon->delay);
+	}
+	for (size_t i = 0; i < mon->nwaiters; i++)
+		pass_fd(&a, "waiter", mon->waiters[i]);
+	add_resume(&a, mon);
+	a.v[a.n] = NULL;
+	log_close(&mon->log);
+	syscall(SYS_execveat, mon->watcher, "", a.v, environ, AT_EMPTY_PATH);
+	/* the container runs unwatched: ps says so, and stop and rm reach it */
+	if (log_open(&mon->log, mon->log_path, mon->m->log_max_size, mon->m->log_max_file,
+		     &(struct spawn_error){{0}}) == 0)
+		log_note(&mon->log, "cspawn: exec of " MONITOR_PROGRAM ": %s", strerror(errno));
+	_exit(125);
+}
+
+static int exit_code_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}
+
+/* After a run: the restart policy decides, with docker's backoff. */
+static _Noreturn void after_run(struct mon *mon)
+{
+	struct ctr_state *st = &mon->c->state;
+	int64_t ran = monotonic_ms() - mon->started_mono;
+
+	if (!restart_wanted(mon->m->restart, mon->m->max_restarts, st->restarts, st->exit_code,
+			    mon->stopping))
+		finish(mon);
+	mon->delay = restart_next_delay(mon->delay, ran);
+	st->restarts++;
+	st->status = CTR_RESTARTING;
+	st->pid = 0;
+	save(mon);
+	log_note(&mon->log, "cspawn: exited with %d, restarting in %lldms (restart %d)",
+		 st->exit_code, (long long)mon->delay, st->restarts);
+	mon->pid = 0;
+	become_watcher(mon);
+}
+
+/* Starts the container, and watches it; or, when it cannot start, what
+ * the restart policy says. */
+static _Noreturn void run(struct mon *mon)
 {
 	struct ctr_state *st = &mon->c->state;
 	struct spawn_error e;
@@ -358,9 +491,8 @@ static void run(struct mon *mon)
 		/* a restart of a container that ran before may still come
 		 * back; a first start that fails says so and ends */
 		if (mon->m->first_start_reports && st->restarts == 0 && !st->started)
-			return finish(mon);
-		ev_feed_event(mon->loop, &mon->child, EV_CUSTOM);
-		return;
+			finish(mon);
+		after_run(mon);
 	}
 	st->status = CTR_RUNNING;
 	st->pid = mon->pid;
@@ -372,186 +504,22 @@ static void run(struct mon *mon)
 	mon->started_mono = monotonic_ms();
 	save(mon);
 	tell_ready(mon, 0, "started");
-	ev_child_set(&mon->child, mon->pid, 0);
-	ev_child_start(mon->loop, &mon->child);
-	ev_io_init(&mon->out_w, on_out, mon->out, EV_READ);
-	ev_io_start(mon->loop, &mon->out_w);
-	if (mon->err >= 0) {
-		ev_io_init(&mon->err_w, on_err, mon->err, EV_READ);
-		ev_io_start(mon->loop, &mon->err_w);
-	}
+	become_watcher(mon);
 }
 
-static void on_restart(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)w;
-	(void)revents;
-	run(ev_userdata(loop));
-}
-
-static int exit_code_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 125;
-}
-
-/* After a run: the restart policy decides, with docker's backoff. */
-static void after_run(struct mon *mon)
+/* PID 1 ended, with cspawn-monitor watching: how, and then the policy. */
+static _Noreturn void record_exit(struct mon *mon, int wstatus)
 {
 	struct ctr_state *st = &mon->c->state;
-	int64_t ran = monotonic_ms() - mon->started_mono;
 
-	if (!restart_wanted(mon->m->restart, mon->m->max_restarts, st->restarts, st->exit_code,
-			    mon->stopping))
-		return finish(mon);
-	mon->delay = restart_next_delay(mon->delay, ran);
-	st->restarts++;
-	st->status = CTR_RESTARTING;
-	st->pid = 0;
-	save(mon);
-	log_note(&mon->log, "cspawn: exited with %d, restarting in %lldms (restart %d)",
-		 st->exit_code, (long long)mon->delay, st->restarts);
-	ev_timer_set(&mon->restart_w, (double)mon->delay / 1000.0, 0);
-	ev_timer_start(mon->loop, &mon->restart_w);
-}
-
-/* The run ended: its terminal (which read_output leaves open while a
- * process holds its other end) and the attached clients go with it. */
-static void close_terminal(struct mon *mon)
-{
-	attachers_close_all(&mon->att);
-	mon->att.input = -1;
-	if (mon->tty && mon->out >= 0) {
-		ev_io_stop(mon->loop, &mon->out_w);
-		close(mon->out);
-		mon->out = -1;
-	}
-	mon->tty = false;
-}
-
-static void on_exit_of(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct mon *mon = ev_userdata(loop);
-	struct ctr_state *st = &mon->c->state;
-
-	ev_child_stop(loop, w);
-	ev_timer_stop(loop, &mon->kill_w);
-	if (!(revents & EV_CUSTOM)) {
-		/* its output is all there once PID 1 is gone: the namespace
-		 * took the rest with it */
-		read_output(mon, &mon->out, &mon->out_w, 1);
-		read_output(mon, &mon->err, &mon->err_w, 2);
-		log_flush(&mon->log);
-		close_terminal(mon);
-		st->exit_code = exit_code_of(w->rstatus);
-		st->oom = mon->have_cg && cgroup_oom_killed(&mon->cg);
-		st->finished = store_now_ms();
-		if (st->oom)
-			log_note(&mon->log, "cspawn: out of memory: the kernel killed it");
-		drop_cgroup(mon);
-	}
+	st->exit_code = exit_code_of(wstatus);
+	find_cgroup(mon);
+	st->oom = mon->have_cg && cgroup_oom_killed(&mon->cg);
+	st->finished = store_now_ms();
+	if (st->oom)
+		log_note(&mon->log, "cspawn: out of memory: the kernel killed it");
+	drop_cgroup(mon);
 	after_run(mon);
-}
-
-/* stop: the stop signal, KILL after the timeout, no restart. by_user: a
- * `cspawn stop`, which unless-stopped remembers across reboots; the host
- * shutting down (SIGTERM, `cspawn boot --shutdown`) is not one. */
-static void stop(struct mon *mon, double timeout, bool by_user)
-{
-	struct ctr_state *st = &mon->c->state;
-
-	mon->stopping = true;
-	st->stopped_by_user = st->stopped_by_user || by_user;
-	if (ev_is_active(&mon->restart_w)) {
-		ev_timer_stop(mon->loop, &mon->restart_w);
-		return finish(mon);
-	}
-	save(mon);
-	if (mon->pid > 0 && kill(mon->pid, mon->m->stop_signal) < 0 && errno != ESRCH)
-		log_note(&mon->log, "cspawn: stop: %s", strerror(errno));
-	ev_timer_set(&mon->kill_w, timeout, 0);
-	ev_timer_start(mon->loop, &mon->kill_w);
-}
-
-static void on_kill_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct mon *mon = ev_userdata(loop);
-
-	(void)w;
-	(void)revents;
-	if (mon->pid > 0)
-		kill(mon->pid, SIGKILL); /* our unreaped child: it cannot be another */
-}
-
-static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	(void)w;
-	(void)revents;
-	stop(ev_userdata(loop), 10, false);
-}
-
-static void reply(int fd, const char *text)
-{
-	tell(fd, text);
-	close(fd);
-}
-
-static void add_waiter(struct mon *mon, int fd)
-{
-	if (mon->nwaiters == MAX_WAITERS)
-		return reply(fd, "error too many waiters\n");
-	mon->waiters[mon->nwaiters++] = fd;
-}
-
-/* One request, read at once: the asker has written its line before it
- * waits, and a client that sends nothing useful is closed. */
-static void serve(struct mon *mon, int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	struct winsize ws = {0};
-	char req[128] = "";
-	ssize_t n = 0;
-	int arg;
-
-	if (poll(&p, 1, 1000) > 0)
-		n = read(fd, req, sizeof(req) - 1);
-	req[n > 0 ? n : 0] = '\0';
-	if (sscanf(req, "stop %d", &arg) == 1) {
-		add_waiter(mon, fd);
-		stop(mon, arg < 0 ? 0 : arg, true);
-	} else if (sscanf(req, "shutdown %d", &arg) == 1) {
-		add_waiter(mon, fd);
-		stop(mon, arg < 0 ? 0 : arg, false);
-	} else if (strncmp(req, "wait", 4) == 0) {
-		add_waiter(mon, fd);
-	} else if (strncmp(req, "attach", 6) == 0) {
-		attachers_add(&mon->att, fd);
-	} else if (sscanf(req, "resize %hu %hu", &ws.ws_row, &ws.ws_col) == 2) {
-		if (mon->tty && mon->out >= 0 && ioctl(mon->out, TIOCSWINSZ, &ws) == 0)
-			reply(fd, "ok\n");
-		else
-			reply(fd, "error the container has no terminal\n");
-	} else if (sscanf(req, "kill %d", &arg) == 1 && arg > 0 && arg < NSIG) {
-		if (mon->pid > 0 && mon->c->state.status == CTR_RUNNING && kill(mon->pid, arg) == 0)
-			reply(fd, "ok\n");
-		else
-			reply(fd, "error the container is not running\n");
-	} else {
-		reply(fd, "error unknown request\n");
-	}
-}
-
-static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct mon *mon = ev_userdata(loop);
-	int fd;
-
-	(void)revents;
-	while ((fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-		serve(mon, fd);
 }
 
 /* The socket's address through a descriptor of its directory: a path
@@ -575,13 +543,13 @@ static int listen_ctl(const struct ctr *c, struct spawn_error *e)
 	if (dir < 0)
 		return spawn_fail_errno(e, "opening %s", c->run_dir);
 	unlink(a.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		close(dir);
 		return spawn_fail_errno(e, "socket");
 	}
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, 0600) < 0 ||
-	    listen(fd, 16) < 0) {
+	    listen(fd, 64) < 0) {
 		spawn_fail_errno(e, "listening on %s/ctl.sock", c->run_dir);
 		close(fd);
 		fd = -1;
@@ -608,93 +576,47 @@ static int take_lock(const struct ctr *c, struct spawn_error *e)
 	return fd;
 }
 
-static void never_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+/* What every program image of the monitor sets up the same way. SIGTERM
+ * and SIGINT stay blocked across them all: one that comes while cspawn
+ * works waits for cspawn-monitor's signalfd. */
+static int common_setup(struct mon *mon, struct spawn_error *e)
 {
-	(void)loop;
-	(void)w;
-	(void)revents;
-}
+	sigset_t stop_signals;
 
-/* Without a timerfd libev wakes every 60 s to notice clock jumps, and a
- * hundred idle monitors would wake the host almost twice a second; libev
- * opens one for periodic watchers, and then sleeps as long as nothing is
- * due. A periodic that never fires (in the year 5138) buys an idle monitor
- * with no wakeups at all, as in cinit (init/main.c). It holds no reference:
- * the loop still ends when the rest is done. */
-static void quiet_idle_loop(struct mon *mon)
-{
-	ev_periodic_init(&mon->never_w, never_cb, 1e11, 0., 0);
-	ev_periodic_start(mon->loop, &mon->never_w);
-	ev_unref(mon->loop);
-}
-
-static void init_watchers(struct mon *mon)
-{
-	ev_child_init(&mon->child, on_exit_of, 0, 0);
-	ev_timer_init(&mon->restart_w, on_restart, 0, 0);
-	ev_timer_init(&mon->kill_w, on_kill_timeout, 0, 0);
-	ev_signal_init(&mon->term_w, on_term, SIGTERM);
-	ev_signal_init(&mon->int_w, on_term, SIGINT);
-	ev_signal_start(mon->loop, &mon->term_w);
-	ev_signal_start(mon->loop, &mon->int_w);
-	ev_io_init(&mon->ctl_w, on_ctl, mon->ctl, EV_READ);
-	ev_io_start(mon->loop, &mon->ctl_w);
-	quiet_idle_loop(mon);
-}
-
-/* The lowest address of the main thread's stack, from /proc/self/maps;
- * 0 when it cannot be told. */
-static uintptr_t stack_low_end(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	uintptr_t lo = 0, hi;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "[stack]") &&
-		    sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &lo, &hi) == 2)
-			break;
-		else
-			lo = 0;
-	fclose(f);
-	return lo;
-}
-
-/* The monitor is a fork of the command that started it and sleeps for the
- * container's life: the heap that command freed and the stack its deep
- * calls touched would stay resident in every monitor. Returns both to the
- * kernel once the container runs; what the loop touches later comes back
- * as it is used. Below this frame nothing is live but the madvise call's
- * own few bytes, two pages down at most. */
-static __attribute__((noinline)) void give_back_memory(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	volatile char here = 0;
-	uintptr_t lo = stack_low_end(), top;
-
-	malloc_trim(0);
-	if (page <= 0 || lo == 0)
-		return;
-	top = ((uintptr_t)&here & ~((uintptr_t)page - 1)) - 2 * (uintptr_t)page;
-	if (top > lo)
-		madvise((void *)lo, top - lo, MADV_DONTNEED);
+	sigemptyset(&mon->held);
+	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
+		sigaddset(&mon->held, held_signals[i]);
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stop_signals, NULL) < 0)
+		return spawn_fail_errno(e, "sigprocmask");
+	/* an ignored SIGCHLD (inherited across exec) would reap PID 1 unseen */
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		return spawn_fail_errno(e, "signal SIGCHLD");
+	snprintf(mon->log_path, sizeof(mon->log_path), "%s/%s-json.log", mon->c->dir, mon->c->id);
+	if (monitor_cgroup_layout(&mon->layout, e) < 0 ||
+	    log_open(&mon->log, mon->log_path, mon->m->log_max_size, mon->m->log_max_file, e) < 0)
+		return -1;
+	mon->watcher = open_watcher(e);
+	if (mon->watcher < 0)
+		return -1;
+	mon->have_reserve = keep_reserve(mon->c);
+	return 0;
 }
 
 _Noreturn void monitor_main(const struct monitor_cfg *m)
 {
-	struct mon mon = {
-	    .m = m, .c = m->c, .out = -1, .err = -1, .ctl = -1, .ready_fd = m->ready_fd};
-	char log_path[PATH_MAX + 80];
+	struct mon mon = {.m = m,
+			  .c = m->c,
+			  .out = -1,
+			  .err = -1,
+			  .ctl = -1,
+			  .self = -1,
+			  .ready_fd = m->ready_fd};
 	struct spawn_error e;
-	int lock;
 
-	sigemptyset(&mon.held);
-	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
-		sigaddset(&mon.held, held_signals[i]);
-	snprintf(log_path, sizeof(log_path), "%s/%s-json.log", m->c->dir, m->c->id);
-	if ((lock = take_lock(m->c, &e)) < 0) {
+	if (chdir("/") < 0 || (mon.lock = take_lock(m->c, &e)) < 0) {
 		tell_ready(&mon, 125, e.msg);
 		_exit(125);
 	}
@@ -705,28 +627,120 @@ _Noreturn void monitor_main(const struct monitor_cfg *m)
 		tell_ready(&mon, 125, "the container was removed before it started");
 		_exit(125);
 	}
-	if (monitor_cgroup_layout(&mon.layout, &e) < 0 ||
-	    log_open(&mon.log, log_path, m->log_max_size, m->log_max_file, &e) < 0 ||
-	    (mon.ctl = listen_ctl(m->c, &e)) < 0) {
+	mon.self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (mon.self < 0)
+		spawn_fail_errno(&e, "opening /proc/self/exe");
+	if (mon.self < 0 || common_setup(&mon, &e) < 0 || (mon.ctl = listen_ctl(m->c, &e)) < 0) {
 		tell_ready(&mon, 125, e.msg);
+		remove_tree(m->c->run_dir);
 		_exit(125);
 	}
-	mon.loop = ev_default_loop(EVFLAG_SIGNALFD);
-	ev_set_userdata(mon.loop, &mon);
-	attachers_init(&mon.att, mon.loop);
-	init_watchers(&mon);
 	mon.c->state.stopped_by_user = false;
-	mon.have_reserve = keep_reserve(mon.c);
 	run(&mon);
-	give_back_memory();
-	if (mon.c->state.status != CTR_EXITED)
-		ev_run(mon.loop, 0);
-	log_close(&mon.log);
-	close(mon.ctl);
-	/* the runtime directory goes, lock last */
-	remove_tree(m->c->run_dir);
-	close(lock);
-	_exit(0);
+}
+
+/* "--NAME=NUMBER": the number, in *out. */
+static bool number_arg(const char *a, const char *name, long long *out)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0 || a[2 + n] != '=')
+		return false;
+	errno = 0;
+	*out = strtoll(a + 3 + n, &end, 10);
+	return errno == 0 && *end == '\0' && end != a + 3 + n;
+}
+
+static int take_event_arg(struct monitor_event *ev, const char *a)
+{
+	long long v;
+
+	if (number_arg(a, "lock", &v))
+		ev->lock = (int)v;
+	else if (number_arg(a, "ctl", &v))
+		ev->ctl = (int)v;
+	else if (number_arg(a, "self", &v))
+		ev->self = (int)v;
+	else if (number_arg(a, "net-lock", &v))
+		ev->net_lock = (int)v;
+	else if (number_arg(a, "delay", &v))
+		ev->delay = v;
+	else if (number_arg(a, "started-mono", &v))
+		ev->started_mono = v;
+	else if (number_arg(a, "exited", &v)) {
+		ev->kind = MONITOR_EXITED;
+		ev->wstatus = (int)v;
+	} else if (strcmp(a, "--due") == 0)
+		ev->kind = MONITOR_DUE;
+	else if (strcmp(a, "--stopped") == 0)
+		ev->kind = MONITOR_STOPPED;
+	else if (strcmp(a, "--stopping") == 0)
+		ev->stopping = true;
+	else if (strcmp(a, "--by-user") == 0)
+		ev->by_user = true;
+	else if (number_arg(a, "waiter", &v) && ev->nwaiters < MONITOR_MAX_WAITERS)
+		ev->waiters[ev->nwaiters++] = (int)v;
+	else
+		return -1;
+	return 0;
+}
+
+int monitor_event_parse(int argc, char **argv, struct monitor_event *ev, struct spawn_error *e)
+{
+	*ev = (struct monitor_event){.kind = -1, .lock = -1, .ctl = -1, .self = -1, .net_lock = -1};
+	for (int i = 0; i < argc; i++)
+		if (take_event_arg(ev, argv[i]) < 0)
+			return spawn_fail(e, "%s: unknown argument '%s'", MONITOR_STEP_COMMAND,
+					  argv[i]);
+	if ((int)ev->kind < 0 || ev->lock < 0 || ev->ctl < 0 || ev->self < 0)
+		return spawn_fail(e,
+				  "%s is cspawn-monitor's: it names the event and the descriptors",
+				  MONITOR_STEP_COMMAND);
+	return 0;
+}
+
+_Noreturn void monitor_step(const struct monitor_cfg *m, const struct monitor_event *ev)
+{
+	struct mon mon = {.m = m,
+			  .c = m->c,
+			  .out = -1,
+			  .err = -1,
+			  .ctl = ev->ctl,
+			  .lock = ev->lock,
+			  .self = ev->self,
+			  .ready_fd = -1,
+			  .delay = ev->delay,
+			  .started_mono = ev->started_mono,
+			  .stopping = ev->stopping};
+	struct spawn_error e;
+
+	fcntl(mon.ctl, F_SETFD, FD_CLOEXEC);
+	fcntl(mon.lock, F_SETFD, FD_CLOEXEC);
+	fcntl(mon.self, F_SETFD, FD_CLOEXEC);
+	memcpy(mon.waiters, ev->waiters, ev->nwaiters * sizeof(ev->waiters[0]));
+	mon.nwaiters = ev->nwaiters;
+	for (size_t i = 0; i < mon.nwaiters; i++)
+		fcntl(mon.waiters[i], F_SETFD, FD_CLOEXEC);
+	if (common_setup(&mon, &e) < 0)
+		log_note(&mon.log, "cspawn: %s", e.msg);
+	if (ev->net_lock >= 0)
+		netglue_adopt(&mon.net, ev->net_lock);
+	mon.c->state.monitor = getpid();
+	mon.c->state.stopped_by_user = mon.c->state.stopped_by_user || ev->by_user;
+	switch (ev->kind) {
+	case MONITOR_EXITED:
+		record_exit(&mon, ev->wstatus);
+	case MONITOR_DUE:
+		/* nothing to start it with: the end, rather than a loop */
+		if (mon.watcher < 0 || !m->spec)
+			finish(&mon);
+		run(&mon);
+	case MONITOR_STOPPED:
+		break;
+	}
+	mon.stopping = true;
+	finish(&mon);
 }
 
 int monitor_connect(const struct ctr *c, const char *request)

@@ -1,16 +1,21 @@
 /* The monitor of a detached container (the role of containerd-shim and
- * conmon, with no daemon behind it): one small process per container that
+ * conmon, with no daemon behind it): one process per container that
  * starts it, holds its PID 1 as its child, writes its output to the log,
  * keeps state.json true, applies the restart policy with the backoff of
  * spawn/restart.h, and answers the commands on a control socket in the
  * container's runtime directory. Killing it does not kill the container:
- * `ps` then says so, and `stop` and `rm` reach the container directly. */
+ * `ps` then says so, and `stop` and `rm` reach the container directly.
+ *
+ * One process, two programs: cspawn for each thing to do (the start, the
+ * record of an end, a restart, the clean-up), cspawn-monitor, small and
+ * static, for the waiting between them (manage/monitor/protocol.h). */
 #ifndef CSPAWN_MONITOR_MANAGE_H
 #define CSPAWN_MONITOR_MANAGE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "manage/monitor/protocol.h"
 #include "manage/store.h"
 #include "oci/oci.h"
 #include "spawn/cgroup.h"
@@ -34,9 +39,29 @@ struct monitor_cfg {
  * (125, 126, 127). */
 #define MONITOR_READY_MAX 640
 
-/* In a process of its own (setsid, stdio on /dev/null): runs the
- * container until it has ended for good, and exits. */
+/* In a process of its own (setsid, stdio on /dev/null): starts the
+ * container, and becomes cspawn-monitor; or reports why it cannot. */
 _Noreturn void monitor_main(const struct monitor_cfg *m);
+
+/* What cspawn-monitor hands back when it execs cspawn again. */
+enum monitor_event_kind { MONITOR_EXITED, MONITOR_DUE, MONITOR_STOPPED };
+
+struct monitor_event {
+	enum monitor_event_kind kind;
+	int wstatus; /* MONITOR_EXITED: PID 1's, as waitpid gave it */
+	bool stopping, by_user;
+	int lock, ctl, self, net_lock;
+	int64_t delay, started_mono;
+	int waiters[MONITOR_MAX_WAITERS];
+	size_t nwaiters;
+};
+
+/* The arguments after the container's id; -1 with e when they are not
+ * what cspawn-monitor gives. */
+int monitor_event_parse(int argc, char **argv, struct monitor_event *ev, struct spawn_error *e);
+/* The monitor's next step after ev: it records, restarts, becomes
+ * cspawn-monitor again, or ends. */
+_Noreturn void monitor_step(const struct monitor_cfg *m, const struct monitor_event *ev);
 
 /* Where containers' cgroups go: the host's layout, or a v2 tree at
  * CSPAWN_CGROUP_ROOT (which tests use). */

@@ -1,5 +1,6 @@
 #include "manage/netglue.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,26 @@ void netglue_detach(struct netglue *g, const char *name, bool release)
 	if (net_detach(&g->roots, name, release ? NET_LEASE_RELEASE : NET_LEASE_KEEP, &e) < 0)
 		fprintf(stderr, "cspawn: %s: %s\n", name, e.msg);
 	g->attached = false;
+}
+
+int netglue_lock_fd(const struct netglue *g)
+{
+	return g->attached ? g->a.lockfd : -1;
+}
+
+void netglue_adopt(struct netglue *g, int lockfd)
+{
+	struct spawn_error e;
+
+	memset(g, 0, sizeof(*g));
+	g->a.lockfd = lockfd;
+	fcntl(lockfd, F_SETFD, FD_CLOEXEC);
+	/* without the paths, netglue_detach could not reach the lease */
+	if (roots_of(g, &e) < 0) {
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+		return;
+	}
+	g->attached = true;
 }
 
 int netglue_release(const char *name, struct spawn_error *e)

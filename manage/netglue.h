@@ -34,6 +34,11 @@ int netglue_attach(struct netglue *g, const json_t *req, const char *name, struc
 /* After a run: lets go, and removes the attachment; release: the lease too
  * (the container is gone for good). */
 void netglue_detach(struct netglue *g, const char *name, bool release);
+/* The descriptor an attachment holds while its container lives (-1:
+ * none), and the same attachment taken up again from it by a later
+ * program image of the monitor (manage/monitor.h), for netglue_detach. */
+int netglue_lock_fd(const struct netglue *g);
+void netglue_adopt(struct netglue *g, int lockfd);
 /* For `rm` of a container with no monitor: its attachment and lease. */
 int netglue_release(const char *name, struct spawn_error *e);
 

@@ -301,9 +301,7 @@ int cmd_run(int argc, char **argv)
 		o.state_base = roots.run;
 		warn_if_exposed(&o);
 		rc = prepare_volumes(&o, &paths, &roots) < 0 ? 125 : run_spec(&o, &paths, &roots);
-		/* a foreground run is gone for good at its end (docker's --rm):
-		 * its anonymous volumes go with it */
-		volume_run_release(&paths.volumes, &roots, !o.detach && !o.print_spec);
+		volume_run_release(&paths.volumes, &roots);
 	}
 	netglue_detach(&net, o.name, true);
 	free_paths(&paths);

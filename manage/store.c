@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "manage/volume.h"
 #include "oci/oci.h"
 
 static const char *const status_names[] = {"created", "running", "restarting", "exited", "dead"};
@@ -100,6 +101,7 @@ int store_lock(struct store *s, struct spawn_error *e)
 	}
 	sweep(s->containers);
 	sweep(s->volumes);
+	volume_sweep(s);
 	return 0;
 }
 
@@ -464,40 +466,101 @@ found:
 	return 0;
 }
 
-int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e)
+/* A record that cannot be read, as rm -f and the volumes' in-use rule see
+ * it: its id, directories and state, an empty record, its short id as its
+ * name. */
+static void as_broken(struct ctr *c)
+{
+	c->broken = true;
+	snprintf(c->name, sizeof(c->name), "%.12s", c->id);
+	c->json = json_object();
+	store_reload_state(c);
+}
+
+/* Each broken record whose id starts with prefix ("": all) to visit, with
+ * why it is broken; returns how many. */
+static int each_broken(struct store *s, const char *prefix,
+		       void (*visit)(struct ctr *c, const char *why, void *ctx), void *ctx,
+		       struct spawn_error *e)
 {
 	DIR *d = opendir(s->containers);
 	struct dirent *ent;
-	char why[sizeof(e->msg)] = "";
-	size_t hits = 0;
+	int hits = 0;
 
 	if (!d)
 		return spawn_fail_errno(e, "reading %s", s->containers);
-	while (*ref && (ent = readdir(d))) {
+	while ((ent = readdir(d))) {
 		struct spawn_error le;
 		struct ctr c;
 
-		if (!is_id(ent->d_name) || strncmp(ent->d_name, ref, strlen(ref)) != 0)
+		if (!is_id(ent->d_name) || strncmp(ent->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		if (load(s, ent->d_name, &c, &le) == 0) {
 			ctr_free(&c);
 			continue;
 		}
 		/* what load filled: the id and the directories */
-		*out = c;
-		snprintf(why, sizeof(why), "%s", le.msg);
+		as_broken(&c);
+		visit(&c, le.msg, ctx);
 		hits++;
 	}
 	closedir(d);
-	if (hits != 1)
+	return hits;
+}
+
+struct found_broken {
+	struct ctr *out;
+	char why[sizeof(((struct spawn_error *)0)->msg)];
+};
+
+static void keep_broken(struct ctr *c, const char *why, void *ctx)
+{
+	struct found_broken *f = ctx;
+
+	ctr_free(f->out);
+	*f->out = *c;
+	snprintf(f->why, sizeof(f->why), "%s", why);
+}
+
+int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e)
+{
+	struct found_broken f = {.out = out};
+	int hits;
+
+	memset(out, 0, sizeof(*out));
+	hits = *ref ? each_broken(s, ref, keep_broken, &f, e) : 0;
+	if (hits < 0)
+		return -1;
+	if (hits != 1) {
+		ctr_free(out);
 		return spawn_fail(
 		    e, hits ? "%s matches more than one broken record" : "no such container: %s",
 		    ref);
-	snprintf(out->name, sizeof(out->name), "%.12s", out->id);
-	out->json = json_object();
-	store_reload_state(out);
-	spawn_fail(e, "%s", why);
+	}
+	spawn_fail(e, "%s", f.why);
 	return 0;
+}
+
+struct list_broken {
+	void (*visit)(struct ctr *c, void *ctx);
+	void *ctx;
+};
+
+static void visit_broken(struct ctr *c, const char *why, void *ctx)
+{
+	struct list_broken *l = ctx;
+
+	(void)why;
+	l->visit(c, l->ctx);
+	ctr_free(c);
+}
+
+int store_list_broken(struct store *s, void (*visit)(struct ctr *c, void *ctx), void *ctx,
+		      struct spawn_error *e)
+{
+	struct list_broken l = {visit, ctx};
+
+	return each_broken(s, "", visit_broken, &l, e) < 0 ? -1 : 0;
 }
 
 void store_make_id(char *id)

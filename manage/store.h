@@ -61,6 +61,7 @@ struct ctr {
 	char name[SPAWN_MAX_NAME + 1];
 	int64_t created;
 	json_t *json;
+	bool broken; /* its record cannot be read (store_find_broken) */
 	struct ctr_state state;
 	char dir[PATH_MAX];	/* <lib>/containers/ID */
 	char run_dir[PATH_MAX]; /* <run>/containers/ID */
@@ -70,7 +71,8 @@ int store_open(struct store *s, const struct cspawn_roots *r, struct spawn_error
 void store_close(struct store *s);
 /* The store's lock (flock, blocking): held around creations and removals
  * so that two runs of one name cannot both take it. Taking it removes
- * what a command killed while it held it left half made or half removed. */
+ * what a command killed while it held it left half made or half removed,
+ * and the anonymous volumes of killed runs (volume_sweep). */
 int store_lock(struct store *s, struct spawn_error *e);
 void store_unlock(struct store *s);
 
@@ -87,6 +89,10 @@ int store_find(struct store *s, const char *ref, struct ctr *out, struct spawn_e
  * id as its name, and e says what is wrong with the record; for `rm -f`,
  * which removes it. */
 int store_find_broken(struct store *s, const char *ref, struct ctr *out, struct spawn_error *e);
+/* Calls visit for each container whose record cannot be read, as
+ * store_find_broken makes it. */
+int store_list_broken(struct store *s, void (*visit)(struct ctr *c, void *ctx), void *ctx,
+		      struct spawn_error *e);
 /* Calls visit for each container, in creation order; a record that
  * cannot be read is reported through bad (with the file named) and the
  * listing goes on; so is a state.json that cannot be read, whose

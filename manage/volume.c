@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oci/oci.h"
+
 static int paths_of(const struct store *s, const char *name, struct volume *v,
 		    struct spawn_error *e)
 {
@@ -224,7 +226,60 @@ int volume_list(struct store *s, void (*visit)(struct volume *v, void *ctx),
 	return 0;
 }
 
+/* NAME of a mount's source <lib>/volumes/NAME/_data into name; false for
+ * any other source. */
+static bool volume_of_source(const struct store *s, const char *src, char *name, size_t len)
+{
+	size_t n = strlen(s->volumes);
+	const char *leaf, *end;
+
+	if (!src || strncmp(src, s->volumes, n) != 0 || src[n] != '/')
+		return false;
+	leaf = src + n + 1;
+	end = strchr(leaf, '/');
+	if (!end || strcmp(end, "/_data") != 0 || (size_t)(end - leaf) >= len)
+		return false;
+	snprintf(name, len, "%.*s", (int)(end - leaf), leaf);
+	return spawn_volume_name_valid(name);
+}
+
+/* A broken record says nothing, but the container's spec still mounts its
+ * volumes: those are its, anonymous as each volume's own record says. */
+static json_t *volumes_of_spec(struct store *s, const struct ctr *c)
+{
+	json_t *list = json_array();
+	struct oci_config spec;
+	struct spawn_error e;
+
+	if (!list || store_load_spec(c, &spec, &e) < 0)
+		return list;
+	for (size_t i = 0; i < spec.n_mounts; i++) {
+		char name[SPAWN_MAX_NAME + 1];
+		struct volume v;
+		bool anonymous;
+
+		if (!volume_of_source(s, spec.mounts[i].source, name, sizeof(name)))
+			continue;
+		anonymous = load(s, name, &v, &e) == 0 && v.anonymous;
+		volume_free(&v);
+		json_array_append_new(
+		    list, json_pack("{s:s, s:b}", "name", name, "anonymous", anonymous));
+	}
+	oci_config_free(&spec);
+	return list;
+}
+
+json_t *volume_list_of(struct store *s, const struct ctr *c)
+{
+	json_t *v = json_object_get(c->json, "volumes");
+
+	if (c->broken)
+		return volumes_of_spec(s, c);
+	return json_is_array(v) ? json_incref(v) : json_array();
+}
+
 struct use {
+	struct store *s;
 	const char *name;
 	char *who;
 	size_t len;
@@ -234,29 +289,35 @@ struct use {
 static void check_use(struct ctr *c, void *ctx)
 {
 	struct use *u = ctx;
-	json_t *vols = json_object_get(c->json, "volumes"), *v;
+	json_t *vols, *v;
 	size_t i;
 
 	if (u->found)
 		return;
+	vols = volume_list_of(u->s, c);
 	json_array_foreach(vols, i, v)
 	{
 		const char *n = json_string_value(json_object_get(v, "name"));
 
-		if (n && strcmp(n, u->name) == 0) {
-			snprintf(u->who, u->len, "%s (%.12s)", c->name, c->id);
+		if (n && strcmp(n, u->name) == 0 && !u->found) {
+			if (c->broken)
+				snprintf(u->who, u->len, "%.12s, whose record is broken", c->id);
+			else
+				snprintf(u->who, u->len, "%s (%.12s)", c->name, c->id);
 			u->found = true;
-			return;
 		}
 	}
+	json_decref(vols);
 }
 
 bool volume_used_by(struct store *s, const char *name, char *who, size_t len)
 {
-	struct use u = {name, who, len, false};
+	struct use u = {s, name, who, len, false};
 	struct spawn_error e;
 
 	store_list(s, check_use, NULL, &u, &e);
+	if (!u.found)
+		store_list_broken(s, check_use, &u, &e);
 	return u.found;
 }
 
@@ -323,6 +384,61 @@ int volume_remove(struct store *s, const char *name, struct spawn_error *e)
 	if (!locked)
 		store_unlock(s);
 	return rc;
+}
+
+int volume_mark_run(const struct volume *v, bool marked, struct spawn_error *e)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+
+	if (format_path(path, sizeof(path), "%s/.run", v->dir) < 0)
+		return spawn_fail_errno(e, "the path of %s/.run", v->dir);
+	if (!marked)
+		return unlink(path) < 0 && errno != ENOENT
+			   ? spawn_fail_errno(e, "removing %s", path)
+			   : 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", path);
+	close(fd);
+	return 0;
+}
+
+/* One marked: held, its run lives; named by a record, it is the
+ * container's now; neither, its run was killed. */
+static void sweep_one(struct store *s, const char *name)
+{
+	char who[SPAWN_MAX_NAME + 64];
+	struct spawn_error e;
+	struct volume v;
+	int fd;
+
+	if (paths_of(s, name, &v, &e) < 0)
+		return;
+	fd = volume_lock(&v, ".lock", LOCK_EX | LOCK_NB, &e);
+	if (fd < 0)
+		return;
+	close(fd);
+	if (volume_used_by(s, name, who, sizeof(who)) ? volume_mark_run(&v, false, &e) < 0
+						      : volume_remove(s, name, &e) < 0)
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+}
+
+void volume_sweep(struct store *s)
+{
+	DIR *d = opendir(s->volumes);
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d))) {
+		char mark[PATH_MAX + 256];
+
+		if (ent->d_name[0] != '.' &&
+		    format_path(mark, sizeof(mark), "%s/%s/.run", s->volumes, ent->d_name) == 0 &&
+		    access(mark, F_OK) == 0)
+			sweep_one(s, ent->d_name);
+	}
+	if (d)
+		closedir(d);
 }
 
 int volume_hold(const struct volume *v, struct spawn_error *e)

@@ -38,14 +38,26 @@ void volume_free(struct volume *v);
 /* Every volume, by name; a broken record goes to bad, naming its file. */
 int volume_list(struct store *s, void (*visit)(struct volume *v, void *ctx),
 		void (*bad)(const char *why, void *ctx), void *ctx, struct spawn_error *e);
-/* The first container whose record names the volume ("NAME (ID12)" into
- * who); false when none does. */
+/* The volumes a container uses, as its record's "volumes" lists them
+ * ([{"name", "anonymous", ...}], a new reference); for a broken record,
+ * those its spec mounts. */
+json_t *volume_list_of(struct store *s, const struct ctr *c);
+/* The first container that uses the volume ("NAME (ID12)" into who, or
+ * "ID12, whose record is broken"); false when none does. */
 bool volume_used_by(struct store *s, const char *name, char *who, size_t len);
 /* Removes it unless it is in use ("volume NAME is in use by container
  * web (ID12)"); takes the store's lock unless it is held. */
 int volume_remove(struct store *s, const char *name, struct spawn_error *e);
 /* The volume as a JSON object, as `volume inspect` shows it. */
 json_t *volume_json(const struct volume *v);
+
+/* An anonymous volume a run makes is marked (.run) until the run ends (a
+ * foreground run, which removes it) or a container's record names it (a
+ * detached one): one marked that no run holds was left by a run that was
+ * killed. volume_sweep removes those, under the store's lock, which
+ * store_lock takes for it; marking needs the lock too. */
+int volume_mark_run(const struct volume *v, bool marked, struct spawn_error *e);
+void volume_sweep(struct store *s);
 
 /* A shared hold on the volume for a run that will mount it: volume_remove
  * refuses it while any is held. Returns the descriptor (close to release). */
@@ -64,9 +76,11 @@ struct volume_root {
 	const char *scratch; /* a directory for the merged view's mount point */
 };
 /* When the volume's _data is empty, copies into it what the root holds at
- * path (resolved inside the root), with owners, modes and times, as docker
- * fills a new volume from the image; nothing when the root has no
- * directory there. Serialised by the volume's .fill lock. */
+ * path (resolved inside the root), with owners, modes, times and xattrs,
+ * hard links kept as links, as docker fills a new volume from the image;
+ * nothing when the root has no directory there. Serialised by the
+ * volume's .fill lock; a fill cut short (its .filling mark left) is
+ * removed and done again. */
 int volume_fill(const struct volume *v, const struct volume_root *root, const char *path,
 		struct spawn_error *e);
 
@@ -85,8 +99,9 @@ int volume_run_prepare(struct spawn_opts *o, const struct cspawn_roots *r,
 /* The record's "volumes": [{"name", "destination", "anonymous"}], or NULL
  * with none. */
 json_t *volume_run_record(const struct spawn_opts *o, const struct volume_run *vr);
-/* Drops the holds; with remove_anonymous (a foreground run, which is gone
- * for good at its end, as docker's --rm), its anonymous volumes too. */
-void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, bool remove_anonymous);
+/* Drops the holds; the run's anonymous volumes go unless a container's
+ * record names them (a run -d's): a foreground run is gone for good at its
+ * end, as docker's --rm. */
+void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r);
 
 #endif

@@ -1,8 +1,9 @@
 /* A new volume filled from the root (manage/volume.h, volume_fill): the
- * root's directory at the volume's path, copied with owners, modes and
- * times. A root with layers is copied from its merged view: an overlay of
- * the layers mounted read-only in a mount namespace of a child's own, so
- * nothing is mounted on the host and whiteouts hide what they hide. */
+ * root's directory at the volume's path, copied with owners, modes, times
+ * and extended attributes, hard links kept as links. A root with layers
+ * is copied from its merged view: an overlay of the layers mounted
+ * read-only in a mount namespace of a child's own, so nothing is mounted
+ * on the host and whiteouts hide what they hide. */
 #include "manage/volume.h"
 
 #include <dirent.h>
@@ -17,12 +18,30 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "manage/spec.h"
 #include "spawn/resolve.h"
 
-static int copy_tree(int src, int dst, struct spawn_error *e);
+/* A file met under more than one name: where its first copy went. */
+struct link {
+	dev_t dev;
+	ino_t ino;
+	char *path; /* relative to the volume's _data */
+};
+
+/* One copy: the volume's _data, the path of the directory being copied
+ * into (relative to it) and the files with more than one link seen so
+ * far, looked up in order (a tree holds few). */
+struct copier {
+	int root;
+	char rel[PATH_MAX];
+	struct link *links;
+	size_t nlinks;
+};
+
+static int copy_tree(struct copier *cp, int src, int dst, struct spawn_error *e);
 
 /* Owner, mode and times of st onto name in dst (or dst itself: name ""). */
 static int copy_meta(int dst, const char *name, const struct stat *st, struct spawn_error *e)
@@ -38,6 +57,45 @@ static int copy_meta(int dst, const char *name, const struct stat *st, struct sp
 	if (utimensat(dst, *name ? name : ".", times, *name ? AT_SYMLINK_NOFOLLOW : 0) < 0)
 		return spawn_fail_errno(e, "utimensat %s", name);
 	return 0;
+}
+
+/* Every extended attribute of in onto out (user.*, security.capability,
+ * ACLs): after the owner is set, since chown drops a file's capabilities;
+ * setting them leaves the times as they are. */
+static int copy_xattrs(int in, int out, const char *name, struct spawn_error *e)
+{
+	char keys[XATTR_LIST_MAX], value[XATTR_SIZE_MAX];
+	ssize_t len = flistxattr(in, keys, sizeof(keys));
+
+	if (len < 0)
+		return errno == ENOTSUP ? 0 : spawn_fail_errno(e, "listing the xattrs of %s", name);
+	for (const char *k = keys; k < keys + len; k += strlen(k) + 1) {
+		ssize_t n = fgetxattr(in, k, value, sizeof(value));
+
+		if (n < 0 && errno == ENODATA)
+			continue; /* removed since it was listed */
+		if (n < 0)
+			return spawn_fail_errno(e, "reading xattr %s of %s", k, name);
+		if (fsetxattr(out, k, value, (size_t)n, 0) < 0)
+			return spawn_fail_errno(e, "setting xattr %s on %s", k, name);
+	}
+	return 0;
+}
+
+/* Those of name in src onto its copy in dst: files and directories only,
+ * as the kernel keeps user.* on nothing else. */
+static int copy_xattrs_at(int src, int dst, const char *name, struct spawn_error *e)
+{
+	int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int out = openat(dst, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = in < 0 || out < 0 ? spawn_fail_errno(e, "opening %s", name)
+				   : copy_xattrs(in, out, name, e);
+
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
 }
 
 static int copy_bytes(int in, int out, const char *name, struct spawn_error *e)
@@ -79,19 +137,27 @@ static int copy_file(int src, int dst, const char *name, struct spawn_error *e)
 	return rc;
 }
 
-static int copy_dir(int src, int dst, const char *name, struct spawn_error *e)
+/* The directory's path relative to _data is cp->rel while it is copied. */
+static int copy_dir(struct copier *cp, int src, int dst, const char *name, struct spawn_error *e)
 {
+	size_t len = strlen(cp->rel);
 	int in, out, rc;
 
-	if (mkdirat(dst, name, 0700) < 0)
+	if (format_path(cp->rel + len, sizeof(cp->rel) - len, "%s%s", len ? "/" : "", name) < 0)
+		return spawn_fail_errno(e, "the path of %s", name);
+	if (mkdirat(dst, name, 0700) < 0) {
+		cp->rel[len] = '\0';
 		return spawn_fail_errno(e, "creating %s", name);
+	}
 	in = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	out = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	rc = in < 0 || out < 0 ? spawn_fail_errno(e, "opening %s", name) : copy_tree(in, out, e);
+	rc =
+	    in < 0 || out < 0 ? spawn_fail_errno(e, "opening %s", name) : copy_tree(cp, in, out, e);
 	if (in >= 0)
 		close(in);
 	if (out >= 0)
 		close(out);
+	cp->rel[len] = '\0';
 	return rc;
 }
 
@@ -108,31 +174,69 @@ static int copy_link(int src, int dst, const char *name, struct spawn_error *e)
 	return 0;
 }
 
-/* One entry of a directory; sockets are skipped (nothing listens on a
- * copy). Hard links become separate copies. */
-static int copy_entry(int src, int dst, const char *name, struct spawn_error *e)
+static const struct link *link_of(const struct copier *cp, const struct stat *st)
 {
+	for (size_t i = 0; i < cp->nlinks; i++)
+		if (cp->links[i].dev == st->st_dev && cp->links[i].ino == st->st_ino)
+			return &cp->links[i];
+	return NULL;
+}
+
+/* The first copy of a file with more links: where the others link to. */
+static int note_link(struct copier *cp, const struct stat *st, const char *name,
+		     struct spawn_error *e)
+{
+	struct link *grown = realloc(cp->links, (cp->nlinks + 1) * sizeof(*grown));
+	char *path = NULL;
+
+	if (grown)
+		cp->links = grown;
+	if (!grown || asprintf(&path, "%s%s%s", cp->rel, cp->rel[0] ? "/" : "", name) < 0)
+		return spawn_fail_errno(e, "noting the links of %s", name);
+	cp->links[cp->nlinks++] = (struct link){st->st_dev, st->st_ino, path};
+	return 0;
+}
+
+static int copy_node(struct copier *cp, int src, int dst, const char *name, const struct stat *st,
+		     struct spawn_error *e)
+{
+	if (S_ISDIR(st->st_mode))
+		return copy_dir(cp, src, dst, name, e);
+	if (S_ISREG(st->st_mode))
+		return copy_file(src, dst, name, e);
+	if (S_ISLNK(st->st_mode))
+		return copy_link(src, dst, name, e);
+	if (mknodat(dst, name, st->st_mode & ~07777, st->st_rdev) < 0)
+		return spawn_fail_errno(e, "mknod %s", name);
+	return 0;
+}
+
+/* One entry of a directory; sockets are skipped (nothing listens on a
+ * copy). A file met again under another name is linked to its copy, as
+ * docker's copy keeps hard links. */
+static int copy_entry(struct copier *cp, int src, int dst, const char *name, struct spawn_error *e)
+{
+	const struct link *l;
 	struct stat st;
-	int rc = 0;
+	bool linked;
 
 	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return spawn_fail_errno(e, "stat %s", name);
-	if (S_ISDIR(st.st_mode))
-		rc = copy_dir(src, dst, name, e);
-	else if (S_ISREG(st.st_mode))
-		rc = copy_file(src, dst, name, e);
-	else if (S_ISLNK(st.st_mode))
-		rc = copy_link(src, dst, name, e);
-	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))
-		rc = mknodat(dst, name, st.st_mode & ~07777, st.st_rdev) < 0
-			 ? spawn_fail_errno(e, "mknod %s", name)
-			 : 0;
-	else
+	if (S_ISSOCK(st.st_mode))
 		return 0;
-	return rc < 0 ? -1 : copy_meta(dst, name, &st, e);
+	linked = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
+	if (linked && (l = link_of(cp, &st)))
+		return linkat(cp->root, l->path, dst, name, 0) < 0
+			   ? spawn_fail_errno(e, "linking %s to %s", name, l->path)
+			   : 0;
+	if (copy_node(cp, src, dst, name, &st, e) < 0 || copy_meta(dst, name, &st, e) < 0)
+		return -1;
+	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && copy_xattrs_at(src, dst, name, e) < 0)
+		return -1;
+	return linked ? note_link(cp, &st, name, e) : 0;
 }
 
-static int copy_tree(int src, int dst, struct spawn_error *e)
+static int copy_tree(struct copier *cp, int src, int dst, struct spawn_error *e)
 {
 	int fd = dup(src);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -146,7 +250,7 @@ static int copy_tree(int src, int dst, struct spawn_error *e)
 	}
 	while (rc == 0 && (ent = readdir(d)))
 		if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
-			rc = copy_entry(src, dst, ent->d_name, e);
+			rc = copy_entry(cp, src, dst, ent->d_name, e);
 	closedir(d);
 	return rc;
 }
@@ -173,6 +277,7 @@ static bool is_empty(int dir)
 static int copy_from(const char *rootfs, const char *path, int data, struct spawn_error *e)
 {
 	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), src, rc;
+	struct copier cp = {.root = data};
 	struct stat st;
 
 	if (root < 0)
@@ -183,10 +288,16 @@ static int copy_from(const char *rootfs, const char *path, int data, struct spaw
 		return errno == ENOENT || errno == ENOTDIR
 			   ? 0
 			   : spawn_fail_errno(e, "opening %s", path);
-	rc = fstat(src, &st) < 0 ? spawn_fail_errno(e, "stat %s", path) : copy_tree(src, data, e);
+	rc = fstat(src, &st) < 0 ? spawn_fail_errno(e, "stat %s", path)
+				 : copy_tree(&cp, src, data, e);
 	if (rc == 0)
 		rc = copy_meta(data, "", &st, e);
+	if (rc == 0)
+		rc = copy_xattrs(src, data, path, e);
 	close(src);
+	for (size_t i = 0; i < cp.nlinks; i++)
+		free(cp.links[i].path);
+	free(cp.links);
 	return rc;
 }
 
@@ -272,24 +383,108 @@ static int copy_merged(const struct volume_root *root, const char *path, int dat
 	return -1;
 }
 
+/* What an interrupted fill left in _data, removed; _data itself stays,
+ * as a container may have it mounted. */
+static int empty_data(const struct volume *v, struct spawn_error *e)
+{
+	DIR *d = opendir(v->data);
+	struct dirent *ent;
+	int rc = 0;
+
+	if (!d)
+		return spawn_fail_errno(e, "reading %s", v->data);
+	while (rc == 0 && (ent = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (format_path(path, sizeof(path), "%s/%s", v->data, ent->d_name) < 0 ||
+		    remove_tree(path) < 0)
+			rc = spawn_fail_errno(e, "removing %s/%s", v->data, ent->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int sync_dir(const char *dir, struct spawn_error *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return spawn_fail_errno(e, "opening %s", dir);
+	rc = fsync(fd) < 0 ? spawn_fail_errno(e, "fsync %s", dir) : 0;
+	close(fd);
+	return rc;
+}
+
+/* A fill marks the volume (.filling) before it copies anything and
+ * unmarks it once all it copied is on disk: a mark found under the .fill
+ * lock is that of a fill cut short (killed, failed, or a crash), whose
+ * half is removed and filled again, never taken as the volume's content. */
+static int fill_wanted(const struct volume *v, const char *mark, int data, bool *fill,
+		       struct spawn_error *e)
+{
+	int fd;
+
+	if (access(mark, F_OK) == 0) {
+		if (empty_data(v, e) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return spawn_fail_errno(e, "%s", mark);
+	} else if (!is_empty(data)) {
+		*fill = false;
+		return 0;
+	}
+	*fill = true;
+	fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return spawn_fail_errno(e, "creating %s", mark);
+	close(fd);
+	return sync_dir(v->dir, e);
+}
+
+static int fill_done(const struct volume *v, const char *mark, int data, struct spawn_error *e)
+{
+	if (syncfs(data) < 0)
+		return spawn_fail_errno(e, "syncfs %s", v->data);
+	if (unlink(mark) < 0)
+		return spawn_fail_errno(e, "removing %s", mark);
+	return sync_dir(v->dir, e);
+}
+
+static int fill_data(const struct volume *v, const struct volume_root *root, const char *path,
+		     struct spawn_error *e)
+{
+	char mark[PATH_MAX + 16];
+	int data, rc;
+	bool fill = false;
+
+	if (format_path(mark, sizeof(mark), "%s/.filling", v->dir) < 0)
+		return spawn_fail_errno(e, "the path of %s/.filling", v->dir);
+	data = open(v->data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (data < 0)
+		return spawn_fail_errno(e, "opening %s", v->data);
+	rc = fill_wanted(v, mark, data, &fill, e);
+	if (rc == 0 && fill)
+		rc = root->nlayers ? copy_merged(root, path, data, e)
+				   : copy_from(root->rootfs, path, data, e);
+	if (rc == 0 && fill)
+		rc = fill_done(v, mark, data, e);
+	close(data);
+	return rc;
+}
+
 int volume_fill(const struct volume *v, const struct volume_root *root, const char *path,
 		struct spawn_error *e)
 {
-	int lock = volume_lock(v, ".fill", LOCK_EX, e), data, rc = 0;
+	int lock = volume_lock(v, ".fill", LOCK_EX, e), rc;
 
 	if (lock < 0)
 		return -1;
-	data = open(v->data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (data < 0)
-		rc = spawn_fail_errno(e, "opening %s", v->data);
-	else if (is_empty(data))
-		rc = root->nlayers ? copy_merged(root, path, data, e)
-				   : copy_from(root->rootfs, path, data, e);
+	rc = fill_data(v, root, path, e);
 	if (rc < 0)
 		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			 " (filling volume %s from the root's %s)", v->name, path);
-	if (data >= 0)
-		close(data);
 	close(lock);
 	return rc;
 }

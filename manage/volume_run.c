@@ -102,6 +102,9 @@ static int prepare_one(struct store *s, struct spawn_bind *b, const struct volum
 	if (volume_create(s, b->volume, anonymous, NULL, &v, &made, e) == 0) {
 		fd = volume_hold(&v, e);
 		rc = fd < 0 ? -1 : note(&vr->holds, &vr->nholds, fd, e);
+		/* marked and held at once: no sweep sees one without the other */
+		if (rc == 0 && made && anonymous)
+			rc = volume_mark_run(&v, true, e);
 	}
 	store_unlock(s);
 	if (rc == 0 && anonymous)
@@ -206,19 +209,22 @@ json_t *volume_run_record(const struct spawn_opts *o, const struct volume_run *v
 	return list;
 }
 
-void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r, bool remove_anonymous)
+/* The holds dropped, the anonymous volumes are those of a run that ended:
+ * the sweep that taking the store's lock makes removes them (a foreground
+ * run's, which is gone for good, as docker's --rm; a run -d's that failed
+ * before its record named them) or keeps them, unmarked, for the
+ * container whose record names them. */
+void volume_run_release(struct volume_run *vr, const struct cspawn_roots *r)
 {
 	struct spawn_error e;
 	struct store s;
 
 	for (size_t i = 0; i < vr->nholds; i++)
 		close(vr->holds[i]);
-	if (remove_anonymous && vr->nanonymous && store_open(&s, r, &e) == 0) {
-		for (size_t i = 0; i < vr->nanonymous; i++)
-			if (volume_remove(&s, vr->anonymous[i], &e) < 0)
-				fprintf(stderr, "cspawn: %s\n", e.msg);
+	if (vr->nanonymous && (store_open(&s, r, &e) < 0 || store_lock(&s, &e) < 0))
+		fprintf(stderr, "cspawn: %s\n", e.msg);
+	if (vr->nanonymous)
 		store_close(&s);
-	}
 	for (size_t i = 0; i < vr->nanonymous; i++)
 		free(vr->anonymous[i]);
 	free(vr->anonymous);

@@ -445,6 +445,22 @@ int oci_process_parse(const char *text, size_t len, unsigned flags, struct oci_p
 		      struct oci_messages *msgs);
 void oci_process_free(struct oci_process *p);
 
+/* What an exec's flags (`cspawn exec`, the runtime's exec) change in the
+ * process it starts from. */
+struct oci_exec_flags {
+	char *const *args; /* the command; nargs 0: the process's own */
+	size_t nargs;
+	/* KEY=VALUE over the process's KEY, or added; a bare KEY takes the
+	 * caller's own value, or is left out when the caller has none */
+	char *const *env;
+	size_t nenv;
+	const char *cwd; /* NULL: the process's own */
+	bool terminal;
+};
+/* 0, or -1 with errno (EINVAL: an env entry without a name); *bad is the
+ * env entry that failed, or NULL. */
+int oci_process_apply(struct oci_process *p, const struct oci_exec_flags *f, const char **bad);
+
 /* JSON text, malloc'd, NUL-terminated, ending in a newline. NULL with errno
  * ENOMEM, or EILSEQ when a string is not UTF-8 (JSON cannot hold it). */
 char *oci_config_write(const struct oci_config *c);

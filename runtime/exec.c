@@ -115,73 +115,29 @@ static int read_process(const struct rt *rt, const char *file, struct oci_proces
 	return rc ? 1 : 0;
 }
 
-/* strv from strings (copied), NULL-terminated. */
-static int set_strv(struct oci_strv *v, char **from, int n)
-{
-	char **nv = calloc((size_t)n + 1, sizeof(*nv));
-
-	if (!nv)
-		return -1;
-	for (int i = 0; i < n; i++)
-		if (!(nv[i] = strdup(from[i])))
-			return -1;
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = nv;
-	v->n = (size_t)n;
-	return 0;
-}
-
-/* NAME=VALUE over an entry of the same name, or added. */
-static int set_env(struct oci_strv *env, const char *kv)
-{
-	size_t name = strcspn(kv, "=");
-	char *copy = strdup(kv), **nv;
-
-	if (!copy)
-		return -1;
-	for (size_t i = 0; i < env->n; i++)
-		if (strncmp(env->v[i], kv, name + 1) == 0) {
-			free(env->v[i]);
-			env->v[i] = copy;
-			return 0;
-		}
-	nv = realloc(env->v, (env->n + 2) * sizeof(*nv));
-	if (!nv) {
-		free(copy);
-		return -1;
-	}
-	nv[env->n++] = copy;
-	nv[env->n] = NULL;
-	env->v = nv;
-	return 0;
-}
-
 /* The kept config's process with the flags over it: a copy through its
  * JSON, so that it is freed as one. */
 static int process_from_flags(const struct rt *rt, const struct exec_args *a,
 			      const struct oci_config *c, struct oci_process *p)
 {
+	struct oci_exec_flags f = {.args = a->args,
+				   .nargs = (size_t)a->nargs,
+				   .env = a->env,
+				   .nenv = (size_t)a->nenv,
+				   .cwd = a->cwd,
+				   .terminal = a->tty};
 	struct oci_messages msgs = {0};
 	char *text = oci_process_write(&c->process);
+	const char *bad;
 	int rc = text ? oci_process_parse(text, strlen(text), 0, p, &msgs) : -1;
 
 	free(text);
 	oci_messages_free(&msgs);
 	if (rc != 0)
 		return rt_error(rt, "exec: the container's process: %s", strerror(errno));
-	if (set_strv(&p->args, a->args, a->nargs) < 0)
-		return rt_error(rt, "exec: out of memory");
-	for (int i = 0; i < a->nenv; i++)
-		if (set_env(&p->env, a->env[i]) < 0)
-			return rt_error(rt, "exec: out of memory");
-	if (a->cwd) {
-		free(p->cwd);
-		if (!(p->cwd = strdup(a->cwd)))
-			return rt_error(rt, "exec: out of memory");
-	}
-	p->terminal = a->tty;
+	if (oci_process_apply(p, &f, &bad) < 0)
+		return bad ? rt_error(rt, "exec --env %s: %s", bad, strerror(errno))
+			   : rt_error(rt, "exec: %s", strerror(errno));
 	return 0;
 }
 

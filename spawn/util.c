@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +201,13 @@ const char *format_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* close_range(2) by its syscall: musl, which the small monitor is built
+ * with, has no wrapper for it. */
+static int close_fds(unsigned first, unsigned last)
+{
+	return (int)syscall(SYS_close_range, first, last, 0);
+}
+
 int close_all_but(int *keep, size_t n)
 {
 	unsigned from = 3;
@@ -216,9 +224,9 @@ int close_all_but(int *keep, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (keep[i] < (int)from)
 			continue; /* -1, stdio, or a repeat */
-		if ((unsigned)keep[i] > from && close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+		if ((unsigned)keep[i] > from && close_fds(from, (unsigned)keep[i] - 1) < 0)
 			return -1;
 		from = (unsigned)keep[i] + 1;
 	}
-	return close_range(from, ~0U, 0);
+	return close_fds(from, ~0U);
 }

@@ -9,6 +9,8 @@
 #                           layers, the second deleting /hello
 #   push_layout DIR TAG REF [SKOPEO-ARGS...]
 #   layer_dirs NAME         the image's layer directories, lowest first
+#   load_layout_image       make_layout's image loaded into the store (csm);
+#                           sets IMAGE to its name, returns load's status
 
 STATE="$TMP/state"
 
@@ -95,6 +97,16 @@ make_layout() {
 			--config.user 1000 --config.exposedports 80/tcp --config.volume /data \
 			--config.label org.test=yes --config.stopsignal SIGQUIT &&
 		rm -rf "$_b"
+}
+
+load_layout_image() {
+	make_layout "$TMP/layout" 1 >/dev/null 2>&1
+	csm load --oci "$TMP/layout:1" >/dev/null 2>&1
+	_rc=$?
+	IMAGE=$(csm images --format json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Names"][0])' 2>/dev/null)
+	[ -n "$IMAGE" ] || IMAGE=localhost/layout:1
+	return $_rc
 }
 
 push_layout() {

@@ -13,10 +13,8 @@ need_image_tools
 plan 9
 
 on_exit "clean_up_after '$TMP'"
-make_layout "$TMP/layout" 1 >/dev/null 2>&1
-csm load --oci "$TMP/layout:1" >/dev/null 2>&1
-name=$(csm images --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Names"][0])' 2>/dev/null)
-[ -n "$name" ] || name=localhost/layout:1
+load_layout_image
+name=$IMAGE
 
 run_d --name box -u 0 "$name" -c 'trap "exit 0" TERM; while :; do sleep 0.05; done' >/dev/null
 is $? 0 "a container of the image runs"

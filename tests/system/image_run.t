@@ -13,11 +13,9 @@ need_image_tools
 plan 18
 
 on_exit "clean_up_after '$TMP'"
-make_layout "$TMP/layout" 1 >/dev/null 2>&1
-csm load --oci "$TMP/layout:1" >/dev/null 2>&1
+load_layout_image
 ok $? "an OCI layout loaded into the store"
-name=$(csm images --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Names"][0])' 2>/dev/null)
-[ -n "$name" ] || name=localhost/layout:1
+name=$IMAGE
 diag "image: $name"
 
 is "$(cs --net none "$name" 2>&1)" hi "no command: the image's Entrypoint with its Cmd"

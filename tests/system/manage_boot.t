@@ -1,8 +1,10 @@
 #!/bin/bash
 # Restarts across reboots (issue 9, item 9): after a simulated reboot (every
 # container and monitor SIGKILLed, the runtime directory gone), `cspawn
-# boot` starts the containers with --restart always and the unless-stopped
-# ones the user did not stop, and no others; the host's shutdown (SIGTERM
+# boot` starts the containers with --restart always, the unless-stopped
+# ones the user did not stop and, as docker's daemon does at its start, the
+# on-failure ones whose last run failed (killed with the host: docker's
+# exit code 255) with retries left, and no others; the host's shutdown (SIGTERM
 # to a monitor, `cspawn boot --shutdown`) is not the user's stop.
 # `cspawn generate systemd NAME` prints a unit of the container's own.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -10,7 +12,7 @@
 need_root_tools
 need_static_cinit
 
-plan 17
+plan 18
 
 R=$TMP/root
 make_rootfs "$R"
@@ -32,7 +34,13 @@ for n in always always-stopped unless unless-stopped unless-term unless-shut; do
 done
 run_d --name never "$R" sh -c "$LOOP" >/dev/null
 run_d --name onfail --restart on-failure "$R" sh -c "$LOOP" >/dev/null
-csm stop -t 5 always-stopped unless-stopped >/dev/null
+run_d --name onfail-stopped --restart on-failure "$R" sh -c "$LOOP" >/dev/null
+run_d --name onfail-ok --restart on-failure "$R" true >/dev/null
+run_d --name onfail-max --restart on-failure:1 "$R" sh -c 'exit 3' >/dev/null
+csm stop -t 5 always-stopped unless-stopped onfail-stopped >/dev/null
+used_up() { [ "$(state_of onfail-max)" = exited ] && [ "$(field onfail-max '["State"]["Restarts"]')" = 1 ]; }
+wait_until 10 eval '[ "$(state_of onfail-ok)" = exited ] && used_up'
+ok $? "on-failure: one that exits 0 stays exited, one that fails uses its one retry"
 
 # the host's shutdown, as systemd does it: SIGTERM to the monitor ...
 mon=$(field unless-term '["State"]["Monitor"]')
@@ -58,14 +66,14 @@ ok $? "the simulated reboot: containers and monitors killed"
 rm -rf "$CSPAWN_ROOT/run"
 is "$(state_of always) $(state_of never)" "dead dead" "ps: what was running is dead"
 
-is "$(csm boot 2>&1 | sort | tr '\n' ' ')" "always always-stopped unless unless-shut unless-term " \
-	"boot starts always (even one the user stopped) and unless-stopped unless the user stopped it"
+is "$(csm boot 2>&1 | sort | tr '\n' ' ')" "always always-stopped onfail unless unless-shut unless-term " \
+	"boot starts always (even one the user stopped), unless-stopped unless the user stopped it, on-failure killed with the host"
 up=
-for n in always always-stopped unless unless-shut unless-term never onfail unless-stopped; do
+for n in always always-stopped unless unless-shut unless-term onfail never unless-stopped onfail-stopped onfail-ok onfail-max; do
 	up="$up $n:$(state_of "$n")"
 done
-is "$up" " always:running always-stopped:running unless:running unless-shut:running unless-term:running never:exited onfail:exited unless-stopped:exited" \
-	"... they run; the others (no policy, on-failure, stopped by the user) do not"
+is "$up" " always:running always-stopped:running unless:running unless-shut:running unless-term:running onfail:running never:exited unless-stopped:exited onfail-stopped:exited onfail-ok:exited onfail-max:exited" \
+	"... they run; the others (no policy, stopped by the user, on-failure that exited 0 or used its retries) do not"
 is "$(csm boot 2>&1)" "" "boot again: nothing more to start"
 
 # a unit of its own, as podman's generate systemd
@@ -83,5 +91,6 @@ is "$(cat "$TMP/files.out")" "$TMP/container-always.service" "--files writes con
 systemd-analyze verify --man=no "$TMP/container-always.service" >"$TMP/verify" 2>&1
 ok $? "systemd-analyze verify accepts it" || sed 's/^/#   /' "$TMP/verify"
 
-csm rm -f always always-stopped unless unless-stopped unless-term unless-shut never onfail >/dev/null
+csm rm -f always always-stopped unless unless-stopped unless-term unless-shut never onfail \
+	onfail-stopped onfail-ok onfail-max >/dev/null
 check_no_leftovers

@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 36
+plan 38
 
 R=$TMP/root
 make_rootfs "$R"
@@ -88,6 +88,18 @@ is $? 0 "stop still works"
 wait_until 5 _exited "$pid"
 ok $? "... and the container is gone (ended; a zombie until the host's init reaps it)"
 like "$(status_of svc)" "^exited -1 Exited \(unknown\)" "... its end known, not its code"
+
+# the monitor killed and the state then broken: the pid is not known, and
+# rm -f still ends the container, by the cgroup its start recorded
+run_d --name blind "$R" sleep 1000 >/dev/null
+bid=$(csm inspect blind | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+pid=$(csm inspect blind | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
+kill -KILL "$(csm inspect blind | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Monitor"])')"
+echo '{"status": "runn' >"$CSPAWN_ROOT/lib/containers/$bid/state.json"
+csm rm -f blind >/dev/null 2>&1
+is "$?:$(csm ps -aq | grep -c "^${bid:0:12}")" "0:0" "rm -f of a container whose monitor died and whose state broke: removed"
+wait_until 5 _exited "$pid"
+ok $? "... and its process is gone with its cgroup"
 
 # rm: refused while running, -f stops first, everything goes
 csm start svc >/dev/null

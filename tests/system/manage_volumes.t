@@ -1,16 +1,17 @@
 #!/bin/bash
 # Volumes (issue 9, item 8): -v NAME:CTR uses <lib>/volumes/NAME/_data,
-# made on first use and filled from the root's content there (owners and
-# modes kept, the merged view of layers, symlinks resolved inside the
-# root); it outlives rm. -v CTR makes an anonymous volume, which rm -v (and
-# the end of a foreground run) removes. volume create, ls, inspect, rm and
-# prune; rm of a volume in use is refused, naming the container.
+# made on first use and filled from the root's content there (owners,
+# modes, xattrs and hard links kept, the merged view of layers, symlinks
+# resolved inside the root); it outlives rm. -v CTR makes an anonymous
+# volume, which rm -v (and the end of a foreground run) removes. volume create, ls, inspect, rm and
+# prune; rm of a volume in use is refused, naming the container (one whose
+# record is broken too: its spec names its volumes, until rm -f [-v]).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 need_static_cinit
 
-plan 41
+plan 54
 
 chmod 755 "$TMP" # for the root of a user namespace
 R=$TMP/root
@@ -58,6 +59,51 @@ is "$(cs --layer "$L" -v layered:/data "$R" ls /data 2>&1 | tr '\n' ' ')" "c sub
 	"with --layer: filled from the merged root (a layer's file in, a whited-out one not)"
 ok "$(grep -qs "$TMP" /proc/self/mountinfo; test $? -ne 0; echo $?)" "... with nothing mounted on the host"
 
+# hard links stay links; xattrs (user.*, security.capability) are copied
+mkdir -p "$R/linked/sub" "$L/linked"
+echo one >"$R/linked/f"
+ln "$R/linked/f" "$R/linked/sub/g"
+echo two >"$L/linked/h"
+ln "$L/linked/h" "$L/linked/h2"
+xattrs() { python3 -c '
+import os, sys
+for p in sys.argv[1:]:
+    print(" ".join(f"{k}={os.getxattr(p, k, follow_symlinks=False).hex()}" for k in sorted(os.listxattr(p, follow_symlinks=False))))' "$@"; }
+# cap_net_bind_service+ep, as setcap writes it (VFS_CAP_REVISION_2)
+python3 -c '
+import os, struct, sys
+os.setxattr(sys.argv[1] + "/f", "user.note", b"kept")
+os.setxattr(sys.argv[1] + "/sub", "user.dir", b"d")
+os.setxattr(sys.argv[1] + "/f", "security.capability", struct.pack("<5I", 0x02000001, 1 << 10, 0, 0, 0))
+os.setxattr(sys.argv[2] + "/h", "user.layer", b"l")' "$R/linked" "$L/linked"
+cs -v links:/linked "$R" true >/dev/null 2>&1
+V=$VOLS/links/_data
+is "$(stat -c %i "$V/f") $(stat -c %h "$V/f")" "$(stat -c %i "$V/sub/g") 2" \
+	"a file with two names in the root: one file with two names in the volume"
+is "$(xattrs "$V/f" "$V/sub")" "$(xattrs "$R/linked/f" "$R/linked/sub")" \
+	"... its xattrs copied: user.* on files and directories, security.capability"
+cs --layer "$L" -v llinks:/linked "$R" true >/dev/null 2>&1
+V=$VOLS/llinks/_data
+is "$(stat -c %i "$V/h") $(stat -c %h "$V/h")" "$(stat -c %i "$V/h2") 2" \
+	"with --layer: the merged view's hard links stay links"
+is "$(xattrs "$V/h" "$V/f")" "$(xattrs "$L/linked/h" "$R/linked/f")" "... and its xattrs are copied"
+csm volume rm links llinks >/dev/null
+
+# a fill cut short is done again, not taken as the volume's content: a
+# file of the root whose read fails (/proc/PID/mem at 0: EIO) stops it
+mkdir -p "$R/half"
+for i in 1 2 3 4; do echo "$i" >"$R/half/f$i"; done
+echo whole >"$R/half/mem"
+mount --bind "/proc/$$/mem" "$R/half/mem"
+on_exit "umount '$R/half/mem' 2>/dev/null"
+like "$(cs -v half:/half "$R" true 2>&1)" "reading mem: Input/output error \\(filling volume half" \
+	"a fill that fails partway fails the run, naming the volume"
+ok "$(test -e "$VOLS/half/.filling"; echo $?)" "... and its mark stays"
+umount "$R/half/mem"
+is "$(cs -v half:/half "$R" cat /half/f1 /half/f2 /half/f3 /half/f4 /half/mem 2>&1 | tr '\n' ' ')" \
+	"1 2 3 4 whole " "the next use fills it again, whole"
+csm volume rm half >/dev/null
+
 # --userns: a new volume still the host's root's is the container's root's
 mkdir "$R/empty"
 is "$(cs --userns -v uvol:/empty "$R" sh -c 'echo w >/empty/f && cat /empty/f' 2>&1)" w \
@@ -95,6 +141,21 @@ wait_bounded $fg 10 >/dev/null 2>&1
 kill_marked
 is "$(csm volume rm held 2>&1)" held "... and removed once that run is gone"
 
+# a foreground run SIGKILLed leaves its anonymous volume unheld and marked
+# (.run): the next command that takes the store's lock removes it
+"${CS[@]}" -v /killed "$R" sh -c 'echo up >/killed/up; sleep 1000' >/dev/null 2>&1 &
+fg=$!
+wait_until 10 eval 'ls "$VOLS"/*/_data/up >/dev/null 2>&1'
+killed=$(ls "$VOLS")
+{ kill -KILL $fg && wait_bounded $fg 10; } >/dev/null 2>&1 # not bash's "Killed"
+kill_marked
+ok "$(test -e "$VOLS/$killed/.run"; echo $?)" "a SIGKILLed foreground run leaves its anonymous volume behind"
+is "$(csm volume ls -q)" "" "... which the next command (volume ls) reclaims"
+run_d --name taken "$R" sleep 1000 >/dev/null
+"${CS[@]}" -d --name taken -v /failed "$R" true >/dev/null 2>&1
+is "$(ls -A "$VOLS")" "" "a run -d that fails (its name is taken): its anonymous volume goes"
+csm rm -f taken >/dev/null
+
 # anonymous volumes: -v CTR; rm -v removes them, not the named ones
 id=$(run_d --name anon -v /scratch -v keep:/data "$R" sh -c 'echo x >/scratch/x; sleep 1000')
 anon=$(csm inspect anon | python3 -c '
@@ -107,8 +168,8 @@ ok $? "... mounted at CTR"
 csm rm -f -v anon >/dev/null
 ok "$(test ! -e "$VOLS/$anon"; echo $?)" "rm -v removes the anonymous volume"
 ok "$(test -d "$VOLS/keep/_data"; echo $?)" "... and keeps the named one"
-cs -v /fgscratch "$R" true 2>/dev/null
-is "$(ls "$VOLS" | grep -vx keep)" "" "a foreground run's anonymous volume goes at its end"
+out=$(cs -v /fgscratch "$R" true 2>&1 | grep -v 'removing what a killed cspawn')
+is "$out$(ls "$VOLS" | grep -vx keep)" "" "a foreground run's anonymous volume goes at its end, silently"
 
 # volume create, ls, inspect
 is "$(csm volume create --label team=ops made)" made "volume create NAME prints its name"
@@ -141,6 +202,19 @@ out=$(csm volume ls 2>&1)
 like "$out" "broken volume record: .*broken/volume.json" "a corrupt volume record is named"
 like "$out" "local +made" "... and the others are still listed"
 is "$(csm volume rm broken 2>&1)" broken "... and it can be removed"
+
+# a container's broken record: its spec still names its volumes, which it
+# holds until rm -f; rm -f -v takes its anonymous ones too
+id=$(run_d --name brk -v bkeep:/data -v /banon "$R" sleep 1000)
+banon=$(csm inspect brk | python3 -c '
+import json, sys
+print([v["name"] for v in json.load(sys.stdin)[0]["Config"]["volumes"] if v["anonymous"]][0])')
+echo '{half' >"$CSPAWN_ROOT/lib/containers/$id/container.json"
+is "$(csm volume rm bkeep 2>&1)" "cspawn: volume bkeep is in use by container ${id:0:12}, whose record is broken" \
+	"volume rm of a volume a container with a broken record uses: refused"
+csm rm -f -v "${id:0:12}" >/dev/null 2>&1
+ok "$(test ! -e "$VOLS/$banon"; echo $?)" "rm -f -v of the broken record removes its anonymous volume"
+is "$(csm volume rm bkeep 2>&1)" bkeep "... and releases its named one: volume rm removes it"
 
 # prune: unused anonymous volumes; -a the named ones too, not those in use
 id=$(run_d --name user -v keep:/data "$R" sleep 1000)

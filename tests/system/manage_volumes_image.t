@@ -12,11 +12,9 @@ need_image_tools
 plan 7
 
 on_exit "clean_up_after '$TMP'"
-make_layout "$TMP/layout" 1 >/dev/null 2>&1
-csm load --oci "$TMP/layout:1" >/dev/null 2>&1
+load_layout_image
 ok $? "an OCI layout (its config has Volumes: /data) loaded into the store"
-name=$(csm images --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Names"][0])' 2>/dev/null)
-[ -n "$name" ] || name=localhost/layout:1
+name=$IMAGE
 VOLS=$CSPAWN_ROOT/lib/volumes
 vols_of() { csm inspect "$1" | python3 -c '
 import json, sys

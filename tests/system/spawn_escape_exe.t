@@ -19,6 +19,7 @@ mkdir -p "$TMP/bin"
 COPY=$TMP/bin/cspawn
 cp "$CSPAWN" "$COPY"
 cp "$STATIC_CINIT" "$TMP/bin/cinit" # the cinit beside it, found as in an install
+cp "$(dirname "$(readlink -f "$CSPAWN")")/cspawn-monitor" "$TMP/bin/" # and the monitor's
 sum=$(sha256sum <"$COPY")
 
 R=$TMP/root
