@@ -156,9 +156,12 @@ int unpack_pool_stream(struct unpack_pool *u, size_t job, int fd, int64_t size)
 		return u->rc;
 	/* A socket, not a pipe: the wake-ups are sent without blocking the
 	 * download and without SIGPIPE once the child is gone. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pj->feed) < 0 ||
-	    (pj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		spawn_fail_errno(u->e, "following a download: socketpair, fcntl");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pj->feed) < 0) {
+		pj->feed[0] = pj->feed[1] = -1;
+		return u->rc = spawn_fail_errno(u->e, "socketpair");
+	}
+	if ((pj->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		spawn_fail_errno(u->e, "fcntl F_DUPFD_CLOEXEC");
 		drop_source(pj);
 		close_fd(&pj->feed[1]);
 		return u->rc = -1;
