@@ -89,6 +89,8 @@ done
 echo "   exec stack cinit ctl status:"
 M exec stack cinit ctl status | sed 's/^/     /'
 echo "   exec stack hostname: $(M exec stack hostname)"
+mon=$(M inspect stack | grep -o '"Monitor": [0-9]*' | grep -o '[0-9]*$')
+echo "   its monitor: pid $mon, $(basename "$(readlink "/proc/$mon/exe")"), $(awk '/^Private_Dirty:/ {print $2 " kB"}' "/proc/$mon/smaps_rollup") of memory its own (the rest is text every monitor shares)"
 M logs --tail 2 stack | sed 's/^/   logs: /'
 M stop -t 5 stack >/dev/null && echo "   stop: $(M ps -a --format json | grep -o '"Status": "[^"]*"' | head -1)"
 M rm stack >/dev/null && echo "   rm: $(M ps -a -q | wc -l) containers left"

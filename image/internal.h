@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <nettle/sha2.h>
 
@@ -94,6 +95,18 @@ json_t *imgstore_read_json(struct image_store *s, const char *digest, struct spa
 int imgstore_sync_parent(struct image_store *s, const char *name, struct spawn_error *e);
 int imgstore_unpack(struct image_store *s, const char *layer, const char *diff_id,
 		    struct spawn_error *e);
+/* The same in the temporary directory TMP (a fresh name under tmp/, made
+ * here), reading the blob from fd when fd >= 0: a download still being
+ * written, followed up to size bytes (see unpack_layer_fd). */
+int imgstore_unpack_from(struct image_store *s, const char *layer, const char *diff_id, int fd,
+			 int feed, int64_t size, const char *tmp, struct spawn_error *e);
+/* image_unpack_layer of fd's bytes; with feed >= 0 a download is writing
+ * them: they are followed up to size, waiting on feed (a byte as the file
+ * grows, EOF once the download is over). name is for messages. */
+int unpack_layer_fd(int fd, int feed, int64_t size, const char *name, const char *dest,
+		    char diff_id[IMAGE_DIGEST_LEN], struct spawn_error *e);
+/* Blocks until feed says the download is over. */
+void unpack_wait_download(int feed);
 /* Layers unpacked at once, each by a child process of its own. */
 #define UNPACK_PARALLEL 2
 struct unpack_job {
@@ -101,10 +114,53 @@ struct unpack_job {
 	const char *diff_id;
 };
 /* imgstore_unpack of every job, several at a time; done(arg, i) after each
- * (in the jobs' order). On an error the rest are not started and e says
- * what the first failure was. */
+ * (in the order they end). On an error the rest are not started and e
+ * says what the first failure was. */
 int imgstore_unpack_all(struct image_store *s, const struct unpack_job *jobs, size_t n,
 			void (*done)(void *arg, size_t job), void *arg, struct spawn_error *e);
+/* The same, driven job by job: a job starts once it is said to be ready
+ * (its blob is in the store) and a slot is free. */
+struct unpack_child {
+	pid_t pid;
+	int pipe; /* says the child's error; at its end, EOF */
+	size_t job;
+	char tmp[128]; /* its directory under tmp/, to remove if it is killed */
+};
+struct pool_job;
+struct unpack_pool {
+	struct image_store *s;
+	const struct unpack_job *jobs;
+	size_t n;
+	struct pool_job *pj; /* per job: waiting, ready or started; its source */
+	struct unpack_child kids[UNPACK_PARALLEL];
+	size_t running;
+	void (*done)(void *arg, size_t job);
+	void *arg;
+	int rc;			  /* -1 once something failed: start no more */
+	struct spawn_error *e;	  /* the first failure */
+	struct spawn_error later; /* those after it */
+};
+int unpack_pool_init(struct unpack_pool *u, struct image_store *s, const struct unpack_job *jobs,
+		     size_t n, void (*done)(void *arg, size_t job), void *arg,
+		     struct spawn_error *e);
+/* Job's blob is downloading into fd's file, to be size bytes: starts it,
+ * following the download, if a slot is free. */
+int unpack_pool_stream(struct unpack_pool *u, size_t job, int fd, int64_t size);
+/* Job's download has written more. */
+void unpack_pool_fed(struct unpack_pool *u, size_t job);
+/* Job's blob is in the store, its download over: starts it if a slot is
+ * free (a job that waited for a slot since its download began reads the
+ * blob instead). */
+int unpack_pool_ready(struct unpack_pool *u, size_t job);
+/* The pipes of the running children (at most UNPACK_PARALLEL), to wait on. */
+size_t unpack_pool_fds(const struct unpack_pool *u, int *fds);
+/* Reaps the children that have ended, waiting up to timeout ms (-1: until
+ * one does), and starts ready jobs in their slots. */
+int unpack_pool_reap(struct unpack_pool *u, int timeout);
+/* Waits for every job (all must be ready by now) unless ok is false, the
+ * caller's failure, or a job failed: then the running ones are killed and
+ * their directories removed. Frees the pool. */
+int unpack_pool_finish(struct unpack_pool *u, bool ok);
 /* The store's path joined with a relative name. */
 int imgstore_path(struct image_store *s, const char *name, char *out, size_t len,
 		  struct spawn_error *e);
@@ -184,11 +240,14 @@ void registry_set_basic(struct registry *r, const char *b64);
 int registry_get(struct registry *r, const char *path, const char *accept, struct http_body *b,
 		 struct spawn_error *e);
 void http_body_free(struct http_body *b);
-/* Fetches the blobs into tmp files of the store, n at a time, verifying
- * each; calls done() for each one fetched (its tmp name, to commit). */
+/* Fetches the blobs into the store, several at a time, verifying each.
+ * With a pool, each blob is its job unpack there, made ready as soon as
+ * the blob has its name; the pool's children are reaped while the others
+ * download. */
 struct blob_job {
 	struct descriptor d;
-	size_t index;
+	size_t index;  /* the layer's, for progress */
+	size_t unpack; /* its job in the pool */
 	char tmp[128];
 	int fd;
 	struct digester dg;
@@ -196,7 +255,8 @@ struct blob_job {
 	int state; /* 0 queued, 1 running, 2 done */
 };
 int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_job *jobs, size_t n,
-			 size_t count, const struct image_progress *p, struct spawn_error *e);
+			 size_t count, const struct image_progress *p, struct unpack_pool *pool,
+			 struct spawn_error *e);
 bool registry_has_blob(struct registry *r, const char *digest, struct spawn_error *e, int *err);
 int registry_put_blob(struct registry *r, struct image_store *s, const char *digest, int64_t size,
 		      struct spawn_error *e);

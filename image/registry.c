@@ -461,6 +461,7 @@ struct fetch {
 	struct image_store *s;
 	const struct image_progress *p;
 	size_t count;
+	struct unpack_pool *pool;
 	struct spawn_error *e;
 };
 
@@ -505,6 +506,8 @@ static size_t on_blob(char *buf, size_t size, size_t n, void *arg)
 	if (j->got - run->reported >= PROGRESS_STEP || j->got == (uint64_t)j->d.size) {
 		run->reported = j->got;
 		progress(run->f, j, IMAGE_LAYER_DOWNLOADING);
+		if (run->f->pool) /* its unpacking may be waiting for these bytes */
+			unpack_pool_fed(run->f->pool, j->unpack);
 	}
 	return len;
 }
@@ -542,7 +545,8 @@ static int start_job(struct fetch *f, CURLM *m, struct blob_job *j, struct runni
 		curl_easy_cleanup(h);
 		return spawn_fail(f->e, "curl_multi_add_handle failed");
 	}
-	return 0;
+	/* Its layer may be unpacked as the bytes come. */
+	return f->pool ? unpack_pool_stream(f->pool, j->unpack, j->fd, j->d.size) : 0;
 }
 
 /* Checks and names a finished download. */
@@ -580,6 +584,23 @@ static int finish_job(struct fetch *f, CURL *h, CURLcode code, struct running *r
 		return -1;
 	j->tmp[0] = '\0';
 	progress(f, j, IMAGE_LAYER_VERIFIED);
+	return f->pool ? unpack_pool_ready(f->pool, j->unpack) : 0;
+}
+
+/* Waits for a transfer to move, or for an unpacking child to end. */
+static int wait_any(struct fetch *f, CURLM *m)
+{
+	struct curl_waitfd w[UNPACK_PARALLEL];
+	int fds[UNPACK_PARALLEL];
+	size_t nw = f->pool ? unpack_pool_fds(f->pool, fds) : 0;
+
+	for (size_t k = 0; k < nw; k++)
+		w[k] = (struct curl_waitfd){.fd = fds[k], .events = CURL_WAIT_POLLIN};
+	if (curl_multi_poll(m, w, (unsigned)nw, 1000, NULL) != CURLM_OK)
+		return spawn_fail(f->e, "curl multi transfer failed");
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].revents)
+			return unpack_pool_reap(f->pool, 0);
 	return 0;
 }
 
@@ -595,9 +616,10 @@ static void drop_job(struct fetch *f, struct blob_job *j)
 }
 
 int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_job *jobs, size_t n,
-			 size_t count, const struct image_progress *p, struct spawn_error *e)
+			 size_t count, const struct image_progress *p, struct unpack_pool *pool,
+			 struct spawn_error *e)
 {
-	struct fetch f = {r, s, p, count, e};
+	struct fetch f = {r, s, p, count, pool, e};
 	struct running runs[PARALLEL_DOWNLOADS];
 	size_t next = 0, active = 0;
 	CURLM *m = curl_multi_init();
@@ -616,8 +638,7 @@ int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_
 			rc = start_job(&f, m, &jobs[next++], &runs[slot]);
 			active++;
 		}
-		if (rc < 0 || curl_multi_perform(m, &still) != CURLM_OK ||
-		    curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK) {
+		if (rc < 0 || curl_multi_perform(m, &still) != CURLM_OK) {
 			if (rc == 0)
 				rc = spawn_fail(e, "curl multi transfer failed");
 			break;
@@ -635,6 +656,11 @@ int registry_fetch_blobs(struct registry *r, struct image_store *s, struct blob_
 			run->job = NULL;
 			active--;
 		}
+		/* Waiting is for the transfers still running, and only when no
+		 * slot is free for the next: after the last one ended the wait
+		 * would see no socket and sleep its whole timeout. */
+		if (rc == 0 && still > 0 && !(next < n && active < PARALLEL_DOWNLOADS))
+			rc = wait_any(&f, m);
 	}
 	/* After an error, the transfers still running are dropped. */
 	for (size_t slot = 0; slot < PARALLEL_DOWNLOADS; slot++) {

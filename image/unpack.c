@@ -36,10 +36,24 @@ struct unpack {
 	struct spawn_error *e;
 };
 
+/* The compressed bytes: a file read to its end or, while a download is
+ * still writing it, followed up to the size its descriptor gives: the
+ * downloader writes a byte to feed as the file grows and closes it when
+ * the download is over. Following reads with pread: the descriptor is
+ * the downloader's own, its offset shared. */
+struct layer_file {
+	int fd;
+	int feed;  /* or -1: read to the end */
+	bool over; /* feed said the download is over */
+	int64_t size, off;
+	char buf[1 << 17];
+};
+
 /* The stream of decompressed bytes, hashed as the inner tar reader pulls it. */
 struct raw_stream {
 	struct archive *outer;
 	struct digester d;
+	struct layer_file f;
 	char buf[1 << 16];
 };
 
@@ -180,14 +194,17 @@ static int whiteout(struct unpack *u, int dir, const char *base)
 	return 0;
 }
 
-static int copy_data(struct unpack *u, struct archive *a, int fd)
+/* Writes the entry's data blocks; *end gets where the last one ended. */
+static int copy_data(struct unpack *u, struct archive *a, int fd, la_int64_t *end)
 {
 	const void *buf;
 	size_t len;
 	la_int64_t off;
 	int r;
 
+	*end = 0;
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		*end = off + (la_int64_t)len;
 		const char *p = buf;
 		while (len > 0) {
 			ssize_t w = pwrite(fd, p, len, off);
@@ -312,49 +329,75 @@ static int hard_link(struct unpack *u, int dir, const char *base, const char *ta
 	return 0;
 }
 
+/* Creates the node of a new entry (a regular file's descriptor into
+ * *fd). Fails with EEXIST when the name is taken, and only then: nothing
+ * is followed, a symlink in its place included. */
+static int create_node(struct archive_entry *ent, int dir, const char *base, int *fd)
+{
+	mode_t type = archive_entry_filetype(ent);
+	const char *target = archive_entry_symlink(ent);
+
+	switch (type) {
+	case AE_IFREG:
+		*fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		return *fd < 0 ? -1 : 0;
+	case AE_IFDIR:
+		return mkdirat(dir, base, 0700);
+	case AE_IFLNK:
+		/* The target is data: nothing here ever follows it. */
+		return symlinkat(target ? target : "", dir, base);
+	default: /* character and block devices, fifos */
+		return mknodat(dir, base, type | 0600,
+			       makedev(archive_entry_rdevmajor(ent), archive_entry_rdevminor(ent)));
+	}
+}
+
+/* Creates the node; an earlier entry of the same name makes way (asked
+ * only when the name is taken, as few are). 1: an existing directory
+ * stays, for a directory entry. */
+static int create_or_replace(struct unpack *u, struct archive_entry *ent, int dir, const char *base,
+			     int *fd)
+{
+	static const char *const what[] = {"create", "mkdir", "symlink", "mknod"};
+	mode_t type = archive_entry_filetype(ent);
+	int w = type == AE_IFREG ? 0 : type == AE_IFDIR ? 1 : type == AE_IFLNK ? 2 : 3;
+	int r = create_node(ent, dir, base, fd);
+
+	if (r < 0 && errno == EEXIST) {
+		if ((r = clear_name(u, dir, base, type == AE_IFDIR)) != 0)
+			return r;
+		r = create_node(ent, dir, base, fd);
+	}
+	if (r < 0)
+		return refuse_errno(u, what[w]);
+	return 0;
+}
+
 static int make_node(struct unpack *u, struct archive *a, struct archive_entry *ent, int dir,
 		     const char *base, const char *path)
 {
 	mode_t type = archive_entry_filetype(ent);
+	la_int64_t end;
 	int fd = -1, r;
 
-	if ((r = clear_name(u, dir, base, type == AE_IFDIR)) < 0)
+	if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR &&
+	    type != AE_IFBLK && type != AE_IFIFO)
+		return 0; /* sockets: a tar cannot bring one to life */
+	if (create_or_replace(u, ent, dir, base, &fd) < 0)
 		return -1;
-	switch (type) {
-	case AE_IFREG:
-		fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return refuse_errno(u, "create");
-		if (copy_data(u, a, fd) < 0 || ftruncate(fd, archive_entry_size(ent)) < 0) {
+	if (type == AE_IFREG) {
+		/* Only a sparse file's hole at its end is left to truncate. */
+		if (copy_data(u, a, fd, &end) < 0 ||
+		    (end < archive_entry_size(ent) && ftruncate(fd, archive_entry_size(ent)) < 0)) {
 			if (!u->e->msg[0])
 				refuse_errno(u, "truncate");
 			close(fd);
 			return -1;
 		}
-		break;
-	case AE_IFDIR:
-		if (r == 0 && mkdirat(dir, base, 0700) < 0)
-			return refuse_errno(u, "mkdir");
+	} else if (type == AE_IFDIR) {
 		fd = openat(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return refuse_errno(u, "open directory");
-		break;
-	case AE_IFLNK:
-		/* The target is data: nothing here ever follows it. */
-		if (symlinkat(archive_entry_symlink(ent) ? archive_entry_symlink(ent) : "", dir,
-			      base) < 0)
-			return refuse_errno(u, "symlink");
-		break;
-	case AE_IFCHR:
-	case AE_IFBLK:
-	case AE_IFIFO:
-		if (mknodat(dir, base, type | 0600,
-			    makedev(archive_entry_rdevmajor(ent), archive_entry_rdevminor(ent))) <
-		    0)
-			return refuse_errno(u, "mknod");
-		break;
-	default:
-		return 0; /* sockets: a tar cannot bring one to life */
 	}
 	r = set_meta(u, ent, fd, dir, base, path);
 	if (fd >= 0)
@@ -425,6 +468,64 @@ static la_ssize_t raw_read(struct archive *a, void *arg, const void **buf)
 	return n;
 }
 
+/* Blocks until the file being followed has grown, or its download is
+ * over. */
+static int wait_write(struct archive *a, struct layer_file *f)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (f->over) {
+		archive_set_error(a, EIO, "the download ended at %lld of its %lld bytes",
+				  (long long)f->off, (long long)f->size);
+		return -1;
+	}
+	while ((n = read(f->feed, buf, sizeof(buf))) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		archive_set_error(a, errno, "waiting for the download: %s", strerror(errno));
+		return -1;
+	}
+	f->over = n == 0;
+	return 0;
+}
+
+void unpack_wait_download(int feed)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(feed, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+}
+
+static la_ssize_t file_read(struct archive *a, void *arg, const void **buf)
+{
+	struct layer_file *f = arg;
+
+	for (;;) {
+		size_t want = sizeof(f->buf);
+		ssize_t n;
+
+		if (f->feed >= 0 && (uint64_t)(f->size - f->off) < want)
+			want = (size_t)(f->size - f->off);
+		if (want == 0)
+			return 0;
+		n = f->feed >= 0 ? pread(f->fd, f->buf, want, f->off) : read(f->fd, f->buf, want);
+		if (n > 0 || (n == 0 && f->feed < 0)) {
+			f->off += n;
+			*buf = f->buf;
+			return n;
+		}
+		if (n < 0 && errno != EINTR) {
+			archive_set_error(a, errno, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0 && wait_write(a, f) < 0)
+			return -1;
+	}
+}
+
 /* The outer reader undoes the compression (any libarchive knows); the
  * inner one reads the tar from it, so the bytes can be hashed between. */
 static int open_layer(const char *path, struct raw_stream *r, struct archive **inner,
@@ -438,7 +539,7 @@ static int open_layer(const char *path, struct raw_stream *r, struct archive **i
 		return spawn_fail(e, "libarchive: out of memory");
 	archive_read_support_filter_all(r->outer);
 	archive_read_support_format_raw(r->outer);
-	if (archive_read_open_filename(r->outer, path, 1 << 17) != ARCHIVE_OK ||
+	if (archive_read_open(r->outer, &r->f, NULL, file_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(r->outer, &ent) != ARCHIVE_OK)
 		return spawn_fail(e, "layer %s: %s", path, archive_error_string(r->outer));
 	if (digester_init(&r->d, e) < 0)
@@ -461,10 +562,10 @@ static int drain(struct raw_stream *r, const char *path, struct spawn_error *e)
 	return 0;
 }
 
-int image_unpack_layer(const char *path, const char *dest, char diff_id[IMAGE_DIGEST_LEN],
-		       struct spawn_error *e)
+int unpack_layer_fd(int fd, int feed, int64_t size, const char *name, const char *dest,
+		    char diff_id[IMAGE_DIGEST_LEN], struct spawn_error *e)
 {
-	struct unpack u = {.layer = path, .entry = "", .parent_fd = -1, .e = e};
+	struct unpack u = {.layer = name, .entry = "", .parent_fd = -1, .e = e};
 	struct raw_stream *r = calloc(1, sizeof(*r));
 	struct archive *inner = NULL;
 	struct archive_entry *ent;
@@ -473,21 +574,22 @@ int image_unpack_layer(const char *path, const char *dest, char diff_id[IMAGE_DI
 	e->msg[0] = '\0';
 	if (!r)
 		return spawn_fail_errno(e, "calloc");
+	r->f = (struct layer_file){.fd = fd, .feed = feed, .size = size};
 	u.root = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (u.root < 0) {
 		spawn_fail_errno(e, "open %s", dest);
 		goto out;
 	}
-	if (open_layer(path, r, &inner, e) < 0)
+	if (open_layer(name, r, &inner, e) < 0)
 		goto out;
 	while ((st = archive_read_next_header(inner, &ent)) == ARCHIVE_OK || st == ARCHIVE_WARN)
 		if (apply_entry(&u, inner, ent) < 0)
 			goto out;
 	if (st != ARCHIVE_EOF) {
-		spawn_fail(e, "layer %s: %s", path, archive_error_string(inner));
+		spawn_fail(e, "layer %s: %s", name, archive_error_string(inner));
 		goto out;
 	}
-	if (drain(r, path, e) < 0 || set_dir_times(&u) < 0)
+	if (drain(r, name, e) < 0 || set_dir_times(&u) < 0)
 		goto out;
 	digester_final(&r->d, diff_id);
 	rc = 0;
@@ -505,5 +607,17 @@ out:
 		free(u.dirs[i].path);
 	free(u.dirs);
 	free(r);
+	return rc;
+}
+
+int image_unpack_layer(const char *path, const char *dest, char diff_id[IMAGE_DIGEST_LEN],
+		       struct spawn_error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return spawn_fail_errno(e, "layer %s: open", path);
+	rc = unpack_layer_fd(fd, -1, -1, path, dest, diff_id, e);
+	close(fd);
 	return rc;
 }

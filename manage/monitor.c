@@ -591,6 +591,9 @@ static int common_setup(struct mon *mon, struct spawn_error *e)
 	sigaddset(&stop_signals, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &stop_signals, NULL) < 0)
 		return spawn_fail_errno(e, "sigprocmask");
+	/* an ignored SIGCHLD (inherited across exec) would reap PID 1 unseen */
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		return spawn_fail_errno(e, "signal SIGCHLD");
 	snprintf(mon->log_path, sizeof(mon->log_path), "%s/%s-json.log", mon->c->dir, mon->c->id);
 	if (monitor_cgroup_layout(&mon->layout, e) < 0 ||
 	    log_open(&mon->log, mon->log_path, mon->m->log_max_size, mon->m->log_max_file, e) < 0)

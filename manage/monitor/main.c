@@ -459,9 +459,14 @@ static void quiet_idle_loop(struct watch *w)
 }
 #endif
 
-static void set_up_loop(struct watch *w, const struct args *a)
+static int set_up_loop(struct watch *w, const struct args *a)
 {
-	w->loop = ev_default_loop(0);
+	/* not the default loop: where libev has child watchers (Debian's, in
+	 * the sanitizer build), that one reaps every child on SIGCHLD and
+	 * would take PID 1's status from the pidfd's waitpid */
+	w->loop = ev_loop_new(EVFLAG_AUTO);
+	if (!w->loop)
+		return -1;
 	attachers_init(&w->att, w->loop);
 	fcntl(w->ctl, F_SETFL, O_NONBLOCK);
 	start_io(w, &w->ctl_w, w->ctl, on_ctl);
@@ -470,12 +475,26 @@ static void set_up_loop(struct watch *w, const struct args *a)
 	ev_timer_init(&w->due_w, on_due, (double)a->delay_ms / 1000.0, 0);
 	w->due_w.data = w;
 	quiet_idle_loop(w);
+	return 0;
 }
 
 /* The monitor's one state, static: its log's line buffers (32 KiB) then
  * stay pages the process never touched, out of its memory, until a
  * container writes a partial line. */
 static struct watch the_watch;
+
+/* What cannot be watched must not run on unreaped: PID 1 ends now, and
+ * cspawn records it (the note says why, when the log could be opened). */
+static _Noreturn void end_unwatched(struct watch *w, const char *why)
+{
+	if (why)
+		log_note(&w->log, "cspawn-monitor: %s", why);
+	if (w->pid > 0) {
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+	}
+	hand_back(w, "--exited=%ld", 125 << 8);
+}
 
 int main(int argc, char **argv)
 {
@@ -484,25 +503,25 @@ int main(int argc, char **argv)
 	struct spawn_error e;
 
 	w->exe = w->ctl = w->out = w->err = w->pidfd = w->sigfd = w->log.fd = -1;
+	/* an ignored SIGCHLD, kept across exec from whoever ran cspawn, would
+	 * have the kernel reap PID 1 before waitpid could read its status */
+	signal(SIGCHLD, SIG_DFL);
 	if (parse(w, &a, argc, argv) < 0) {
 		fprintf(stderr, "cspawn-monitor: cspawn runs this program for a detached container "
 				"(manage/monitor/protocol.h says how)\n");
 		return 2;
 	}
 	if (log_open(&w->log, a.log, a.log_size, a.log_file, &e) < 0)
-		hand_back(w, "--exited=%ld", 125 << 8); /* cspawn notes it: it can write */
-	set_up_loop(w, &a);
+		end_unwatched(w, NULL);
+	if (set_up_loop(w, &a) < 0)
+		end_unwatched(w, "creating its event loop failed");
 	if (watch_signals(w) < 0)
 		log_note(&w->log, "cspawn-monitor: signalfd: %s", strerror(errno));
-	if (w->pid > 0 && watch_pid1(w) < 0) {
-		/* unwatched, it would never be reaped: it ends now */
-		kill(w->pid, SIGKILL);
-		waitpid(w->pid, NULL, 0);
-		hand_back(w, "--exited=%ld", 125 << 8);
-	}
+	if (w->pid > 0 && watch_pid1(w) < 0)
+		end_unwatched(w, NULL);
 	if (w->pid == 0)
 		ev_timer_start(w->loop, &w->due_w);
 	ev_run(w->loop, 0);
 	/* the control socket's watcher never stops: not reached */
-	hand_back(w, "--exited=%ld", 125 << 8);
+	end_unwatched(w, "its event loop ended");
 }

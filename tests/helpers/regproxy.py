@@ -2,7 +2,8 @@
 """A small HTTP proxy in front of a test registry, for what the registry
 itself cannot be made to do: ask for Bearer tokens from a token endpoint of
 its own (--token USER:PASSWORD), hold blob downloads back (--delay SECONDS)
-or stop half-way through those above 1 MiB (--stall). It logs one line per request.
+stop half-way through those above 1 MiB (--stall; --stall-above BYTES
+for another size), or send them 64 KiB every 20 ms (--trickle). It logs one line per request.
 
 usage: regproxy.py --upstream HOST:PORT --port-file FILE --log FILE [options]
 """
@@ -95,11 +96,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         blob = "/blobs/sha256:" in self.path and self.command == "GET"
         if blob and ARGS.delay:
             time.sleep(ARGS.delay)
-        if blob and ARGS.stall and len(data) > 1 << 20:
+        if blob and ARGS.stall and len(data) > ARGS.stall_above:
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             log("stalled %s" % self.path)
             time.sleep(3600)
+        if blob and ARGS.trickle:
+            for i in range(0, len(data), 1 << 16):
+                self.wfile.write(data[i:i + (1 << 16)])
+                self.wfile.flush()
+                time.sleep(0.02)
+            return
         self.wfile.write(data)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = forward
@@ -114,6 +121,8 @@ def main():
     p.add_argument("--token")
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--stall", action="store_true")
+    p.add_argument("--stall-above", type=int, default=1 << 20)
+    p.add_argument("--trickle", action="store_true")
     ARGS = p.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     srv.daemon_threads = True

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 . "$(dirname "$0")/../lib/image.sh"
 need_image_tools
-plan 26
+plan 30
 
 start_registry "$TMP/reg"
 make_layout "$TMP/oci" base &&
@@ -72,23 +72,51 @@ dup=$(grep -o 'GET /v2/test/[a-z]*/blobs/sha256:[0-9a-f]*' "$PROXY_LOG" | sed 's
 is "$dup" "" "no blob was fetched twice"
 is "$(ls "$STATE/lib/images/layers" | wc -l)" 3 "three layer directories for the two images"
 
-# A pull killed half-way leaves nothing that a later one uses.
+# Layers are unpacked while their blobs download, the others' and their
+# own; a pull killed half-way leaves nothing that a later one uses. The
+# proxy stops the big layer's blob (its file /big, 4 MB of random bytes)
+# half-way; the two lower ones come whole.
 ci rmi "$PROXY/test/big:1" "$PROXY/test/base:1" >/dev/null
-start_proxy stall --stall
+start_proxy stall --stall --stall-above 3000000
 "$CSPAWN" --root "$STATE" pull --insecure "$PROXY/test/big:1" >/dev/null 2>&1 &
 c=$!
 wait_until 10 grep -q stalled "$PROXY_LOG"
 ok $? "the proxy stops a blob half-way"
 wait_until 10 sh -c "ls '$STATE/lib/images/tmp' | grep -q blob"
 ok $? "the download sits under a temporary name"
+wait_until 10 sh -c "[ \$(ls '$STATE/lib/images/layers' | wc -l) = 2 ]"
+ok $? "the two layers whose blobs came whole are unpacked while the third downloads"
+wait_until 10 sh -c "find '$STATE/lib/images/tmp' -name big -size +0 | grep -q ."
+ok $? "the third is being unpacked from the half of its blob that came"
+during=$(ls "$STATE/lib/images/layers")
 kill -KILL $c
 wait $c 2>/dev/null
-is "$(ls "$STATE/lib/images/layers")" "" "no layer directory came out of it"
 ci pull -q --insecure "$REG/test/big:1" >/dev/null
 ok $? "the next pull succeeds"
 is "$(cat "$(layer_dirs "$REG/test/big:1" | sed -n 1p)/hello")" hello "and its layers are whole"
+is "$during" "$(layer_dirs "$REG/test/big:1" | sed -n '1,2s|.*/||p' | sort)" \
+	"the layers unpacked during the stall were the two lower ones, the stalled one had no directory"
 ci image prune >/dev/null
 is "$(ls "$STATE/lib/images/tmp")" "" "prune removes what the killed pull left"
+
+# A layer unpacked while its blob downloads, from a blob that turns out
+# not to hash to its digest: its first byte is changed in the registry,
+# so that its unpacking fails at once, and the proxy trickles the blob,
+# so that the download is still running then. The pull says what is
+# wrong with the blob, and leaves nothing of it behind.
+ci rmi "$REG/test/big:1" >/dev/null
+big=$(python3 -c 'import json, sys; l = sys.argv[1]; i = json.load(open(l + "/index.json"))
+d = [m["digest"][7:] for m in i["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "big"][0]
+print(json.load(open(l + "/blobs/sha256/" + d))["layers"][-1]["digest"][7:])' "$TMP/oci")
+data=$(find "$TMP/reg/data" -path "*/blobs/sha256/*/$big/data")
+flip() { python3 -c 'import sys; f = open(sys.argv[1], "r+b"); b = f.read(1); f.seek(0); f.write(bytes([b[0] ^ 0xff]))' "$data"; }
+flip
+start_proxy trickle --trickle
+out=$(ci pull -q --insecure "$PROXY/test/big:1" 2>&1)
+like "$out" "blobs/sha256:$big: the blob hashes to sha256:" "a blob whose layer was being unpacked is refused for its digest"
+is "$(ls "$STATE/lib/images/tmp")" "" "and its unpacking left no temporary directory"
+flip
+ci pull -q --insecure "$REG/test/big:1" >/dev/null
 
 # Push: a round trip through the registry.
 ci tag "$REG/test/big:1" "$REG/test/round:2"

@@ -55,22 +55,10 @@ is "$(field svc '["State"]["StoppedByUser"]')" False \
 	"... which was not a stop by the user (unless-stopped comes back at boot)"
 
 # the restart policy and its backoff, through cspawn-monitor's timer
-# (backoff 100, 200, 400, 800 ms: the later delays are long enough to see)
+# (backoff 100, 200, 400, 800 ms)
 run_d --name flaky --restart on-failure:4 "$R" sh -c 'echo run; exit 3' >/dev/null
 (csm wait flaky >"$TMP/flaky.waited" 2>&1) &
 waiter=$!
-wait_until 10 state_is flaky restarting
-ok $? "ps shows it restarting between runs"
-# the monitor's program, seen within one unchanged restart delay
-state_line() { field "$1" '["State"]["Status"], x["State"]["Restarts"], x["State"]["Monitor"]' 2>/dev/null; }
-small_while_restarting() {
-	_before=$(state_line "$1")
-	case $_before in "('restarting'"*) ;; *) return 1 ;; esac
-	_exe=$(readlink "/proc/$(echo "$_before" | tr -dc '0-9,' | cut -d, -f3)/exe")
-	[ "$(state_line "$1")" = "$_before" ] && [ "${_exe##*/}" = cspawn-monitor ]
-}
-wait_until 10 small_while_restarting flaky
-ok $? "... and cspawn-monitor waits out the delay"
 wait_bounded $waiter 20
 is "$(cat "$TMP/flaky.waited")" 3 "wait, asked before the last run, answers after it: 3"
 like "$(status_of flaky)" "^exited 3 Exited \(3\)" "on-failure:4 ends exited after its restarts"
@@ -82,10 +70,29 @@ like "$(csm logs flaky 2>&1 >/dev/null)" "restarting in [0-9]+ms \(restart 4\)" 
 run_d --name loop --restart always "$R" sh -c 'exit 4' >/dev/null
 wait_until 20 eval '[ "$(field loop "[\"State\"][\"Restarts\"]")" -ge 3 ] && state_is loop restarting'
 ok $? "--restart always of a command that fails: restarting, with a growing delay"
+# the monitor's program, seen within one unchanged restart delay
+state_line() { field "$1" '["State"]["Status"], x["State"]["Restarts"], x["State"]["Monitor"]' 2>/dev/null; }
+small_while_restarting() {
+	_before=$(state_line "$1")
+	case $_before in "('restarting'"*) ;; *) return 1 ;; esac
+	_exe=$(readlink "/proc/$(echo "$_before" | tr -dc '0-9,' | cut -d, -f3)/exe")
+	[ "$(state_line "$1")" = "$_before" ] && [ "${_exe##*/}" = cspawn-monitor ]
+}
+wait_until 10 small_while_restarting loop
+ok $? "... and cspawn-monitor waits out the delay"
 csm stop -t 5 loop >/dev/null
 is "$?:$(status_of loop | cut -d' ' -f1)" "0:exited" "stop during the delay: done, and it is exited"
 ok "$([ ! -e "$CSPAWN_ROOT/run/containers/$(field loop '["Id"]')" ]; echo $?)" \
 	"... its monitor gone with its runtime directory"
+
+# run -d from a parent that ignores SIGCHLD (kept across exec): the exit
+# status is still PID 1's own
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execvp(sys.argv[1], sys.argv[1:])' "$CSPAWN" run -d --name ign --net none "${INIT[@]}" \
+	-e "SPAWN_MARK=$SPAWN_MARK" "$R" sh -c 'exit 5' >>"$TMP/ids"
+wait_until 10 state_is ign exited
+like "$(status_of ign)" "^exited 5 Exited \(5\)" "a caller that ignores SIGCHLD: the exit code is still known (5)"
 
 # stop returns once the monitor is gone, lock and all: rm right after it
 # never meets a monitor still ending
@@ -106,5 +113,5 @@ like "$st:$out" "^125:.*$TMP/bin/cspawn-monitor \(it is installed beside cspawn\
 	"a missing cspawn-monitor: run -d fails with 125, naming it"
 ok "$([ ! -e "$R/tmp/ran" ]; echo $?)" "... before its command ran"
 
-csm rm -f svc flaky loop lost >/dev/null 2>&1
+csm rm -f svc flaky loop lost ign >/dev/null 2>&1
 check_no_leftovers
