@@ -165,17 +165,17 @@ static int hand_over_console(const struct rt *rt, const char *path, int master)
  * in raw mode, so that every key reaches the process's terminal, which
  * makes the signals), passes its size on at SIGWINCH and forwards the
  * other signals, as `cspawn exec -t` does (spawn/relay.h, monitor.h). */
-static int relay_terminal(const struct rt *rt, pid_t pid, int master, const sigset_t *fwd)
+static int relay_terminal(const struct rt *rt, pid_t pid, int master, int sigfd,
+			  const sigset_t *fwd)
 {
 	struct spawn_error e;
 	struct relay relay;
 	bool stop = false;
-	sigset_t sigs;
-	int sigfd = -1, code;
+	int code;
 
-	if (relay_attach_console(&relay, master, true, &e) < 0 ||
-	    monitor_block_signals(&sigs, &sigfd, &e) < 0) {
+	if (relay_attach_console(&relay, master, true, &e) < 0) {
 		relay_close(&relay);
+		close(sigfd);
 		kill(pid, SIGKILL);
 		rt_wait_child(pid, fwd);
 		return rt_error(rt, "exec --tty: %s", e.msg);
@@ -184,6 +184,24 @@ static int relay_terminal(const struct rt *rt, pid_t pid, int master, const sigs
 	relay_close(&relay);
 	close(sigfd);
 	return code;
+}
+
+/* The relay's signalfd, made before the process exists: it sets SIGCHLD
+ * to its default, which discards one already pending (POSIX), and the
+ * process may have ended by the time the relay starts. -1 when there is
+ * no terminal to relay. */
+static int relay_signals(const struct rt *rt, const struct exec_args *a,
+			 const struct oci_process *p, int *sigfd)
+{
+	struct spawn_error e;
+	sigset_t sigs;
+
+	*sigfd = -1;
+	if (!p->terminal || a->console_socket)
+		return 0;
+	if (monitor_block_signals(&sigs, sigfd, &e) < 0)
+		return rt_error(rt, "exec --tty: %s", e.msg);
+	return 0;
 }
 
 static int start_process(const struct rt *rt, const struct exec_args *a, struct rt_record *r,
@@ -199,7 +217,7 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 			      .trampoline = init,
 			      .pass_fds = a->preserve_fds};
 	sigset_t fwd;
-	int status, console, rc = 0;
+	int status, console, rc = 0, sigfd;
 	pid_t pid;
 
 	if (p->terminal && !a->console_socket && a->detach)
@@ -212,8 +230,17 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 		return rt_error(rt, "exec: container %s is not running", r->id);
 	rt_forwarded(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	if (relay_signals(rt, a, p, &sigfd) != 0) {
+		close(o.target_pidfd);
+		return 1;
+	}
 	pid = exec_start(&o, &console, &status, &e);
 	close(o.target_pidfd);
+	if (pid < 0 || console < 0) {
+		if (sigfd >= 0)
+			close(sigfd);
+		sigfd = -1;
+	}
 	if (pid < 0) {
 		rt_error(rt, "exec %s: %s", r->id, e.msg);
 		return status;
@@ -228,12 +255,14 @@ static int start_process(const struct rt *rt, const struct exec_args *a, struct 
 	if (rc != 0) {
 		if (console >= 0)
 			close(console);
+		if (sigfd >= 0)
+			close(sigfd);
 		kill(pid, SIGKILL);
 		rt_wait_child(pid, &fwd);
 		return rc;
 	}
 	if (console >= 0)
-		return relay_terminal(rt, pid, console, &fwd);
+		return relay_terminal(rt, pid, console, sigfd, &fwd);
 	return a->detach ? 0 : rt_wait_child(pid, &fwd);
 }
 
