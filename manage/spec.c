@@ -244,11 +244,22 @@ static bool add_overlay(json_t *mounts, const struct spawn_opts *o, const struct
 				  .upper = in->upper,
 				  .work = in->work,
 				  .userns = o->userns};
-	char data[4000];
+	/* as long as the layers' paths need: docker allows 127 layers */
+	size_t len = strlen(o->rootfs) + strlen(in->upper) + strlen(in->work) + 64;
+	char *data;
+	bool done;
 
-	if (spec_overlay_options(&ov, data, sizeof(data), e) < 0)
+	for (size_t i = 0; i < o->nlayers; i++)
+		len += strlen(o->layers[i]) + 1;
+	data = malloc(len);
+	if (!data) {
+		spawn_fail_errno(e, "the overlay's options");
 		return false;
-	return push(mounts, mount_of("/", "overlay", "overlay", words(data)));
+	}
+	done = spec_overlay_options(&ov, data, len, e) == 0 &&
+	       push(mounts, mount_of("/", "overlay", "overlay", words(data)));
+	free(data);
+	return done;
 }
 
 static json_t *tmpfs_options(const struct spawn_tmpfs *t)

@@ -9,11 +9,15 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* Descriptors that name overlay layers until the mount is made. */
+/* Descriptors that name overlay layers until the mount is made, and the
+ * directory of short names for them (set_lowerdirs). */
 #define MAX_LAYER_FDS 500
 struct held_fds {
 	int fd[MAX_LAYER_FDS];
 	size_t n;
+	int cwd;       /* where this process was before it entered names */
+	int names;     /* the directory of short names; -1: none */
+	char path[64]; /* its path, removed once the mount is made */
 };
 
 /* A test hook, and nothing else: CSPAWN_TEST_NO_LOWERDIR_PLUS=1 makes
@@ -26,13 +30,76 @@ static bool lowerdir_plus_allowed(void)
 	return !v || strcmp(v, "1") != 0;
 }
 
+/* The short name of layer i: one character, then two, from those that
+ * overlayfs reads as nothing but a name (no ':', ',', '\\' or '/'). */
+static void short_name(size_t i, char out[3])
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	const size_t n = sizeof(set) - 1;
+
+	if (i < n) {
+		out[0] = set[i];
+		out[1] = '\0';
+	} else {
+		out[0] = set[(i - n) / n % n];
+		out[1] = set[(i - n) % n];
+		out[2] = '\0';
+	}
+}
+
+/* A directory of its own (0700, root's) for the layers' short names, and
+ * this process in it: overlayfs resolves a relative lowerdir from the
+ * working directory while the mount is made. */
+static int enter_names(struct held_fds *h, struct spawn_error *e)
+{
+	const char *bases[] = {"/run", "/tmp"};
+
+	h->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (h->cwd < 0)
+		return spawn_fail_errno(e, "opening the working directory");
+	for (size_t i = 0; i < 2 && h->names < 0; i++) {
+		snprintf(h->path, sizeof(h->path), "%s/.cspawn-layers-XXXXXX", bases[i]);
+		if (mkdtemp(h->path))
+			h->names = open(h->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (h->names < 0)
+		return spawn_fail_errno(e, "a directory for the layers' names in /run or /tmp");
+	if (fchdir(h->names) < 0)
+		return spawn_fail_errno(e, "entering %s", h->path);
+	return 0;
+}
+
+/* Back where it was, the names gone (after the mount, or a failure). */
+static void leave_names(struct held_fds *h)
+{
+	char name[3];
+
+	if (h->cwd >= 0 && fchdir(h->cwd) < 0)
+		fprintf(stderr, "cspawn: back to the working directory: %s\n", strerror(errno));
+	if (h->names >= 0) {
+		for (size_t i = 0; i < h->n; i++) {
+			short_name(i, name);
+			unlinkat(h->names, name, 0);
+		}
+		if (rmdir(h->path) < 0)
+			fprintf(stderr, "cspawn: removing %s: %s\n", h->path, strerror(errno));
+		close(h->names);
+	}
+	if (h->cwd >= 0)
+		close(h->cwd);
+	h->cwd = h->names = -1;
+}
+
 /* fsconfig takes a string of at most 255 bytes, and an image's stack of
  * layers under /var/lib is longer. Linux 6.8 takes each layer as a
- * "lowerdir+" of its own; before, each gets a short name instead, the
- * /proc/self/fd/N of a descriptor held until the mount is made. */
+ * "lowerdir+" of its own. Before, each layer gets a name of one or two
+ * characters, a symlink to the /proc/self/fd/N of a descriptor held until
+ * the mount is made, in a directory the process works in meanwhile: some
+ * 100 layers fit (as docker's overlay2 shortens its paths, there to fit a
+ * page). */
 static int set_lowerdirs(int fsfd, char *value, struct held_fds *h, struct spawn_error *e)
 {
-	char names[256] = "", *save = NULL;
+	char names[256] = "", *save = NULL, name[3], target[32];
 	size_t len = 0;
 	bool first = lowerdir_plus_allowed();
 
@@ -46,13 +113,20 @@ static int set_lowerdirs(int fsfd, char *value, struct held_fds *h, struct spawn
 			return 0;
 		}
 		first = false;
+		if (h->names < 0 && enter_names(h, e) < 0)
+			return -1;
 		if (h->n == MAX_LAYER_FDS)
 			return spawn_fail(e, "more than %d layers", MAX_LAYER_FDS);
 		h->fd[h->n] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (h->fd[h->n] < 0)
 			return spawn_fail_errno(e, "opening the layer %s", dir);
+		short_name(h->n, name);
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", h->fd[h->n]);
+		if (symlinkat(target, h->names, name) < 0)
+			return spawn_fail_errno(e, "naming the layer %s in %s", dir, h->path);
+		h->n++;
 		len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
-					"%s/proc/self/fd/%d", len ? ":" : "", h->fd[h->n++]);
+					"%s%s", len ? ":" : "", name);
 		if (len >= sizeof(names))
 			return spawn_fail(e,
 					  "%zu layers and more: this kernel takes fewer in one "
@@ -97,7 +171,7 @@ static int configure(int fsfd, const char *data, struct held_fds *h, struct spaw
 int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spawn_error *e)
 {
 	int fsfd = fsopen(fstype, FSOPEN_CLOEXEC), mnt = -1;
-	struct held_fds held = {.n = 0};
+	struct held_fds held = {.n = 0, .cwd = -1, .names = -1};
 
 	if (fsfd < 0)
 		return spawn_fail_errno(e, "fsopen %s", fstype);
@@ -110,6 +184,8 @@ int mounts_new(const char *fstype, const char *data, unsigned attrs, struct spaw
 		spawn_fail_errno(e, "creating a %s mount", fstype);
 	else if ((mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0)
 		spawn_fail_errno(e, "fsmount %s", fstype);
+	/* the layers' short names were resolved by the create, at the latest */
+	leave_names(&held);
 	close(fsfd);
 	for (size_t i = 0; i < held.n; i++)
 		close(held.fd[i]);

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 10
+plan 13
 
 R=$TMP/root
 make_rootfs "$R"
@@ -40,18 +40,20 @@ is "$(echo "$out" | head -1)" "$want" "16 long layers by lowerdir+: the merged v
 is "$(echo "$out" | tail -1 | grep -o 'lowerdir+=' | wc -l)" 17 \
 	"... each layer (and the root) a lowerdir+ of its own"
 
-# the fallback, forced: about 14 names /proc/self/fd/N fit in 255 bytes;
-# 12 layers and the root (the bottom layer) do
-out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 view "${LAYERS[@]:0:24}")
-want12="$(seq 1 12 | sed 's/^/own-/' | sort | tr '\n' ' ')top 12"
-is "$(echo "$out" | head -1)" "$want12" \
-	"CSPAWN_TEST_NO_LOWERDIR_PLUS=1, 12 long layers: the same merged view through /proc/self/fd names"
-like "$(echo "$out" | tail -1)" "lowerdir=/proc/self/fd/[0-9]+:/proc/self/fd/" \
+# the fallback, forced: each layer a name of one or two characters (a
+# symlink to /proc/self/fd/N) resolved in a directory of its own
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 view "${LAYERS[@]}")
+is "$(echo "$out" | head -1)" "$want" \
+	"CSPAWN_TEST_NO_LOWERDIR_PLUS=1, 16 long layers: the same merged view through short names"
+like "$(echo "$out" | tail -1)" "lowerdir=A:B:C:D:E:F:G:H:I:J:K:L:M:N:O:P:Q," \
 	"... and the mount took them by those names (the fallback ran)"
 out=$(view "${LAYERS[@]:0:24}")
 like "$(echo "$out" | tail -1)" "overlay rw,lowerdir\+=$long-12,lowerdir\+=$long-11," \
 	"... which without the hook are lowerdir+ each, by path"
+want12="$(seq 1 12 | sed 's/^/own-/' | sort | tr '\n' ' ')top 12"
 is "$(echo "$out" | head -1)" "$want12" "... whose view is the same"
+ok "$([ -z "$(ls -d /run/.cspawn-layers-* /tmp/.cspawn-layers-* 2>/dev/null)" ]; echo $?)" \
+	"... and the names' directory is gone"
 
 # a write through the fallback's overlay goes to the writable layer only
 out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 cs --no-init "${LAYERS[@]:0:24}" "$R" sh -c \
@@ -59,9 +61,21 @@ out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 cs --no-init "${LAYERS[@]:0:24}" "$R" sh -c
 like "$out" "^new" "... writable on top"
 is "$(snapshot)" "$before" "... and no layer (nor the root) was written"
 
-# past what the names fit in: refused, naming the kernel's limit
-out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 view "${LAYERS[@]}")
-like "$?:$out" "^12[0-9]:.*this kernel takes fewer in one overlay" \
-	"16 layers without lowerdir+: refused, saying why"
+# a hundred layers fit in the 255 bytes (62 names of one character, then
+# two); past that it is refused, naming the kernel's limit. Their paths
+# make some 12 KB of options, which the spec holds whole.
+MANY=()
+for i in $(seq 1 110); do
+	mkdir -p "$long-many-$i/data"
+	echo "$i" >"$long-many-$i/data/top"
+	MANY+=(--layer "$long-many-$i")
+done
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 cs --no-init "${MANY[@]:0:200}" "$R" cat /data/top 2>&1)
+is "$out" 100 "100 layers without lowerdir+: the top one is seen"
+out=$(CSPAWN_TEST_NO_LOWERDIR_PLUS=1 cs --no-init "${MANY[@]}" "$R" cat /data/top 2>&1)
+like "$?:$out" "^12[0-9]:.*layers and more: this kernel takes fewer in one overlay" \
+	"110 layers without lowerdir+: refused, saying why"
+out=$(cs --no-init "${MANY[@]}" "$R" cat /data/top 2>&1)
+is "$out" 110 "... which lowerdir+ takes, 12 KB of layer paths and all"
 
 check_no_leftovers
