@@ -232,6 +232,23 @@ int spec_overlay_options(const struct spec_overlay *p, char *buf, size_t len, st
 	return 0;
 }
 
+char *spec_overlay_options_new(const struct spec_overlay *p, struct spawn_error *e)
+{
+	size_t len = strlen(p->rootfs) + strlen(p->upper) + strlen(p->work) + 64;
+	char *buf;
+
+	for (size_t i = 0; i < p->nlayers; i++)
+		len += strlen(p->layers[i]) + 1;
+	buf = malloc(len);
+	if (!buf)
+		spawn_fail_errno(e, "the overlay's options");
+	else if (spec_overlay_options(p, buf, len, e) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
 /* overlayfs on the root: the writable layer on top of the layers and the
  * root, in the container's own mount namespace (a mount whose destination
  * is / takes the root's place: cspawn's convention, see README). */
@@ -244,20 +261,9 @@ static bool add_overlay(json_t *mounts, const struct spawn_opts *o, const struct
 				  .upper = in->upper,
 				  .work = in->work,
 				  .userns = o->userns};
-	/* as long as the layers' paths need: docker allows 127 layers */
-	size_t len = strlen(o->rootfs) + strlen(in->upper) + strlen(in->work) + 64;
-	char *data;
-	bool done;
+	char *data = spec_overlay_options_new(&ov, e);
+	bool done = data && push(mounts, mount_of("/", "overlay", "overlay", words(data)));
 
-	for (size_t i = 0; i < o->nlayers; i++)
-		len += strlen(o->layers[i]) + 1;
-	data = malloc(len);
-	if (!data) {
-		spawn_fail_errno(e, "the overlay's options");
-		return false;
-	}
-	done = spec_overlay_options(&ov, data, len, e) == 0 &&
-	       push(mounts, mount_of("/", "overlay", "overlay", words(data)));
 	free(data);
 	return done;
 }

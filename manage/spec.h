@@ -31,6 +31,9 @@ struct spec_overlay {
 };
 int spec_overlay_options(const struct spec_overlay *p, char *buf, size_t len,
 			 struct spawn_error *e);
+/* The same, malloc'd as long as the paths need (docker allows 127
+ * layers); NULL with e. */
+char *spec_overlay_options_new(const struct spec_overlay *p, struct spawn_error *e);
 
 /* The oom_score_adj of a container's cinit: the OOM killer never picks it
  * (its services start at 0; exec'd processes too). */

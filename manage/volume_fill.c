@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "manage/spec.h"
+#include "spawn/mounts.h"
 #include "spawn/resolve.h"
 
 /* A file met under more than one name: where its first copy went. */
@@ -315,7 +316,7 @@ static int make_scratch(const char *scratch, const char *leaf, char *out, size_t
 static _Noreturn void merged_child(const struct volume_root *root, const char *path, int data,
 				   int report)
 {
-	char upper[PATH_MAX], work[PATH_MAX], merged[PATH_MAX], opts[4000];
+	char upper[PATH_MAX], work[PATH_MAX], merged[PATH_MAX], *opts;
 	struct spec_overlay ov = {.rootfs = root->rootfs,
 				  .layers = root->layers,
 				  .nlayers = root->nlayers,
@@ -323,6 +324,7 @@ static _Noreturn void merged_child(const struct volume_root *root, const char *p
 				  .work = work};
 	struct spawn_error e;
 	ssize_t n;
+	int mnt;
 
 	if (mkdir_p(root->scratch, 0700) < 0) {
 		spawn_fail_errno(&e, "creating %s", root->scratch);
@@ -331,13 +333,18 @@ static _Noreturn void merged_child(const struct volume_root *root, const char *p
 	if (make_scratch(root->scratch, "upper", upper, sizeof(upper), &e) < 0 ||
 	    make_scratch(root->scratch, "work", work, sizeof(work), &e) < 0 ||
 	    make_scratch(root->scratch, "merged", merged, sizeof(merged), &e) < 0 ||
-	    spec_overlay_options(&ov, opts, sizeof(opts), &e) < 0)
+	    !(opts = spec_overlay_options_new(&ov, &e)))
 		goto fail;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		spawn_fail_errno(&e, "a mount namespace for the root's merged view");
 		goto fail;
 	}
-	if (mount("overlay", merged, "overlay", MS_RDONLY, opts) < 0) {
+	/* as the container's root is mounted: options past a page, and a
+	 * lowerdir past 255 bytes, are the runtime's to pass (spawn/mounts.h) */
+	mnt = mounts_new("overlay", opts, MOUNT_ATTR_RDONLY, &e);
+	if (mnt < 0)
+		goto fail;
+	if (move_mount(mnt, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		spawn_fail_errno(&e, "mounting the root's layers on %s", merged);
 		goto fail;
 	}

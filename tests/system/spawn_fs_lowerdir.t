@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/rootfs.sh"
 need_root_tools
 
-plan 13
+plan 14
 
 R=$TMP/root
 make_rootfs "$R"
@@ -77,5 +77,7 @@ like "$?:$out" "^12[0-9]:.*layers and more: this kernel takes fewer in one overl
 	"110 layers without lowerdir+: refused, saying why"
 out=$(cs --no-init "${MANY[@]}" "$R" cat /data/top 2>&1)
 is "$out" 110 "... which lowerdir+ takes, 12 KB of layer paths and all"
+out=$(cs --no-init "${MANY[@]}" -v /data "$R" cat /data/top 2>&1 | grep -v 'removing what a killed cspawn')
+is "$out" 110 "... and a volume there is filled from the same merged view"
 
 check_no_leftovers
