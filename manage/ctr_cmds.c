@@ -236,7 +236,10 @@ static int wait_one(struct session *s, struct ctr *c, void *ctx)
 		}
 		if (monitor_ask(c, "wait\n", reply, sizeof(reply), -1) < 0 ||
 		    sscanf(reply, "exited %d", &code) != 1) {
-			/* it may have ended as we asked: its state says */
+			/* it may have ended as we asked, or has more callers
+			 * than it holds (it said so): the end of its lock,
+			 * then its state, says */
+			store_await_monitor_end(c, -1);
 			store_reload_state(c);
 			if (c->state.status == CTR_RUNNING || c->state.status == CTR_RESTARTING) {
 				fprintf(stderr, "cspawn: %s: its monitor did not answer\n",

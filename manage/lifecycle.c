@@ -380,6 +380,10 @@ static int stop_as(struct ctr *c, int timeout, bool by_user, struct spawn_error 
 	snprintf(req, sizeof(req), "%s %d\n", by_user ? "stop" : "shutdown", timeout);
 	if (monitor_ask(c, req, reply, sizeof(reply), (timeout + 30) * 1000) < 0)
 		return spawn_fail_errno(e, "stopping %s: its monitor did not answer", c->name);
+	/* stopping, with more callers than it holds: this one waits for the
+	 * monitor's end itself, so that a stop that returns has stopped */
+	if (strncmp(reply, "error", 5) == 0 && !store_await_monitor_end(c, (timeout + 30) * 1000))
+		return spawn_fail(e, "stopping %s: %s", c->name, reply);
 	return 0;
 }
 

@@ -247,6 +247,27 @@ static pid_t start_with_terminal(struct mon *mon, struct container_opts *co, int
 	return pid;
 }
 
+/* The state names PID 1 before anything of the container's runs: the
+ * child waits for the go-ahead that follows this (CGROUP_READY), and dies
+ * when a monitor killed before giving it closes the pipe. So no container
+ * runs that `ps`, `stop` and `rm` cannot see. */
+static int record_start(void *ctx, pid_t pid, struct spawn_error *e)
+{
+	struct mon *mon = ctx;
+	struct ctr_state *st = &mon->c->state;
+
+	(void)e;
+	st->status = CTR_RUNNING;
+	st->pid = pid;
+	st->pid_start = store_pid_start(pid);
+	st->monitor = getpid();
+	st->started = store_now_ms();
+	st->error[0] = '\0';
+	st->oom = false;
+	save(mon);
+	return 0;
+}
+
 /* Starts the container: a cgroup, pipes for its output, its PID 1. */
 static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e)
 {
@@ -256,7 +277,9 @@ static pid_t start_container(struct mon *mon, int *status, struct spawn_error *e
 				    .held = mon->m->init ? &mon->held : NULL,
 				    .stdio = stdio,
 				    .start_fd = -1,
-				    .console_sock = -1};
+				    .console_sock = -1,
+				    .created = record_start,
+				    .ctx = mon};
 	pid_t pid = -1;
 
 	*status = 125;
@@ -477,11 +500,14 @@ static _Noreturn void after_run(struct mon *mon)
 static _Noreturn void run(struct mon *mon)
 {
 	struct ctr_state *st = &mon->c->state;
+	int64_t started_before = st->started;
 	struct spawn_error e;
 	int status;
 
 	mon->pid = start_container(mon, &status, &e);
 	if (mon->pid < 0) {
+		/* record_start may have run: it did not start after all */
+		st->started = started_before;
 		log_note(&mon->log, "cspawn: %s", e.msg);
 		drop_cgroup(mon);
 		snprintf(st->error, sizeof(st->error), "%.200s", e.msg);
@@ -494,15 +520,8 @@ static _Noreturn void run(struct mon *mon)
 			finish(mon);
 		after_run(mon);
 	}
-	st->status = CTR_RUNNING;
-	st->pid = mon->pid;
-	st->pid_start = store_pid_start(mon->pid);
-	st->monitor = getpid();
-	st->started = store_now_ms();
-	st->error[0] = '\0';
-	st->oom = false;
+	/* the state is saved already (record_start) */
 	mon->started_mono = monotonic_ms();
-	save(mon);
 	tell_ready(mon, 0, "started");
 	become_watcher(mon);
 }

@@ -289,6 +289,29 @@ static bool monitor_alive(const struct ctr *c)
 	return held;
 }
 
+bool store_await_monitor_end(const struct ctr *c, int timeout_ms)
+{
+	int64_t end = monotonic_ms() + timeout_ms;
+	char path[PATH_MAX + 8];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/lock", c->run_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* gone with the runtime directory: it has ended */
+	if (timeout_ms < 0) {
+		while ((rc = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
+			;
+	} else {
+		/* flock has no deadline of its own */
+		while ((rc = flock(fd, LOCK_SH | LOCK_NB)) < 0 && errno == EWOULDBLOCK &&
+		       monotonic_ms() < end)
+			sleep_ms(10);
+	}
+	close(fd);
+	return rc == 0;
+}
+
 void store_refresh(struct ctr *c)
 {
 	struct ctr_state *st = &c->state;

@@ -106,6 +106,10 @@ int store_remove(struct store *s, const struct ctr *c, struct spawn_error *e);
 /* The lock a container's monitor holds while it lives (<run>/ID/lock):
  * its descriptor, or -1 (errno EBUSY when a monitor holds it). */
 int store_take_monitor_lock(const struct ctr *c, struct spawn_error *e);
+/* Waits until no monitor holds the container's lock (it has ended, or
+ * was killed), at most timeout_ms (-1: no limit); false at the deadline.
+ * For callers the monitor cannot hold on to (it keeps a fixed number). */
+bool store_await_monitor_end(const struct ctr *c, int timeout_ms);
 /* True while the container's record is in the store. */
 bool store_has_record(const struct ctr *c);
 void ctr_free(struct ctr *c);

@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 23
+plan 26
 
 R=$TMP/root
 make_rootfs "$R"
@@ -53,6 +53,33 @@ wait_until 5 _exited "$mon"
 ok $? "... and the monitor has ended"
 is "$(field svc '["State"]["StoppedByUser"]')" False \
 	"... which was not a stop by the user (unless-stopped comes back at boot)"
+
+# more callers of wait than the monitor holds (MONITOR_MAX_WAITERS, 64),
+# then a stop: the ones it turns away wait for its end themselves, and the
+# stop returns once the container has stopped
+run_d --name many "$R" sh -c 'trap "exit 7" TERM; while :; do sleep 0.05; done' >/dev/null
+mon=$(field many '["State"]["Monitor"]')
+waiters=
+for i in $(seq 1 70); do
+	"$CSPAWN" wait many >"$TMP/many.$i" 2>&1 &
+	waiters="$waiters $!"
+done
+# each one answered: 64 held by the monitor, the rest turned away (ended,
+# or waiting on its lock)
+turned_away() {
+	_n=0
+	for _w in $waiters; do
+		_exited "$_w" || case $(cat "/proc/$_w/wchan" 2>/dev/null) in *lock*) ;; *) continue ;; esac
+		_n=$((_n + 1))
+	done
+	[ "$_n" -ge 6 ]
+}
+wait_until 20 eval '[ "$(ls /proc/'"$mon"'/fd | wc -l)" -ge $((64 + 12)) ]' && wait_until 20 turned_away
+ok $? "70 callers of wait: 64 held, 6 turned away"
+csm stop many >/dev/null
+is "$?:$(status_of many | cut -d' ' -f1)" "0:exited" "70 callers of wait, then stop: it returns once exited"
+for w in $waiters; do wait_bounded "$w" 20; done
+is "$(cat "$TMP"/many.* | sort | uniq -c | tr -s ' ')" " 70 7" "... and each of the 70 hears its code (7)"
 
 # the restart policy and its backoff, through cspawn-monitor's timer
 # (backoff 100, 200, 400, 800 ms)
@@ -113,5 +140,5 @@ like "$st:$out" "^125:.*$TMP/bin/cspawn-monitor \(it is installed beside cspawn\
 	"a missing cspawn-monitor: run -d fails with 125, naming it"
 ok "$([ ! -e "$R/tmp/ran" ]; echo $?)" "... before its command ran"
 
-csm rm -f svc flaky loop lost ign >/dev/null 2>&1
+csm rm -f svc many flaky loop lost ign >/dev/null 2>&1
 check_no_leftovers
