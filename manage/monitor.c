@@ -322,25 +322,42 @@ static void answer_waiters(struct mon *mon, const char *line)
 }
 
 /* Callers who connected while cspawn, not cspawn-monitor, held the
- * socket: the end is all there is to tell them. */
+ * socket: the end is all there is to tell them. Their requests are read
+ * together, within 100 ms in all, so that silent ones hold up nothing. */
 static void answer_late_callers(struct mon *mon, const char *line)
 {
+	struct pollfd p[MONITOR_MAX_WAITERS];
+	size_t n = 0, left;
+	int64_t end = monotonic_ms() + 100;
 	int fd;
 
 	fcntl(mon->ctl, F_SETFL, O_NONBLOCK);
-	while ((fd = accept4(mon->ctl, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		char req[128];
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n = poll(&p, 1, 100) > 0 ? read(fd, req, sizeof(req) - 1) : 0;
+	while (n < MONITOR_MAX_WAITERS && (fd = accept4(mon->ctl, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	for (left = n; left > 0 && monotonic_ms() < end;) {
+		if (poll(p, n, (int)(end - monotonic_ms())) <= 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			char req[128];
+			ssize_t got;
 
-		req[n > 0 ? n : 0] = '\0';
-		if (strncmp(req, "stop", 4) == 0 || strncmp(req, "shutdown", 8) == 0 ||
-		    strncmp(req, "wait", 4) == 0)
-			tell(fd, line);
-		else
-			tell(fd, "error the container is not running\n");
-		close(fd);
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			got = read(p[i].fd, req, sizeof(req) - 1);
+			req[got > 0 ? got : 0] = '\0';
+			if (strncmp(req, "stop", 4) == 0 || strncmp(req, "shutdown", 8) == 0 ||
+			    strncmp(req, "wait", 4) == 0)
+				tell(p[i].fd, line);
+			else
+				tell(p[i].fd, "error the container is not running\n");
+			close(p[i].fd);
+			p[i].fd = -1; /* poll skips it */
+			left--;
+		}
 	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
 }
 
 /* The container has ended for good: its state, the runtime directory

@@ -9,7 +9,6 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,18 @@
 #include "manage/monitor/protocol.h"
 
 extern char **environ;
+
+/* A connection whose request has not come yet: each waits on its own,
+ * so a caller that sends nothing holds up no one. */
+#define MAX_CALLERS 128	    /* more than the listen backlog (64) */
+#define CALLER_DEADLINE 1.0 /* seconds to send the request line */
+
+struct caller {
+	int fd; /* -1: a free slot */
+	ev_io io;
+	ev_timer deadline;
+	struct watch *w;
+};
 
 struct watch {
 	struct ev_loop *loop;
@@ -46,7 +57,8 @@ struct watch {
 	int waiters[MONITOR_MAX_WAITERS];
 	size_t nwaiters;
 	ev_io ctl_w, sig_w, pid_w, out_w, err_w;
-	ev_timer kill_w, due_w;
+	ev_timer kill_w, due_w, accept_w;
+	struct caller callers[MAX_CALLERS];
 #if EV_PERIODIC_ENABLE
 	ev_periodic never_w; /* see quiet_idle_loop */
 #endif
@@ -238,20 +250,12 @@ static void resize(struct watch *w, int fd, unsigned short rows, unsigned short 
 		reply(fd, "error the container has no terminal\n");
 }
 
-/* One request, read at once: the asker has written its line before it
- * waits, and a client that sends nothing useful within a second is
- * closed. */
-static void serve(struct watch *w, int fd)
+/* One request: the asker writes its line before it waits for the answer. */
+static void serve(struct watch *w, int fd, const char *req)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
 	unsigned short rows, cols;
-	char req[128] = "";
-	ssize_t n = 0;
 	int arg;
 
-	if (poll(&p, 1, 1000) > 0)
-		n = read(fd, req, sizeof(req) - 1);
-	req[n > 0 ? n : 0] = '\0';
 	if (sscanf(req, "stop %d", &arg) == 1 || sscanf(req, "shutdown %d", &arg) == 1) {
 		add_waiter(w, fd);
 		/* unless-stopped remembers only the user's stop */
@@ -275,15 +279,81 @@ static void serve(struct watch *w, int fd)
 	}
 }
 
+static int release_caller(struct caller *c)
+{
+	int fd = c->fd;
+
+	ev_io_stop(c->w->loop, &c->io);
+	ev_timer_stop(c->w->loop, &c->deadline);
+	c->fd = -1;
+	return fd;
+}
+
+static void on_request(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct caller *c = io->data;
+	char req[128];
+	ssize_t n = read(c->fd, req, sizeof(req) - 1);
+
+	(void)loop;
+	(void)revents;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	req[n > 0 ? n : 0] = '\0';
+	serve(c->w, release_caller(c), req);
+}
+
+static void on_caller_deadline(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct caller *c = t->data;
+
+	(void)loop;
+	(void)revents;
+	close(release_caller(c));
+}
+
+static void take_caller(struct watch *w, int fd)
+{
+	struct caller *c = NULL;
+
+	for (size_t i = 0; i < MAX_CALLERS && !c; i++)
+		if (w->callers[i].fd < 0)
+			c = &w->callers[i];
+	if (!c || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return reply(fd, "error the monitor is busy: try again\n");
+	c->fd = fd;
+	c->w = w;
+	ev_io_init(&c->io, on_request, fd, EV_READ);
+	c->io.data = c;
+	ev_io_start(w->loop, &c->io);
+	ev_timer_init(&c->deadline, on_caller_deadline, CALLER_DEADLINE, 0);
+	c->deadline.data = c;
+	ev_timer_start(w->loop, &c->deadline);
+}
+
+static void on_accept_again(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct watch *w = t->data;
+
+	(void)revents;
+	ev_io_start(loop, &w->ctl_w);
+}
+
 static void on_ctl(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct watch *w = io->data;
 	int fd;
 
-	(void)loop;
 	(void)revents;
 	while ((fd = accept4(w->ctl, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-		serve(w, fd);
+		take_caller(w, fd);
+	/* out of descriptors: the socket stays readable, and the loop would
+	 * spin on it; it is looked at again in a second */
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+		ev_io_stop(loop, io);
+		ev_timer_set(&w->accept_w, 1.0, 0);
+		ev_timer_start(loop, &w->accept_w);
+	}
 }
 
 static void start_io(struct watch *w, ev_io *io, int fd, void (*cb)(struct ev_loop *, ev_io *, int))
@@ -470,6 +540,10 @@ static int set_up_loop(struct watch *w, const struct args *a)
 	attachers_init(&w->att, w->loop);
 	fcntl(w->ctl, F_SETFL, O_NONBLOCK);
 	start_io(w, &w->ctl_w, w->ctl, on_ctl);
+	for (size_t i = 0; i < MAX_CALLERS; i++)
+		w->callers[i].fd = -1;
+	ev_timer_init(&w->accept_w, on_accept_again, 0, 0);
+	w->accept_w.data = w;
 	ev_timer_init(&w->kill_w, on_kill_timeout, 0, 0);
 	w->kill_w.data = w;
 	ev_timer_init(&w->due_w, on_due, (double)a->delay_ms / 1000.0, 0);

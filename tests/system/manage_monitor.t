@@ -9,7 +9,7 @@
 need_root_tools
 need_static_cinit
 
-plan 26
+plan 28
 
 R=$TMP/root
 make_rootfs "$R"
@@ -121,6 +121,33 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$CSPAWN" run -d --name ign --net none "${
 wait_until 10 state_is ign exited
 like "$(status_of ign)" "^exited 5 Exited \(5\)" "a caller that ignores SIGCHLD: the exit code is still known (5)"
 
+# callers that connect and say nothing hold up no one: a request sent
+# after twelve silent ones is answered while they still wait out their
+# second (one at a time, it came only after each had been closed)
+run_d --name quiet "$R" sleep 1000 >/dev/null
+qid=$(field quiet '["Id"]')
+out=$(cd "$CSPAWN_ROOT/run/containers/$qid" && python3 -c '
+import socket
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("ctl.sock")
+    return s
+silent = [conn() for _ in range(12)]
+asker = conn()
+asker.sendall(b"kill 28\n")
+answer = asker.recv(64).decode().strip()
+dealt = 0  # answered or closed by the monitor already
+for s in silent:
+    try:
+        s.recv(1, socket.MSG_DONTWAIT)
+        dealt += 1
+    except BlockingIOError:
+        pass
+print(answer, "dealt with" if dealt == len(silent) else "open")')
+is "$out" "ok open" "12 silent callers: a kill request is answered at once, theirs still open"
+wait_until 5 state_is quiet running
+ok $? "... and the container runs on"
+
 # stop returns once the monitor is gone, lock and all: rm right after it
 # never meets a monitor still ending
 fails=
@@ -140,5 +167,5 @@ like "$st:$out" "^125:.*$TMP/bin/cspawn-monitor \(it is installed beside cspawn\
 	"a missing cspawn-monitor: run -d fails with 125, naming it"
 ok "$([ ! -e "$R/tmp/ran" ]; echo $?)" "... before its command ran"
 
-csm rm -f svc many flaky loop lost ign >/dev/null 2>&1
+csm rm -f svc many flaky loop lost ign quiet >/dev/null 2>&1
 check_no_leftovers
