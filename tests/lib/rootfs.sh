@@ -171,6 +171,14 @@ _detached_leftovers() {
 
 # csm COMMAND ARGS...: a manager command (ps, stop, logs ...), bounded.
 csm() { timeout -s KILL 60 "$CSPAWN" "$@"; }
+# field NAME EXPR: a field of `inspect NAME`, as Python reads it: EXPR
+# indexes x, the container's object (field web '["State"]["Pid"]').
+field() { csm inspect "$1" | python3 -c 'import json,sys; x = json.load(sys.stdin)[0]; print(eval("x" + sys.argv[1]))' "$2"; }
+# status_of NAME: "STATE EXITCODE STATUS" from `ps -a --format json`.
+status_of() { csm ps -a --format json | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    if c["Name"] == sys.argv[1]: print(c["State"], c["ExitCode"], c["Status"])' "$1"; }
 
 # run_d ARGS...: cspawn run -d, its id noted for the leftover check; prints
 # the id (empty when the run failed) and returns cspawn's status.

@@ -15,11 +15,6 @@ R=$TMP/root
 make_rootfs "$R"
 on_exit "clean_up_after '$R'"
 
-field() { csm inspect "$1" | python3 -c 'import json,sys; x = json.load(sys.stdin)[0]; print(eval("x" + sys.argv[1]))' "$2"; }
-status_of() { csm ps -a --format json | python3 -c '
-import json, sys
-for c in json.load(sys.stdin):
-    if c["Name"] == sys.argv[1]: print(c["State"], c["ExitCode"], c["Status"])' "$1"; }
 state_is() { status_of "$1" | grep -q "^$2"; }
 monitor_is_small() { [ "$(readlink "/proc/$1/exe")" = "$(dirname "$(readlink -f "$CSPAWN")")/cspawn-monitor" ]; }
 

@@ -17,11 +17,8 @@ R=$TMP/root
 make_rootfs "$R"
 on_exit "clean_up_after '$R'"
 
-field() { csm inspect "$1" | python3 -c 'import json,sys; x = json.load(sys.stdin)[0]; print(eval("x" + sys.argv[1]))' "$2"; }
-status_of() { csm ps -a --format json | python3 -c '
-import json, sys
-for c in json.load(sys.stdin):
-    if c["Name"] == sys.argv[1]: print(c["State"])' "$1"; }
+# the state alone (running, restarting, dead ...)
+state_of() { status_of "$1" | cut -d' ' -f1; }
 # the monitor, as cspawn, waits in open(2) for the FIFO's reader
 blocked_on() { [ "/proc/$1/exe" -ef "$CSPAWN" ] && [ "$(cat "/proc/$1/wchan" 2>/dev/null)" = wait_for_partner ]; }
 gone() { _exited "$1"; }
@@ -54,12 +51,12 @@ is "$(fds_of "$mon")" "$CSPAWN_EXE ${CSPAWN_EXE%/*}/cspawn-monitor lib/container
 kill -KILL "$mon"
 wait_until 5 gone "$mon"
 rm -f "$fifo"
-is "$(status_of rec)" dead "killed then: ps says dead"
+is "$(state_of rec)" dead "killed then: ps says dead"
 is "$(marked_pids | wc -l)" 0 "... and nothing of it runs"
 
 # killed while a restart is due
 run_d --name due --restart always "$R" sh -c 'exit 1' >/dev/null
-wait_until 10 eval '[ "$(status_of due)" = restarting ]'
+wait_until 10 eval '[ "$(state_of due)" = restarting ]'
 mon=$(field due '["State"]["Monitor"]')
 # cspawn-monitor waiting out the delay: no descriptor of the last run;
 # sampled within one delay (the same restart before and after), once the
@@ -78,7 +75,7 @@ is "$due" "$CSPAWN_EXE anon_inode:[eventpoll] anon_inode:[signalfd] lib/containe
 	"cspawn-monitor in the delay: its loop, its log, and what protocol.h names"
 kill -KILL "$mon"
 wait_until 5 gone "$mon"
-is "$(status_of due)" dead "killed during a restart's delay: ps says dead"
+is "$(state_of due)" dead "killed during a restart's delay: ps says dead"
 
 # killed while the restart starts: the state has the new PID 1 before
 # any of the container runs, or the container does not run
@@ -98,7 +95,7 @@ alive() { [ -n "$(marked_pids)" ]; }
 # dies of the closed pipe, or it runs, and then ps must say so
 wait_until 5 eval '! alive'
 if alive; then st=running; else st=dead; fi
-is "$(status_of rst)" "$st" "killed as the restart starts: ps says $st, as it is"
+is "$(state_of rst)" "$st" "killed as the restart starts: ps says $st, as it is"
 is "$st" dead "... and the container, started unrecorded, did not run"
 csm stop -t 1 rst >/dev/null 2>&1
 is "$(marked_pids | wc -l)" 0 "... and stop leaves none of it running"
